@@ -1,0 +1,69 @@
+# oms: `make run` serves the app with demo data; `make test` runs the whole test suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint check assets messages deps deps-dev migrate demo screenshot bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+deps: $(VENV)/.runtime
+deps-dev: $(VENV)/.dev
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.package-lock.json scripts/copy_assets.sh
+	./scripts/copy_assets.sh
+	touch $@
+
+assets: static/vendor/.built
+
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel compile --domain=django --directory=locale --use-fuzzy --statistics 2>&1 | tail -n 2
+
+migrate: deps messages
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py demo_owner
+
+run: deps assets messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py demo_owner
+	@echo "oms is starting at http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, worker and beat)"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+
+test: deps-dev assets messages
+	DJANGO_SETTINGS_MODULE=oms.test_settings $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: deps-dev
+	$(BIN)/ruff check .
+
+check: deps-dev
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+		ALLOWED_HOSTS=oms.example.id $(PY) manage.py check --deploy --fail-level WARNING
+
+screenshot: deps-dev assets messages
+	$(PY) scripts/screenshot.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles var

@@ -1,0 +1,119 @@
+"""The dashboard's map: SOP stages, the pages under each, and the work queues on the home page.
+
+Apps register their own links and queues in AppConfig.ready(), so a later app slots into the
+navigation and the home page without either knowing about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+STAGES: list[tuple[str, Promise, str]] = [
+    ("catalog", _("Catalog"), "box-seam"),
+    ("orders", _("Orders"), "cart"),
+    ("payments", _("Payments"), "wallet2"),
+    ("shipping", _("Shipping"), "truck"),
+    ("aftersales", _("After-sales"), "chat-heart"),
+    ("reports", _("Reports"), "graph-up"),
+    ("settings", _("Settings"), "gear"),
+]
+STAGE_KEYS = {key for key, _label, _icon in STAGES}
+
+
+@dataclass(frozen=True)
+class NavLink:
+    stage: str
+    title: Promise | str
+    url_name: str
+    permission: str = "core.access_dashboard"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """A list of things someone must act on today; `count` runs one query."""
+
+    key: str
+    stage: str
+    title: Promise | str
+    url_name: str
+    count: Callable[[], int]
+    permission: str = "core.access_dashboard"
+    url_query: str = ""
+    danger: bool = False
+    order: int = 100
+    description: Promise | str = field(default="")
+
+
+_links: dict[tuple[str, str], NavLink] = {}
+_queues: dict[str, WorkQueue] = {}
+
+
+def register_link(link: NavLink) -> None:
+    if link.stage not in STAGE_KEYS:
+        raise ValueError(f"unknown stage {link.stage!r}")
+    _links[(link.stage, link.url_name)] = link
+
+
+def register_queue(queue: WorkQueue) -> None:
+    if queue.stage not in STAGE_KEYS:
+        raise ValueError(f"unknown stage {queue.stage!r}")
+    _queues[queue.key] = queue
+
+
+def _url(url_name: str, query: str = "") -> str | None:
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{query}" if query else url
+
+
+def links_for(user, stage: str) -> list[dict]:
+    result = []
+    for link in sorted((lnk for lnk in _links.values() if lnk.stage == stage), key=lambda lnk: lnk.order):
+        url = _url(link.url_name)
+        if url and user.has_perm(link.permission):
+            result.append({"title": link.title, "url": url})
+    return result
+
+
+def navigation_for(user) -> list[dict]:
+    return [
+        {
+            "key": key,
+            "title": label,
+            "icon": icon,
+            "url": reverse("dashboard:stage", kwargs={"stage": key}),
+            "links": links_for(user, key),
+        }
+        for key, label, icon in STAGES
+    ]
+
+
+def queues_for(user, stage: str | None = None) -> list[dict]:
+    """Visible queues with their counts, in stage order."""
+    stage_order = {key: i for i, (key, _l, _i) in enumerate(STAGES)}
+    visible = [
+        q
+        for q in _queues.values()
+        if (stage is None or q.stage == stage) and user.has_perm(q.permission)
+    ]
+    visible.sort(key=lambda q: (stage_order[q.stage], q.order, q.key))
+    return [
+        {
+            "key": q.key,
+            "stage": q.stage,
+            "title": q.title,
+            "description": q.description,
+            "url": _url(q.url_name, q.url_query),
+            "count": q.count(),
+            "danger": q.danger,
+        }
+        for q in visible
+    ]

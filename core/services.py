@@ -1,0 +1,35 @@
+"""Writes for the shared records: retrying failed background work and inbox deliveries."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict
+from core.models import TaskFailure
+
+
+def task_failure_retry(*, failure_id: int, actor) -> TaskFailure:
+    """Send a failed task again with its original arguments and mark the failure resolved.
+
+    Claimed with a conditional update, so two people clicking "retry" send it once.
+    """
+    from oms.celery import app
+
+    with transaction.atomic():
+        claimed = TaskFailure.objects.filter(pk=failure_id, resolved=False).update(
+            resolved=True, retried_at=timezone.now(), retried_by=actor
+        )
+        failure = TaskFailure.objects.get(pk=failure_id)
+        if not claimed:
+            raise Conflict("This failed task was already retried.")
+        transaction.on_commit(
+            lambda: app.send_task(failure.task_name, args=failure.args, kwargs=failure.kwargs)
+        )
+    return failure
+
+
+def task_failures_purge(*, older_than_days: int = 90) -> int:
+    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
+    deleted, _ = TaskFailure.objects.filter(resolved=True, failed_at__lt=cutoff).delete()
+    return deleted

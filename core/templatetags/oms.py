@@ -1,0 +1,16 @@
+from django import template
+
+from core.money import format_idr
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value) -> str:
+    """Format whole rupiah: {{ order.total_amount|rupiah }} -> Rp 1.250.000."""
+    if value in (None, ""):
+        return "-"
+    try:
+        return format_idr(int(value))
+    except (TypeError, ValueError):
+        return str(value)

@@ -1,0 +1,3 @@
+"""Inbound provider endpoints, one include per app that receives webhooks."""
+
+urlpatterns: list = []

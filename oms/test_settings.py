@@ -1,0 +1,15 @@
+"""Settings for the test suite: the normal settings with fast hashing and eager tasks.
+
+DATABASE_URL / REDIS_URL decide the backing services exactly as in production.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+from oms.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+AXES_ENABLED = True

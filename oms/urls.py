@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+api_v1 = [
+    path("", include("core.api_urls")),
+    path("", include("channels.api_urls")),
+    path("", include("catalog.api_urls")),
+    path("", include("orders.api_urls")),
+    path("", include("payments.api_urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("core.auth_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("dashboard/", include("core.urls")),
+    path("dashboard/catalog/", include("catalog.urls")),
+    path("dashboard/orders/", include("orders.urls")),
+    path("dashboard/payments/", include("payments.urls")),
+    path("dashboard/channels/", include("channels.urls")),
+    path("dashboard/shipping/", include("shipping.urls")),
+    path("dashboard/aftersales/", include("aftersales.urls")),
+    path("webhooks/", include("core.webhook_urls")),
+    path("track/", include("orders.track_urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.views.static import serve
+
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,172 @@
+"""One order model for every channel, its lines, its customer and its history."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Customer(models.Model):
+    """A buyer, deduplicated across channels by normalised phone (E.164) or e-mail."""
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=20, blank=True, db_index=True, help_text=_("E.164, e.g. +6281234567890"))
+    email = models.EmailField(blank=True, db_index=True)
+    city = models.CharField(max_length=100, blank=True)
+    province = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="customer_unique_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    PROCESSING = "processing", _("Processing")
+    PACKED = "packed", _("Packed")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The order lifecycle. Every transition is one service in orders.services; nothing else
+# assigns Order.status. Return states arrive with the after-sales work.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.PROCESSING, OrderStatus.CANCELLED},
+    OrderStatus.PROCESSING: {OrderStatus.PACKED, OrderStatus.CANCELLED},
+    OrderStatus.PACKED: {OrderStatus.SHIPPED, OrderStatus.PROCESSING, OrderStatus.CANCELLED},
+    OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
+    OrderStatus.DELIVERED: {OrderStatus.COMPLETED},
+    OrderStatus.COMPLETED: set(),
+    OrderStatus.CANCELLED: set(),
+}
+
+# Forward rank, so a late marketplace status never moves an order backwards.
+STATUS_RANK: dict[str, int] = {
+    OrderStatus.AWAITING_PAYMENT: 0,
+    OrderStatus.PAID: 1,
+    OrderStatus.PROCESSING: 2,
+    OrderStatus.PACKED: 3,
+    OrderStatus.SHIPPED: 4,
+    OrderStatus.DELIVERED: 5,
+    OrderStatus.COMPLETED: 6,
+    OrderStatus.CANCELLED: 7,
+}
+
+
+def _new_access_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Order(models.Model):
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(max_length=128, blank=True, help_text=_("The channel's own order id."))
+    number = models.CharField(max_length=40, unique=True, help_text=_("Our order number."))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.AWAITING_PAYMENT, db_index=True
+    )
+    placed_at = models.DateTimeField(db_index=True)
+    # Amounts in whole rupiah.
+    subtotal_amount = models.BigIntegerField(default=0)
+    shipping_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    marketplace_fee_amount = models.BigIntegerField(default=0)
+    total_amount = models.BigIntegerField(default=0)
+    payment_method = models.CharField(max_length=32, blank=True)
+    payment_due_at = models.DateTimeField(null=True, blank=True)
+    ship_by = models.DateTimeField(null=True, blank=True)
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_phone = models.CharField(max_length=20, blank=True)
+    shipping_address = models.TextField(blank=True)
+    shipping_city = models.CharField(max_length=100, blank=True)
+    shipping_province = models.CharField(max_length=100, blank=True)
+    shipping_postal_code = models.CharField(max_length=10, blank=True)
+    courier = models.CharField(max_length=60, blank=True)
+    notes = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    is_oversold = models.BooleanField(default=False, db_index=True)
+    # Unguessable part of the customer's order-status link.
+    access_key = models.CharField(max_length=64, default=_new_access_key, editable=False)
+    marketplace_status = models.CharField(max_length=40, blank=True)
+    marketplace_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~models.Q(external_id=""), name="order_unique_external_id"
+            ),
+            models.CheckConstraint(condition=models.Q(total_amount__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [models.Index(fields=["status", "placed_at"], name="order_status_placed")]
+        permissions = [
+            ("process_order", "Can confirm, pack and ship orders"),
+            ("cancel_order", "Can cancel orders"),
+            ("export_order", "Can export orders"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def can_transition_to(self, target: str) -> bool:
+        return target in ALLOWED_TRANSITIONS.get(self.status, set())
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.ProductVariant", null=True, blank=True, on_delete=models.PROTECT, related_name="order_lines"
+    )
+    sku = models.CharField(max_length=64, help_text=_("SKU as the channel sent it."))
+    name = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField()
+    unit_price_amount = models.BigIntegerField()
+    discount_amount = models.BigIntegerField(default=0)
+    external_line_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def total_amount(self) -> int:
+        return self.unit_price_amount * self.quantity - self.discount_amount
+
+
+class OrderEvent(models.Model):
+    """Append-only history: who did what to an order, when, from which status to which, and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=40, blank=True, help_text=_("staff, api, marketplace, gateway, system"))
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"

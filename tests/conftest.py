@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from core import roles
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _roles(db):
+    """Role groups and their grants exist in every test, as after a real migrate."""
+    roles.sync_role_permissions()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str | None = roles.OWNER, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(roles.OWNER, username="owner")
+
+
+@pytest.fixture
+def staff_client(client, make_user):
+    """A Django test client logged in with the given role: staff_client('Warehouse')."""
+
+    def login(role: str = roles.OWNER):
+        user = make_user(role)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_client(make_user):
+    def make(role: str | None = roles.OWNER):
+        client = APIClient()
+        if role is not None:
+            user = make_user(role)
+            client.force_authenticate(user)
+            client.user = user
+        return client
+
+    return make
