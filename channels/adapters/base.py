@@ -50,3 +50,18 @@ class ExternalOrder:
     tracking_number: str = ""
     cancel_reason: str = ""
     raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockPushItem:
+    sku: str
+    quantity: int
+    item_id: str = ""
+    model_id: str = ""
+
+
+@dataclass(frozen=True)
+class StockPushResult:
+    sku: str
+    ok: bool
+    error: str = ""

@@ -1,0 +1,48 @@
+"""Explicit extension points of the order lifecycle.
+
+Other apps (payments, notifications, shipping...) register here from AppConfig.ready() instead of
+orders importing them, so each app can grow without the orders app knowing it. Hooks run inside
+the transaction of the service that calls them: they must be quick, must not call the network,
+and should schedule side effects with transaction.on_commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    order_id: int
+    from_status: str
+    to_status: str
+    event_id: int
+    source: str
+
+
+OrderCreatedHook = Callable[[int], None]
+StatusChangedHook = Callable[[StatusChange], None]
+
+_created: list[OrderCreatedHook] = []
+_status_changed: list[StatusChangedHook] = []
+
+
+def register_order_created(hook: OrderCreatedHook) -> None:
+    if hook not in _created:
+        _created.append(hook)
+
+
+def register_status_changed(hook: StatusChangedHook) -> None:
+    if hook not in _status_changed:
+        _status_changed.append(hook)
+
+
+def run_order_created(order_id: int) -> None:
+    for hook in _created:
+        hook(order_id)
+
+
+def run_status_changed(change: StatusChange) -> None:
+    for hook in _status_changed:
+        hook(change)
