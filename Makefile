@@ -34,8 +34,13 @@ static/vendor/.built: node_modules/.package-lock.json scripts/copy_assets.sh
 
 assets: static/vendor/.built
 
+# Compile every gettext catalogue (project-wide locale/ and each app's <app>/locale/) with Babel,
+# so no system gettext is needed.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel compile --domain=django --directory=locale --use-fuzzy --statistics 2>&1 | tail -n 2
+	@for dir in locale */locale; do \
+		if [ -d "$$dir" ]; then $(BIN)/pybabel compile --domain=django --directory="$$dir" 2>/dev/null \
+			|| { $(BIN)/pybabel compile --domain=django --directory="$$dir"; exit 1; }; fi; \
+	done; echo "translations compiled"
 
 migrate: deps messages
 	$(PY) manage.py migrate --noinput

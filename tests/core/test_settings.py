@@ -1,0 +1,88 @@
+"""The settings module reads the environment strictly and refuses unsafe production setups."""
+
+import runpy
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+GOOD_KEY = "k" * 20 + "-a-real-random-production-secret-key-of-enough-length"
+
+
+def load_settings(monkeypatch, tmp_path, **env):
+    for name in ("DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMS_VAR_DIR", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_module("oms.settings")
+
+
+def test_no_environment_gives_the_embedded_developer_setup(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path)
+
+    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert "journal_mode=WAL" in settings["DATABASES"]["default"]["OPTIONS"]["init_command"]
+    assert settings["CELERY_BROKER_URL"] == "filesystem://"
+    assert settings["DEBUG"] is True
+    assert settings["LANGUAGE_CODE"] == "id"
+    assert settings["TIME_ZONE"] == "Asia/Jakarta"
+
+
+def test_database_url_selects_postgresql_with_a_connection_pool(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path, DATABASE_URL="postgres://u:p@db:5432/oms")
+
+    db = settings["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["OPTIONS"]["pool"]["max_size"] >= 1
+    assert db["CONN_MAX_AGE"] == 0
+
+
+def test_redis_url_is_the_broker_and_cache(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path, REDIS_URL="redis://cache:6379/0")
+
+    assert settings["CELERY_BROKER_URL"] == "redis://cache:6379/0"
+    assert settings["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] > settings["CELERY_TASK_TIME_LIMIT"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
+        ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be one of"),
+        ({"DATABASE_URL": "mysql://root@db/oms"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must start with redis://"),
+        ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT must be a whole number"),
+        ({"CSRF_TRUSTED_ORIGINS": "oms.example.id"}, "CSRF_TRUSTED_ORIGINS entries must start with http"),
+    ],
+)
+def test_a_bad_value_is_refused_with_a_message_naming_the_variable(monkeypatch, tmp_path, env, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        load_settings(monkeypatch, tmp_path, **env)
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", ALLOWED_HOSTS="oms.example.id")
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", ALLOWED_HOSTS="oms.example.id",
+                      SECRET_KEY="short")
+
+
+def test_production_requires_allowed_hosts_and_no_debug(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY)
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be off"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
+                      ALLOWED_HOSTS="oms.example.id", DEBUG="1")
+
+
+def test_production_switches_on_https_hardening(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
+                             ALLOWED_HOSTS="oms.example.id")
+
+    assert settings["DEBUG"] is False
+    assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
+    assert settings["SECURE_HSTS_SECONDS"] >= 31536000
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert "Manifest" in settings["STORAGES"]["staticfiles"]["BACKEND"]
