@@ -67,7 +67,7 @@ check: deps-dev
 	DJANGO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 		ALLOWED_HOSTS=oms.example.id $(PY) manage.py check --deploy --fail-level WARNING
 
-screenshot: deps-dev assets messages
+screenshot: deps-dev assets messages demo
 	$(PY) scripts/screenshot.py
 
 clean:
