@@ -1,0 +1,442 @@
+"""Catalog reads: variant lookup for incoming orders, stock figures, channel quantities, lists."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import (
+    ChannelCatalogSettings,
+    ChannelListing,
+    CompetitorPrice,
+    Product,
+    ProductPhoto,
+    ProductVariant,
+    StockLevel,
+    StockMovement,
+    StockPushAttempt,
+    Warehouse,
+)
+
+# --- Orders: which variant is this line? ---------------------------------------------------------
+
+
+def variant_resolve(*, channel_id: int, sku: str, item_id: str = "", model_id: str = "") -> ProductVariant | None:
+    """The variant an order line means: by SKU first, then by the channel listing's marketplace ids.
+
+    The SKU match ignores surrounding spaces and letter case. With marketplace ids, item and model
+    must both match; an item id alone matches only a listing without a model id, or the only
+    listing of that item on the channel.
+    """
+    sku = (sku or "").strip()
+    if sku:
+        variant = ProductVariant.objects.select_related("product").filter(sku__iexact=sku).first()
+        if variant is not None:
+            return variant
+    item_id, model_id = (item_id or "").strip(), (model_id or "").strip()
+    if not item_id:
+        return None
+    listings = ChannelListing.objects.select_related("variant__product").filter(channel_id=channel_id, item_id=item_id)
+    if model_id:
+        listing = listings.filter(model_id=model_id).first()
+        return listing.variant if listing else None
+    candidates = list(listings[:2])
+    exact = [lst for lst in candidates if not lst.model_id]
+    if exact:
+        return exact[0].variant
+    if len(candidates) == 1:
+        return candidates[0].variant
+    return None
+
+
+# --- Stock figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class StockSummary:
+    variant_id: int
+    sku: str
+    warehouses: list[WarehouseStock] = field(default_factory=list)
+
+    @property
+    def on_hand(self) -> int:
+        return sum(w.on_hand for w in self.warehouses)
+
+    @property
+    def reserved(self) -> int:
+        return sum(w.reserved for w in self.warehouses)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    def as_dict(self) -> dict:
+        return {
+            "on_hand": self.on_hand,
+            "reserved": self.reserved,
+            "available": self.available,
+            "warehouses": [
+                {
+                    "warehouse_id": w.warehouse_id,
+                    "warehouse": w.warehouse_code,
+                    "name": w.warehouse_name,
+                    "on_hand": w.on_hand,
+                    "reserved": w.reserved,
+                    "available": w.available,
+                }
+                for w in self.warehouses
+            ],
+        }
+
+
+def _summary_from_levels(variant: ProductVariant, levels: Iterable[StockLevel]) -> StockSummary:
+    return StockSummary(
+        variant_id=variant.pk,
+        sku=variant.sku,
+        warehouses=[
+            WarehouseStock(
+                warehouse_id=lvl.warehouse_id,
+                warehouse_code=lvl.warehouse.code,
+                warehouse_name=lvl.warehouse.name,
+                on_hand=lvl.on_hand,
+                reserved=lvl.reserved,
+            )
+            for lvl in sorted(levels, key=lambda lvl: (not lvl.warehouse.is_default, lvl.warehouse.name))
+        ],
+    )
+
+
+def stock_levels_prefetch() -> Prefetch:
+    """Prefetch for variant querysets so variant_stock_summary() costs no extra query."""
+    return Prefetch("stock_levels", queryset=StockLevel.objects.select_related("warehouse"))
+
+
+def variant_stock_summary(*, variant: ProductVariant | None = None, variant_id: int | None = None) -> StockSummary:
+    """on_hand / reserved / available per warehouse and in total for one variant.
+
+    Pass a variant fetched with `prefetch_related(stock_levels_prefetch())` to avoid a query.
+    """
+    if variant is None:
+        variant = ProductVariant.objects.prefetch_related(stock_levels_prefetch()).get(pk=variant_id)
+    return _summary_from_levels(variant, variant.stock_levels.all())
+
+
+def variant_stock_summaries(*, variant_ids: Iterable[int]) -> dict[int, StockSummary]:
+    variants = ProductVariant.objects.filter(pk__in=set(variant_ids)).prefetch_related(stock_levels_prefetch())
+    return {v.pk: _summary_from_levels(v, v.stock_levels.all()) for v in variants}
+
+
+def variant_available_total(*, variant_ids: Iterable[int]) -> dict[int, int]:
+    rows = (
+        StockLevel.objects.filter(variant_id__in=set(variant_ids), warehouse__is_active=True)
+        .values("variant_id")
+        .annotate(available=Sum(F("on_hand") - F("reserved")))
+        .order_by()
+    )
+    return {r["variant_id"]: r["available"] for r in rows}
+
+
+# --- Channel quantities --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingQuantity:
+    listing_id: int
+    variant_id: int
+    sku: str
+    item_id: str
+    model_id: str
+    quantity: int
+
+
+def push_quantity(
+    *, available: int, share_percent: Decimal | int = 100, cap: int | None = None, buffer: int = 0
+) -> int:
+    """Quantity a channel shows: keep the safety buffer back, take the share, apply the cap; never < 0."""
+    base = max(int(available) - int(buffer), 0)
+    quantity = math.floor(Decimal(base) * Decimal(share_percent) / Decimal(100))
+    if cap is not None:
+        quantity = min(quantity, int(cap))
+    return max(quantity, 0)
+
+
+def channel_stock_quantities(*, channel_id: int, variant_ids: Iterable[int] | None = None) -> list[ListingQuantity]:
+    """The quantity each active listing of the channel should show, with the channel's push rules.
+
+    Available stock is the sum over all active warehouses.
+    """
+    rule = ChannelCatalogSettings.objects.filter(channel_id=channel_id).first()
+    share = rule.stock_share_percent if rule else Decimal(100)
+    cap = rule.stock_cap if rule else None
+    buffer = rule.safety_buffer if rule else 0
+    listings = ChannelListing.objects.filter(channel_id=channel_id, is_active=True).select_related("variant")
+    if variant_ids is not None:
+        listings = listings.filter(variant_id__in=set(variant_ids))
+    listings = list(listings.order_by("variant__sku", "pk"))
+    available = variant_available_total(variant_ids={lst.variant_id for lst in listings})
+    return [
+        ListingQuantity(
+            listing_id=lst.pk,
+            variant_id=lst.variant_id,
+            sku=lst.variant.sku,
+            item_id=lst.item_id,
+            model_id=lst.model_id,
+            quantity=push_quantity(available=available.get(lst.variant_id, 0), share_percent=share, cap=cap,
+                                   buffer=buffer),
+        )
+        for lst in listings
+    ]
+
+
+# --- Lists for the dashboard and API ------------------------------------------------------------
+
+
+def product_list(*, search: str = "", category: str = "", brand: str = "", status: str = "",
+                 stock: str = "") -> QuerySet[Product]:
+    """Products with their variant count, price range and stock totals, filtered."""
+    stock_totals = (
+        StockLevel.objects.filter(variant__product=OuterRef("pk"))
+        .order_by()
+        .values("variant__product")
+    )
+    qs = Product.objects.annotate(
+        variant_count=Count("variants", distinct=True),
+        min_price_amount=Min("variants__price_amount"),
+        on_hand_total=Coalesce(
+            Subquery(stock_totals.annotate(t=Sum("on_hand")).values("t"), output_field=IntegerField()), Value(0)
+        ),
+        available_total=Coalesce(
+            Subquery(
+                stock_totals.annotate(t=Sum(F("on_hand") - F("reserved"))).values("t"), output_field=IntegerField()
+            ),
+            Value(0),
+        ),
+        cover_photo=Subquery(
+            ProductPhoto.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("thumbnail")[:1]
+        ),
+    )
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(variants__sku__icontains=search)
+            | Q(variants__barcode=search)
+            | Q(brand__icontains=search)
+        ).distinct()
+    if category:
+        qs = qs.filter(category=category)
+    if brand:
+        qs = qs.filter(brand=brand)
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "archived":
+        qs = qs.filter(is_active=False)
+    if stock == "out":
+        qs = qs.filter(available_total__lte=0)
+    elif stock == "low":
+        qs = qs.filter(pk__in=low_stock_variants().values("product_id"))
+    return qs.order_by("name", "pk")
+
+
+def product_categories() -> list[str]:
+    return list(Product.objects.exclude(category="").order_by("category").values_list("category", flat=True).distinct())
+
+
+def product_brands() -> list[str]:
+    return list(Product.objects.exclude(brand="").order_by("brand").values_list("brand", flat=True).distinct())
+
+
+def product_detail(*, product_id: int) -> Product:
+    return (
+        Product.objects.prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=ProductVariant.objects.order_by("sku").prefetch_related(
+                    stock_levels_prefetch(),
+                    Prefetch("listings", queryset=ChannelListing.objects.select_related("channel")),
+                ),
+            ),
+            Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id")),
+            Prefetch("competitor_prices", queryset=CompetitorPrice.objects.select_related("variant")),
+        ).get(pk=product_id)
+    )
+
+
+def variant_list(*, sku: str = "", search: str = "", product_id: int | None = None) -> QuerySet[ProductVariant]:
+    qs = ProductVariant.objects.select_related("product").prefetch_related(stock_levels_prefetch())
+    if sku:
+        qs = qs.filter(sku__iexact=sku.strip())
+    if search:
+        qs = qs.filter(Q(sku__icontains=search) | Q(product__name__icontains=search) | Q(barcode=search))
+    if product_id:
+        qs = qs.filter(product_id=product_id)
+    return qs.order_by("sku")
+
+
+def warehouse_list(*, active_only: bool = False) -> QuerySet[Warehouse]:
+    qs = Warehouse.objects.all()
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("-is_default", "name")
+
+
+def stock_movement_list(*, sku: str = "", warehouse_id: int | None = None, kind: str = "",
+                        reference: str = "", variant_id: int | None = None) -> QuerySet[StockMovement]:
+    qs = StockMovement.objects.select_related("variant", "warehouse", "actor")
+    if sku:
+        qs = qs.filter(variant__sku__iexact=sku.strip())
+    if variant_id:
+        qs = qs.filter(variant_id=variant_id)
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if reference:
+        qs = qs.filter(reference=reference)
+    return qs.order_by("-created_at", "-id")
+
+
+def warehouse_stock_list(*, warehouse_id: int, search: str = "") -> QuerySet[StockLevel]:
+    qs = StockLevel.objects.filter(warehouse_id=warehouse_id).select_related("variant__product")
+    if search:
+        qs = qs.filter(Q(variant__sku__icontains=search) | Q(variant__product__name__icontains=search))
+    return qs.order_by("variant__sku")
+
+
+def stock_push_attempt_list(*, channel_id: int | None = None, failed_only: bool = False) -> QuerySet[StockPushAttempt]:
+    qs = StockPushAttempt.objects.select_related("channel")
+    if channel_id:
+        qs = qs.filter(channel_id=channel_id)
+    if failed_only:
+        qs = qs.filter(ok=False)
+    return qs.order_by("-attempted_at", "-id")
+
+
+# --- Low stock and restock ----------------------------------------------------------------------
+
+
+def low_stock_variants() -> QuerySet[ProductVariant]:
+    """Active variants with a threshold whose total available is at or under it."""
+    available = (
+        StockLevel.objects.filter(variant=OuterRef("pk"), warehouse__is_active=True)
+        .order_by()
+        .values("variant")
+        .annotate(t=Sum(F("on_hand") - F("reserved")))
+        .values("t")
+    )
+    return (
+        ProductVariant.objects.filter(is_active=True, product__is_active=True, low_stock_threshold__gt=0)
+        .annotate(available_total=Coalesce(Subquery(available, output_field=IntegerField()), Value(0)))
+        .filter(available_total__lte=F("low_stock_threshold"))
+    )
+
+
+def low_stock_count() -> int:
+    return low_stock_variants().count()
+
+
+VELOCITY_DAYS = 28
+
+
+@dataclass(frozen=True)
+class RestockLine:
+    variant_id: int
+    product_id: int
+    sku: str
+    name: str
+    available: int
+    on_hand: int
+    low_stock_threshold: int
+    sold_last_28_days: int
+    average_daily_sales: Decimal
+    days_of_cover: Decimal | None
+    suggested_quantity: int
+    cost_amount: int
+
+    @property
+    def reorder_cost_amount(self) -> int:
+        return self.suggested_quantity * self.cost_amount
+
+
+def sales_by_variant(*, since, variant_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Units sold per variant since a moment, from the ledger.
+
+    A sale is counted once, when it is reserved: RESERVE units minus RELEASE units (cancelled
+    orders) in the window, so orders shipped later are not counted twice.
+    """
+    qs = StockMovement.objects.filter(created_at__gte=since, kind__in=(StockMovement.Kind.RESERVE,
+                                                                        StockMovement.Kind.RELEASE))
+    if variant_ids is not None:
+        qs = qs.filter(variant_id__in=set(variant_ids))
+    rows = qs.values("variant_id").annotate(net=Sum("reserved_change")).order_by()
+    return {r["variant_id"]: max(r["net"] or 0, 0) for r in rows}
+
+
+def restock_list(*, lead_time_days: int = 14, safety_days: int = 7, cover_days: int = 30,
+                 now=None, include_all: bool = False) -> list[RestockLine]:
+    """What to reorder: 28-day sales velocity, days of cover left and a suggested quantity.
+
+    average daily sales = units sold in the last 28 days / 28
+    days of cover       = available / average daily sales
+    reorder point       = average daily sales x (lead time + safety days)
+    suggested quantity  = ceil(average daily sales x (lead time + safety days + cover days)) - available
+
+    Listed: variants at or under their low-stock threshold, or at or under the reorder point with
+    sales in the window (all active variants with `include_all`).
+    """
+    now = now or timezone.now()
+    sold = sales_by_variant(since=now - timedelta(days=VELOCITY_DAYS))
+    variants = ProductVariant.objects.filter(is_active=True, product__is_active=True).select_related("product")
+    totals = defaultdict(lambda: [0, 0])
+    for variant_id, on_hand, reserved in StockLevel.objects.filter(warehouse__is_active=True).values_list(
+        "variant_id", "on_hand", "reserved"
+    ):
+        totals[variant_id][0] += on_hand
+        totals[variant_id][1] += reserved
+    lines = []
+    for variant in variants.order_by("sku"):
+        on_hand, reserved = totals[variant.pk]
+        available = on_hand - reserved
+        units = sold.get(variant.pk, 0)
+        daily = (Decimal(units) / Decimal(VELOCITY_DAYS)).quantize(Decimal("0.01"))
+        exact_daily = Decimal(units) / Decimal(VELOCITY_DAYS)
+        cover = (Decimal(available) / exact_daily).quantize(Decimal("0.1")) if units else None
+        horizon = lead_time_days + safety_days + cover_days
+        suggested = max(math.ceil(exact_daily * horizon) - available, 0) if units else 0
+        below_threshold = variant.low_stock_threshold > 0 and available <= variant.low_stock_threshold
+        if below_threshold and suggested == 0:
+            suggested = max(variant.low_stock_threshold * 2 - available, 0)
+        at_reorder_point = units > 0 and Decimal(available) <= exact_daily * (lead_time_days + safety_days)
+        if not (include_all or below_threshold or at_reorder_point):
+            continue
+        lines.append(
+            RestockLine(
+                variant_id=variant.pk, product_id=variant.product_id, sku=variant.sku,
+                name=f"{variant.product.name} {variant.name}".strip(), available=available, on_hand=on_hand,
+                low_stock_threshold=variant.low_stock_threshold, sold_last_28_days=units,
+                average_daily_sales=daily, days_of_cover=cover, suggested_quantity=suggested,
+                cost_amount=variant.cost_amount,
+            )
+        )
+    lines.sort(key=lambda line: (line.days_of_cover is None, line.days_of_cover or 0, line.sku))
+    return lines

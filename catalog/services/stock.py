@@ -1,0 +1,422 @@
+"""Stock: every change of on_hand or reserved goes through here and writes one ledger row per stock row.
+
+Rules that hold for every function below:
+
+- Rows are locked with `select_for_update` in ascending (variant_id, warehouse_id) order, so two
+  transactions touching the same SKUs in any order wait for each other instead of deadlocking.
+- `0 <= reserved <= on_hand` is checked here first and enforced by a database constraint as backstop.
+- The ledger (StockMovement) always sums to the StockLevel figures: `on_hand == sum(on_hand_change)`
+  and `reserved == sum(reserved_change)` per variant and warehouse.
+- After commit, the affected variants are queued for the debounced channel stock push.
+
+Reservation by reference ("order:123"): `stock_reserve` records RESERVE rows under the reference;
+`stock_release` and `stock_commit` work out what is still reserved under it from the ledger, so all
+three are idempotent and safe to retry.
+
+Warehouse choice in `stock_reserve` when no warehouse is given: the default warehouse first; when it
+cannot cover a line, the rest comes from the other active warehouses, the one with the most
+available first (a line may be split over warehouses; each part is its own RESERVE row).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from catalog.errors import InvalidStockChange, OutOfStock, Shortage
+from catalog.models import ProductVariant, StockLevel, StockMovement, Warehouse
+from catalog.services.push import stock_push_schedule
+from core.errors import NotFound
+
+Kind = StockMovement.Kind
+
+
+@dataclass(frozen=True)
+class StockRequest:
+    variant_id: int
+    quantity: int
+
+
+DEFAULT_WAREHOUSE_CODE = "utama"
+
+
+def warehouse_default() -> Warehouse:
+    """The default warehouse; a fresh installation gets 'Gudang Utama'."""
+    warehouse = Warehouse.objects.filter(is_default=True).first()
+    if warehouse is not None:
+        return warehouse
+    warehouse, _created = Warehouse.objects.get_or_create(
+        code=DEFAULT_WAREHOUSE_CODE, defaults={"name": "Gudang Utama", "is_default": True}
+    )
+    return warehouse
+
+
+def _warehouse(warehouse_id: int | None) -> Warehouse:
+    if warehouse_id is None:
+        return warehouse_default()
+    try:
+        return Warehouse.objects.get(pk=warehouse_id, is_active=True)
+    except Warehouse.DoesNotExist:
+        raise NotFound(_("Warehouse %(id)s does not exist or is inactive.") % {"id": warehouse_id}) from None
+
+
+def _variant(variant_id: int) -> ProductVariant:
+    try:
+        return ProductVariant.objects.only("id", "sku").get(pk=variant_id)
+    except ProductVariant.DoesNotExist:
+        raise NotFound(_("Variant %(id)s does not exist.") % {"id": variant_id}) from None
+
+
+def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Create missing rows, then lock them all in (variant_id, warehouse_id) order."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    StockLevel.objects.bulk_create(
+        [StockLevel(variant_id=v, warehouse_id=w) for v, w in pairs], ignore_conflicts=True
+    )
+    variant_ids = {v for v, _w in pairs}
+    warehouse_ids = {w for _v, w in pairs}
+    rows = (
+        StockLevel.objects.select_for_update(of=("self",))
+        .filter(variant_id__in=variant_ids, warehouse_id__in=warehouse_ids)
+        .order_by("variant_id", "warehouse_id")
+    )
+    wanted = set(pairs)
+    return {(r.variant_id, r.warehouse_id): r for r in rows if (r.variant_id, r.warehouse_id) in wanted}
+
+
+def _lock_existing_levels(variant_ids: Iterable[int], warehouse_ids: Iterable[int] | None = None) -> list[StockLevel]:
+    qs = StockLevel.objects.select_for_update(of=("self",)).filter(variant_id__in=set(variant_ids))
+    if warehouse_ids is not None:
+        qs = qs.filter(warehouse_id__in=set(warehouse_ids))
+    return list(qs.order_by("variant_id", "warehouse_id"))
+
+
+def _save(level: StockLevel) -> None:
+    level.save(update_fields=["on_hand", "reserved"])
+
+
+def _summed(lines: Sequence[StockRequest]) -> dict[int, int]:
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if int(line.quantity) <= 0:
+            raise InvalidStockChange(
+                _("Quantity must be at least 1, got %(q)s.") % {"q": line.quantity}, field="quantity"
+            )
+        wanted[int(line.variant_id)] += int(line.quantity)
+    return dict(wanted)
+
+
+def _reference_holdings(reference: str) -> dict[tuple[int, int], int]:
+    """What is still reserved under a reference, per (variant, warehouse), from the ledger."""
+    rows = (
+        StockMovement.objects.filter(reference=reference, kind__in=(Kind.RESERVE, Kind.RELEASE, Kind.SHIPMENT))
+        .values("variant_id", "warehouse_id")
+        .annotate(held=Sum("reserved_change"))
+        .order_by()
+    )
+    return {(r["variant_id"], r["warehouse_id"]): r["held"] for r in rows}
+
+
+def stock_reserve(
+    *,
+    reference: str,
+    lines: Sequence[StockRequest],
+    actor=None,
+    warehouse_id: int | None = None,
+) -> None:
+    """Reserve every line or nothing; raise OutOfStock naming every short SKU.
+
+    Idempotent per reference: when the reference still holds a reservation, or its stock was already
+    shipped, nothing happens. After a full release the reference may reserve again (an edited order).
+    Quantities of the same variant on several lines are summed.
+    """
+    if not reference:
+        raise InvalidStockChange(_("A reservation needs a reference."), field="reference")
+    wanted = _summed(lines)
+    if not wanted:
+        return
+    variants = dict(ProductVariant.objects.filter(pk__in=wanted).values_list("pk", "sku"))
+    missing = sorted(set(wanted) - set(variants))
+    if missing:
+        raise NotFound(_("Variants do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+
+    if warehouse_id is not None:
+        _warehouse(warehouse_id)
+        candidates = [warehouse_id]
+        default_id = warehouse_id
+    else:
+        default_id = warehouse_default().pk
+        candidates = list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True))
+        if default_id not in candidates:
+            candidates.append(default_id)
+
+    with transaction.atomic():
+        levels = _lock_existing_levels(wanted, candidates)
+        # Checked under the locks: a concurrent call for the same reference has committed by now.
+        holdings = _reference_holdings(reference)
+        if any(held > 0 for held in holdings.values()) or StockMovement.objects.filter(
+            reference=reference, kind=Kind.SHIPMENT
+        ).exists():
+            return
+
+        by_variant: dict[int, list[StockLevel]] = defaultdict(list)
+        for level in levels:
+            by_variant[level.variant_id].append(level)
+
+        plan: list[tuple[StockLevel, int]] = []
+        shortages: list[Shortage] = []
+        for variant_id in sorted(wanted):
+            need = wanted[variant_id]
+            rows = sorted(
+                by_variant.get(variant_id, []),
+                key=lambda r: (r.warehouse_id != default_id, -r.available, r.warehouse_id),
+            )
+            total = sum(max(r.available, 0) for r in rows)
+            if total < need:
+                shortages.append(Shortage(sku=variants[variant_id], requested=need, available=total))
+                continue
+            for row in rows:
+                if need == 0:
+                    break
+                take = min(need, row.available)
+                if take > 0:
+                    plan.append((row, take))
+                    need -= take
+        if shortages:
+            raise OutOfStock(shortages)
+
+        movements = []
+        for row, take in plan:
+            row.reserved += take
+            _save(row)
+            movements.append(
+                StockMovement(
+                    variant_id=row.variant_id, warehouse_id=row.warehouse_id, kind=Kind.RESERVE,
+                    reserved_change=take, reference=reference, actor=actor,
+                )
+            )
+        StockMovement.objects.bulk_create(movements)
+        stock_push_schedule(variant_ids=wanted.keys())
+
+
+def _settle(*, reference: str, actor, kind: str, reason: str = "") -> None:
+    holdings = {pair: held for pair, held in _reference_holdings(reference).items() if held > 0}
+    if not holdings:
+        return
+    with transaction.atomic():
+        locked = _lock_levels(holdings)
+        holdings = {pair: held for pair, held in _reference_holdings(reference).items() if held > 0}
+        movements = []
+        for pair in sorted(holdings):
+            held = holdings[pair]
+            row = locked.get(pair) or _lock_levels([pair])[pair]
+            row.reserved -= held
+            on_hand_change = 0
+            if kind == Kind.SHIPMENT:
+                row.on_hand -= held
+                on_hand_change = -held
+            _save(row)
+            movements.append(
+                StockMovement(
+                    variant_id=pair[0], warehouse_id=pair[1], kind=kind, on_hand_change=on_hand_change,
+                    reserved_change=-held, reference=reference, reason=reason[:255], actor=actor,
+                )
+            )
+        StockMovement.objects.bulk_create(movements)
+        stock_push_schedule(variant_ids={pair[0] for pair in holdings})
+
+
+def stock_release(*, reference: str, actor=None, reason: str = "") -> None:
+    """Give back whatever is still reserved under `reference` (cancelled order). Idempotent."""
+    _settle(reference=reference, actor=actor, kind=Kind.RELEASE, reason=reason)
+
+
+def stock_commit(*, reference: str, actor=None) -> None:
+    """The reserved goods left the warehouse: on_hand and reserved both go down. Idempotent."""
+    _settle(reference=reference, actor=actor, kind=Kind.SHIPMENT)
+
+
+def _positive(quantity: int, field: str = "quantity") -> int:
+    quantity = int(quantity)
+    if quantity <= 0:
+        raise InvalidStockChange(_("Quantity must be at least 1."), field=field)
+    return quantity
+
+
+def _single_change(
+    *,
+    variant_id: int,
+    warehouse_id: int | None,
+    kind: str,
+    actor,
+    reason: str,
+    reference: str,
+    change_for,
+    field: str,
+) -> StockMovement:
+    variant = _variant(variant_id)
+    warehouse = _warehouse(warehouse_id)
+    with transaction.atomic():
+        row = _lock_levels([(variant.pk, warehouse.pk)])[(variant.pk, warehouse.pk)]
+        change = change_for(row)
+        new_on_hand = row.on_hand + change
+        if new_on_hand < 0:
+            raise InvalidStockChange(
+                _("%(sku)s would go below zero in %(wh)s (on hand %(on_hand)s, change %(change)s).")
+                % {"sku": variant.sku, "wh": warehouse.name, "on_hand": row.on_hand, "change": change},
+                field=field,
+            )
+        if new_on_hand < row.reserved:
+            raise InvalidStockChange(
+                _(
+                    "%(sku)s in %(wh)s would fall below the %(reserved)s units reserved for orders; "
+                    "release or ship those orders first."
+                )
+                % {"sku": variant.sku, "wh": warehouse.name, "reserved": row.reserved},
+                field=field,
+            )
+        row.on_hand = new_on_hand
+        _save(row)
+        movement = StockMovement.objects.create(
+            variant_id=variant.pk, warehouse_id=warehouse.pk, kind=kind, on_hand_change=change,
+            reference=reference[:100], reason=reason[:255], actor=actor,
+        )
+        if change:
+            stock_push_schedule(variant_ids=[variant.pk])
+    return movement
+
+
+def stock_receive(
+    *,
+    variant_id: int,
+    quantity: int,
+    warehouse_id: int | None = None,
+    actor=None,
+    reference: str = "",
+    reason: str = "",
+) -> StockMovement:
+    """Goods received (purchase, production): on_hand goes up."""
+    quantity = _positive(quantity)
+    return _single_change(
+        variant_id=variant_id, warehouse_id=warehouse_id, kind=Kind.RECEIPT, actor=actor, reason=reason,
+        reference=reference, change_for=lambda row: quantity, field="quantity",
+    )
+
+
+def stock_adjust(
+    *,
+    variant_id: int,
+    quantity_change: int,
+    reason: str,
+    warehouse_id: int | None = None,
+    actor=None,
+    reference: str = "",
+) -> StockMovement:
+    """A correction with a reason (damaged, lost, found). Never below zero or below what is reserved."""
+    quantity_change = int(quantity_change)
+    if quantity_change == 0:
+        raise InvalidStockChange(_("The change must not be zero."), field="quantity_change")
+    if not (reason or "").strip():
+        raise InvalidStockChange(_("Say why the stock is adjusted."), field="reason")
+    return _single_change(
+        variant_id=variant_id, warehouse_id=warehouse_id, kind=Kind.ADJUSTMENT, actor=actor, reason=reason.strip(),
+        reference=reference, change_for=lambda row: quantity_change, field="quantity_change",
+    )
+
+
+def stock_count(
+    *,
+    variant_id: int,
+    counted_quantity: int,
+    warehouse_id: int | None = None,
+    actor=None,
+    reason: str = "",
+    reference: str = "",
+) -> StockMovement:
+    """Stock count (opname): on_hand becomes what was counted; the difference is the ledger row.
+
+    A count that matches the books still writes a row (change 0), so the count itself is on record.
+    """
+    counted_quantity = int(counted_quantity)
+    if counted_quantity < 0:
+        raise InvalidStockChange(_("A count cannot be negative."), field="counted_quantity")
+    return _single_change(
+        variant_id=variant_id, warehouse_id=warehouse_id, kind=Kind.COUNT, actor=actor,
+        reason=reason or _("Stock count"), reference=reference,
+        change_for=lambda row: counted_quantity - row.on_hand, field="counted_quantity",
+    )
+
+
+def stock_return_restock(
+    *,
+    variant_id: int,
+    quantity: int,
+    reference: str,
+    warehouse_id: int | None = None,
+    actor=None,
+    reason: str = "",
+) -> StockMovement | None:
+    """Returned goods that can be sold again go back on the shelf.
+
+    Idempotent per (reference, variant): a second call for the same return document does nothing
+    and returns None.
+    """
+    quantity = _positive(quantity)
+    if not reference:
+        raise InvalidStockChange(_("A return restock needs a reference."), field="reference")
+    variant = _variant(variant_id)
+    warehouse = _warehouse(warehouse_id)
+    with transaction.atomic():
+        _lock_levels([(variant.pk, warehouse.pk)])
+        if StockMovement.objects.filter(reference=reference, variant_id=variant.pk, kind=Kind.RETURN).exists():
+            return None
+        return _single_change(
+            variant_id=variant.pk, warehouse_id=warehouse.pk, kind=Kind.RETURN, actor=actor, reason=reason,
+            reference=reference, change_for=lambda row: quantity, field="quantity",
+        )
+
+
+def stock_transfer(
+    *,
+    variant_id: int,
+    from_warehouse_id: int,
+    to_warehouse_id: int,
+    quantity: int,
+    actor=None,
+    reason: str = "",
+    reference: str = "",
+) -> None:
+    """Move available units between warehouses: two TRANSFER rows, out and in."""
+    quantity = _positive(quantity)
+    if from_warehouse_id == to_warehouse_id:
+        raise InvalidStockChange(_("Pick two different warehouses."), field="to_warehouse")
+    variant = _variant(variant_id)
+    source, target = _warehouse(from_warehouse_id), _warehouse(to_warehouse_id)
+    with transaction.atomic():
+        locked = _lock_levels([(variant.pk, source.pk), (variant.pk, target.pk)])
+        out, into = locked[(variant.pk, source.pk)], locked[(variant.pk, target.pk)]
+        if out.available < quantity:
+            raise InvalidStockChange(
+                _("Only %(n)s of %(sku)s are available in %(wh)s.")
+                % {"n": out.available, "sku": variant.sku, "wh": source.name},
+                field="quantity",
+            )
+        out.on_hand -= quantity
+        into.on_hand += quantity
+        _save(out)
+        _save(into)
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(variant_id=variant.pk, warehouse_id=source.pk, kind=Kind.TRANSFER,
+                              on_hand_change=-quantity, reference=reference, reason=reason, actor=actor),
+                StockMovement(variant_id=variant.pk, warehouse_id=target.pk, kind=Kind.TRANSFER,
+                              on_hand_change=quantity, reference=reference, reason=reason, actor=actor),
+            ]
+        )
