@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "payments",
     "shipping",
     "aftersales",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Each app adds its periodic jobs here (key: "<app>.<job>"), so one schedule lists them all.
 CELERY_BEAT_SCHEDULE: dict = {
     "core.purge_old_task_failures": {"task": "core.tasks.task_failures_purge", "schedule": 24 * 3600},
+    "channels.sync_all": {"task": "channels.tasks.channels_sync_all", "schedule": 5 * 60},
+    "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 60},
+    "catalog.stock_push_flush": {"task": "catalog.tasks.stock_push_flush", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -263,6 +267,31 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OMS <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Customer notifications (notifications app) ---------------------------------------------
+# Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
+# "http" (JSON POST with a bearer token to NOTIFY_<CHANNEL>_URL), or a dotted Provider class path.
+NOTIFY_SHOP_NAME = env_str("NOTIFY_SHOP_NAME", "oms") or "oms"
+NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", ["email", "whatsapp"])
+if set(NOTIFY_CHANNELS) - {"email", "whatsapp", "sms"}:
+    raise ImproperlyConfigured(f"NOTIFY_CHANNELS may list email, whatsapp and sms only, got {NOTIFY_CHANNELS!r}.")
+NOTIFY_EMAIL_PROVIDER = env_str("NOTIFY_EMAIL_PROVIDER", "email") or "email"
+NOTIFY_WHATSAPP_PROVIDER = env_str("NOTIFY_WHATSAPP_PROVIDER", "file") or "file"
+NOTIFY_SMS_PROVIDER = env_str("NOTIFY_SMS_PROVIDER", "file") or "file"
+NOTIFY_WHATSAPP_URL = env_str("NOTIFY_WHATSAPP_URL", "") or ""
+NOTIFY_WHATSAPP_TOKEN = env_str("NOTIFY_WHATSAPP_TOKEN", "") or ""
+NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "") or ""
+NOTIFY_SMS_TOKEN = env_str("NOTIFY_SMS_TOKEN", "") or ""
+for _channel, _provider, _url in (
+    ("WHATSAPP", NOTIFY_WHATSAPP_PROVIDER, NOTIFY_WHATSAPP_URL), ("SMS", NOTIFY_SMS_PROVIDER, NOTIFY_SMS_URL)
+):
+    if _provider == "http" and urlparse(_url).scheme not in ("http", "https"):
+        raise ImproperlyConfigured(f"NOTIFY_{_channel}_URL must be an http(s) URL when NOTIFY_{_channel}_PROVIDER=http.")
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10, minimum=1)
+NOTIFY_FILE_DIR = Path(env_str("NOTIFY_FILE_DIR", str(VAR_DIR / "notifications")))
+# Marketplaces message their own buyers and mask their contacts; off by default.
+NOTIFY_MARKETPLACE_ORDERS = env_bool("NOTIFY_MARKETPLACE_ORDERS", default=False)
+CELERY_BEAT_SCHEDULE["notifications.sweep"] = {"task": "notifications.tasks.notification_sweep_task", "schedule": 300}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
