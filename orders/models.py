@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
@@ -41,10 +42,33 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class PaymentMethod(models.TextChoices):
+    """Payment methods an order can be placed with (marketplaces report their own words too)."""
+
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    VIRTUAL_ACCOUNT = "virtual_account", _("Virtual account")
+    EWALLET = "ewallet", _("E-wallet")
+    QRIS = "qris", _("QRIS")
+    CARD = "card", _("Credit/debit card")
+    COD = "cod", _("Cash on delivery")
+    CASH = "cash", _("Cash")
+    MARKETPLACE = "marketplace", _("Paid through the marketplace")
+
+
+class OrderSource(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    API = "api", _("API")
+    WEB = "web", _("Web store")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    GATEWAY = "gateway", _("Payment gateway")
+    SYSTEM = "system", _("System")
+
+
 # The order lifecycle. Every transition is one service in orders.services; nothing else
 # assigns Order.status. Return states arrive with the after-sales work.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    # awaiting_payment -> processing only for cash on delivery (see TRANSITION_GUARDS).
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.PROCESSING, OrderStatus.CANCELLED},
     OrderStatus.PAID: {OrderStatus.PROCESSING, OrderStatus.CANCELLED},
     OrderStatus.PROCESSING: {OrderStatus.PACKED, OrderStatus.CANCELLED},
     OrderStatus.PACKED: {OrderStatus.SHIPPED, OrderStatus.PROCESSING, OrderStatus.CANCELLED},
@@ -52,6 +76,18 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.DELIVERED: {OrderStatus.COMPLETED},
     OrderStatus.COMPLETED: set(),
     OrderStatus.CANCELLED: set(),
+}
+
+
+
+def _is_cod(order: Order) -> bool:
+    return order.payment_method == PaymentMethod.COD
+
+
+# Extra conditions on some edges of ALLOWED_TRANSITIONS: (from, to) -> predicate(order).
+# A cash-on-delivery order is confirmed and shipped before anyone pays.
+TRANSITION_GUARDS: dict[tuple[str, str], Callable[[Order], bool]] = {
+    (OrderStatus.AWAITING_PAYMENT, OrderStatus.PROCESSING): _is_cod,
 }
 
 # Forward rank, so a late marketplace status never moves an order backwards.
@@ -96,6 +132,14 @@ class Order(models.Model):
     shipping_province = models.CharField(max_length=100, blank=True)
     shipping_postal_code = models.CharField(max_length=10, blank=True)
     courier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True, help_text=_("Courier waybill (resi)."))
+    source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.STAFF)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
     is_oversold = models.BooleanField(default=False, db_index=True)
@@ -125,7 +169,17 @@ class Order(models.Model):
         return self.number
 
     def can_transition_to(self, target: str) -> bool:
-        return target in ALLOWED_TRANSITIONS.get(self.status, set())
+        if target not in ALLOWED_TRANSITIONS.get(self.status, set()):
+            return False
+        guard = TRANSITION_GUARDS.get((self.status, target))
+        return guard is None or guard(self)
+
+    @property
+    def is_cod(self) -> bool:
+        return _is_cod(self)
+
+    def can_cancel(self) -> bool:
+        return self.can_transition_to(OrderStatus.CANCELLED)
 
 
 class OrderLine(models.Model):
@@ -139,6 +193,9 @@ class OrderLine(models.Model):
     unit_price_amount = models.BigIntegerField()
     discount_amount = models.BigIntegerField(default=0)
     external_line_id = models.CharField(max_length=128, blank=True)
+    # True while this line holds a stock reservation (reference "order:<id>"); shipping commits it,
+    # cancelling releases it. An unmapped or oversold line holds none.
+    stock_reserved = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -170,3 +227,24 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` a client sent with POST /api/v1/orders/, and the order it produced.
+
+    The key row is inserted first in the creating transaction, so a concurrent request with the
+    same key waits for it and then answers with the same order.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    response_status = models.PositiveSmallIntegerField(default=201)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,284 @@
+"""Creating orders: staff entry, the web store API and (through external.py) marketplaces."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from channels.models import Channel
+from core.errors import Conflict
+from core.money import percent_of
+from orders import hooks
+from orders.models import Customer, Order, OrderLine, OrderSource, OrderStatus, PaymentMethod
+from orders.services.customers import clean_phone, customer_get_or_create
+from orders.services.inputs import AddressInput, CustomerInput, LineInput
+from orders.services.lifecycle import EVENT_CREATED, record_event
+from orders.services.stock import reserve_lines
+
+# How long a customer has to pay an order that is not cash on delivery.
+PAYMENT_WINDOW = timedelta(hours=getattr(settings, "ORDER_PAYMENT_WINDOW_HOURS", 24))
+MAX_LINES = 100
+
+
+@dataclass
+class ResolvedLine:
+    variant_id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price_amount: int
+    discount_amount: int = 0
+    external_line_id: str = ""
+
+    @property
+    def total_amount(self) -> int:
+        return self.unit_price_amount * self.quantity - self.discount_amount
+
+
+def channel_get(channel_id: int) -> Channel:
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        raise ValidationError({"channel": [f"Channel {channel_id} does not exist."]})
+    return channel
+
+
+def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine]:
+    """Find each line's variant (by id or SKU) and price; ValidationError names the bad line."""
+    from catalog.models import ChannelListing, ProductVariant
+
+    if not lines:
+        raise ValidationError({"lines": ["An order needs at least one line."]})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": [f"At most {MAX_LINES} lines per order."]})
+    ids = {line.variant_id for line in lines if line.variant_id}
+    skus = {line.sku.strip() for line in lines if not line.variant_id and line.sku}
+    variants = list(
+        ProductVariant.objects.filter(pk__in=ids).select_related("product")
+        | ProductVariant.objects.filter(sku__in=skus).select_related("product")
+    ) if (ids or skus) else []
+    by_id = {v.id: v for v in variants}
+    by_sku = {v.sku: v for v in variants}
+    listing_prices = dict(
+        ChannelListing.objects.filter(channel=channel, variant_id__in=by_id, price_amount__isnull=False, is_active=True)
+        .values_list("variant_id", "price_amount")
+    ) if by_id else {}
+    resolved = []
+    for number, line in enumerate(lines, start=1):
+        where = f"line {number}"
+        if not isinstance(line.quantity, int) or line.quantity <= 0:
+            raise ValidationError({"lines": [f"{where}: quantity must be a whole number above zero."]})
+        variant = by_id.get(line.variant_id) if line.variant_id else by_sku.get((line.sku or "").strip())
+        if variant is None:
+            what = f"variant {line.variant_id}" if line.variant_id else f"SKU {line.sku!r}"
+            raise ValidationError({"lines": [f"{where}: {what} does not exist."]})
+        if not variant.is_active or not variant.product.is_active:
+            raise ValidationError({"lines": [f"{where}: {variant.sku} is not for sale."]})
+        price = line.unit_price_amount
+        if price is None:
+            price = listing_prices.get(variant.id, variant.price_amount)
+        if price < 0 or line.discount_amount < 0:
+            raise ValidationError({"lines": [f"{where}: amounts cannot be negative."]})
+        if line.discount_amount > price * line.quantity:
+            raise ValidationError({"lines": [f"{where}: the discount is larger than the line."]})
+        name = f"{variant.product.name} {variant.name}".strip()
+        resolved.append(
+            ResolvedLine(
+                variant_id=variant.id,
+                sku=variant.sku,
+                name=name[:255],
+                quantity=line.quantity,
+                unit_price_amount=int(price),
+                discount_amount=int(line.discount_amount),
+            )
+        )
+    return resolved
+
+
+def estimate_fee(channel: Channel, subtotal: int) -> int:
+    if not channel.commission_percent and not channel.fixed_fee_amount:
+        return 0
+    return percent_of(subtotal, channel.commission_percent) + channel.fixed_fee_amount
+
+
+def order_number(channel: Channel, order_id: int, placed_at: datetime) -> str:
+    """Readable, unique order number: <channel code>-YYMMDD-<order id, 6+ digits>."""
+    day = timezone.localtime(placed_at).strftime("%y%m%d")
+    return f"{channel.code.upper()}-{day}-{order_id:06d}"
+
+
+def insert_order(
+    *,
+    channel: Channel,
+    customer: Customer | None,
+    lines: list[ResolvedLine],
+    placed_at: datetime,
+    reserve: bool,
+    strict_stock: bool,
+    actor=None,
+    source: str,
+    **fields,
+) -> tuple[Order, list[OrderLine], Exception | None]:
+    """Write the order, its lines and its number, and reserve stock; returns (order, lines, stock error).
+
+    With strict_stock, OutOfStock propagates (and the caller's transaction is rolled back);
+    otherwise it is returned and nothing is reserved. The caller wraps this in a transaction.
+    """
+    from catalog.errors import OutOfStock
+
+    order = Order(
+        channel=channel,
+        customer=customer,
+        placed_at=placed_at,
+        number=f"new-{uuid.uuid4().hex}",
+        source=source,
+        **fields,
+    )
+    order.save(force_insert=True)
+    order_lines = [
+        OrderLine(
+            order=order,
+            variant_id=line.variant_id,
+            sku=line.sku[:64],
+            name=line.name[:255],
+            quantity=line.quantity,
+            unit_price_amount=line.unit_price_amount,
+            discount_amount=line.discount_amount,
+            external_line_id=line.external_line_id[:128],
+        )
+        for line in lines
+    ]
+    stock_error = None
+    if reserve:
+        if strict_stock:
+            reserve_lines(order, order_lines, actor=actor)
+        else:
+            try:
+                with transaction.atomic():
+                    reserve_lines(order, order_lines, actor=actor)
+            except OutOfStock as exc:
+                for line in order_lines:
+                    line.stock_reserved = False
+                stock_error = exc
+    OrderLine.objects.bulk_create(order_lines)
+    order.number = order_number(channel, order.id, placed_at)
+    Order.objects.filter(pk=order.pk).update(number=order.number)
+    return order, order_lines, stock_error
+
+
+def order_create(
+    *,
+    channel_id: int,
+    lines: list[LineInput],
+    customer: CustomerInput,
+    shipping: AddressInput | None = None,
+    shipping_amount: int = 0,
+    discount_amount: int = 0,
+    payment_method: str = PaymentMethod.BANK_TRANSFER,
+    notes: str = "",
+    tags: list[str] | None = None,
+    external_id: str = "",
+    actor=None,
+    source: str = OrderSource.STAFF,
+) -> Order:
+    """Create an order entered by staff or placed on the web store, and reserve its stock.
+
+    All or nothing: an unknown SKU, a bad phone or amount raises ValidationError (with the field),
+    missing stock raises catalog.errors.OutOfStock, a reused `external_id` raises Conflict, and
+    nothing is written. The order starts awaiting payment (a COD order can be confirmed at once);
+    payment is due within PAYMENT_WINDOW unless it is cash on delivery.
+    """
+    from orders.services.lifecycle import clean_tags
+
+    channel = channel_get(channel_id)
+    if payment_method not in PaymentMethod.values:
+        raise ValidationError({"payment_method": [f"{payment_method!r} is not a payment method."]})
+    for field, amount in (("shipping_amount", shipping_amount), ("discount_amount", discount_amount)):
+        if not isinstance(amount, int) or amount < 0:
+            raise ValidationError({field: ["Must be a whole rupiah amount, not negative."]})
+    cleaned_tags = clean_tags(tags)
+    external_id = (external_id or "").strip()
+    resolved = resolve_lines(channel, lines)
+    subtotal = sum(line.total_amount for line in resolved)
+    total = subtotal + shipping_amount - discount_amount
+    if total < 0:
+        raise ValidationError({"discount_amount": ["The discount is larger than the order."]})
+    shipping_fields = _shipping_fields(shipping, customer)
+    now = timezone.now()
+    with transaction.atomic():
+        buyer = customer_get_or_create(customer=customer)
+        if not shipping_fields["shipping_name"]:
+            shipping_fields["shipping_name"] = buyer.name
+        if not shipping_fields["shipping_phone"]:
+            shipping_fields["shipping_phone"] = buyer.phone
+        try:
+            with transaction.atomic():
+                order, _lines, _err = insert_order(
+                    channel=channel,
+                    customer=buyer,
+                    lines=resolved,
+                    placed_at=now,
+                    reserve=True,
+                    strict_stock=True,
+                    actor=actor if getattr(actor, "is_authenticated", False) else None,
+                    source=source,
+                    external_id=external_id,
+                    status=OrderStatus.AWAITING_PAYMENT,
+                    subtotal_amount=subtotal,
+                    shipping_amount=shipping_amount,
+                    discount_amount=discount_amount,
+                    marketplace_fee_amount=estimate_fee(channel, subtotal),
+                    total_amount=total,
+                    payment_method=payment_method,
+                    payment_due_at=None if payment_method == PaymentMethod.COD else now + PAYMENT_WINDOW,
+                    notes=(notes or "").strip(),
+                    tags=cleaned_tags,
+                    **shipping_fields,
+                )
+        except IntegrityError:
+            if external_id and Order.objects.filter(channel=channel, external_id=external_id).exists():
+                raise Conflict(
+                    f"Order {external_id!r} already exists on channel {channel.code}.",
+                    detail={"field": "external_id"},
+                ) from None
+            raise
+        record_event(
+            order,
+            EVENT_CREATED,
+            actor=actor,
+            source=source,
+            to_status=order.status,
+            data={"number": order.number, "total_amount": total},
+        )
+        hooks.run_order_created(order.id)
+    return order
+
+
+def _shipping_fields(shipping: AddressInput | None, customer: CustomerInput) -> dict:
+    if shipping is None:
+        return {
+            "shipping_name": (customer.name or "").strip()[:200],
+            "shipping_phone": "",
+            "shipping_address": "",
+            "shipping_city": "",
+            "shipping_province": "",
+            "shipping_postal_code": "",
+        }
+    if not (shipping.address or "").strip():
+        raise ValidationError({"shipping.address": ["The shipping address is required."]})
+    postal = (shipping.postal_code or "").strip()
+    if postal and (not postal.isdigit() or len(postal) != 5):
+        raise ValidationError({"shipping.postal_code": ["An Indonesian postal code has 5 digits."]})
+    return {
+        "shipping_name": (shipping.name or customer.name or "").strip()[:200],
+        "shipping_phone": clean_phone(shipping.phone, field="shipping.phone"),
+        "shipping_address": shipping.address.strip(),
+        "shipping_city": (shipping.city or "").strip()[:100],
+        "shipping_province": (shipping.province or "").strip()[:100],
+        "shipping_postal_code": postal,
+    }

@@ -1,0 +1,101 @@
+"""Customers, deduplicated across channels by normalised phone, then by e-mail."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from core.phones import normalize_phone
+from orders.models import Customer
+from orders.services.inputs import CustomerInput
+
+
+def clean_phone(raw: str, *, field: str = "phone") -> str:
+    """E.164 or "" for an empty value; ValidationError naming `field` for a bad number."""
+    if not (raw or "").strip():
+        return ""
+    try:
+        return normalize_phone(raw)
+    except ValueError as exc:
+        raise ValidationError({field: [str(exc)]}) from None
+
+
+def clean_email(raw: str, *, field: str = "email") -> str:
+    email = (raw or "").strip().lower()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({field: [f"{raw!r} is not a valid e-mail address"]}) from None
+    return email
+
+
+def customer_get_or_create(*, customer: CustomerInput) -> Customer:
+    """The customer with this phone (any format) or e-mail, created when there is none.
+
+    Phone wins over e-mail: the same phone is the same person on every channel. Blank contact
+    details of an existing customer are filled in from the input; nothing else is overwritten.
+    Raises ValidationError (field `name`, `phone` or `email`) for a missing name, a bad phone
+    number or e-mail, or when neither a phone nor an e-mail is given.
+    """
+    name = (customer.name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["The customer's name is required."]})
+    phone = clean_phone(customer.phone)
+    email = clean_email(customer.email)
+    if not phone and not email:
+        raise ValidationError({"phone": ["Give the customer's phone number or e-mail address."]})
+    return _get_or_create(name=name, phone=phone, email=email)
+
+
+def customer_for_contact(*, name: str, phone: str = "", email: str = "") -> Customer | None:
+    """Lenient twin for marketplace data: masked or invalid contacts are ignored, not errors.
+
+    Returns None when nothing usable identifies the buyer (the order keeps the name it came with).
+    """
+    try:
+        phone = clean_phone(phone)
+    except ValidationError:
+        phone = ""
+    try:
+        email = clean_email(email)
+    except ValidationError:
+        email = ""
+    if not phone and not email:
+        return None
+    return _get_or_create(name=(name or "").strip() or phone or email, phone=phone, email=email)
+
+
+def _get_or_create(*, name: str, phone: str, email: str) -> Customer:
+    found = None
+    if phone:
+        found = Customer.objects.filter(phone=phone).first()
+    if found is None and email:
+        found = Customer.objects.filter(email=email).order_by("id").first()
+        if found is not None and found.phone and phone and found.phone != phone:
+            # Same e-mail, different phone: a different person sharing an address; keep them apart.
+            found = None
+    if found is not None:
+        changed = []
+        if phone and not found.phone:
+            found.phone = phone
+            changed.append("phone")
+        if email and not found.email:
+            found.email = email
+            changed.append("email")
+        if changed:
+            try:
+                with transaction.atomic():
+                    found.save(update_fields=changed)
+            except IntegrityError:
+                # Another customer took this phone meanwhile: use that one.
+                return Customer.objects.get(phone=phone)
+        return found
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(name=name, phone=phone, email=email)
+    except IntegrityError:
+        # A concurrent request created the same phone first; its row is committed now.
+        return Customer.objects.get(phone=phone)
