@@ -52,6 +52,9 @@ class InboundDelivery(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last started processing it (stale claims are swept)."
+    )
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

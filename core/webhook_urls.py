@@ -1,3 +1,7 @@
 """Inbound provider endpoints, one include per app that receives webhooks."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("channels.webhook_urls")),
+]

@@ -1,0 +1,87 @@
+"""HTTP plumbing shared by the marketplace adapters: one session, timeouts, error classes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from channels.adapters.base import AdapterError, TransientAdapterError
+from core.money import round_idr
+
+DEFAULT_TIMEOUT = (5, 20)  # connect, read seconds
+USER_AGENT = "oms/1.0 (+marketplace sync)"
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """Case-insensitive header lookup over a dict or Django's request.headers."""
+    value = headers.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lower), None)
+    return (value or "").strip()
+
+
+def new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def call(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout=DEFAULT_TIMEOUT,
+) -> dict:
+    """Send one request and return the decoded JSON object.
+
+    Network trouble, 429 and 5xx raise TransientAdapterError (worth a retry); other 4xx and
+    non-JSON answers raise AdapterError.
+    """
+    try:
+        response = session.request(method, url, params=params, data=body, headers=headers, timeout=timeout)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise TransientAdapterError(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
+    except requests.RequestException as exc:
+        raise AdapterError(f"{method} {url}: {exc}") from exc
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientAdapterError(f"{method} {url}: HTTP {response.status_code} {response.text[:200]}")
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, ValueError):
+        raise AdapterError(f"{method} {url}: HTTP {response.status_code}, not JSON: {response.text[:200]}")
+    if response.status_code >= 400 and not isinstance(data, dict):
+        raise AdapterError(f"{method} {url}: HTTP {response.status_code}")
+    if not isinstance(data, dict):
+        raise AdapterError(f"{method} {url}: expected a JSON object")
+    data.setdefault("_http_status", response.status_code)
+    return data
+
+
+def amount(value: Any) -> int:
+    """A provider amount (number or numeric string, maybe with decimals) as whole rupiah."""
+    if value in (None, ""):
+        return 0
+    return round_idr(str(value))
+
+
+def from_epoch(value: Any) -> datetime | None:
+    """Seconds (or milliseconds) since the epoch as an aware UTC datetime."""
+    if value in (None, "", 0):
+        return None
+    number = int(float(value))
+    if number > 10**11:  # milliseconds
+        number //= 1000
+    return datetime.fromtimestamp(number, tz=UTC)
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,66 @@
+"""Reads for channels: lookups for webhook intake, lists with health for the dashboard and API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from channels.models import Channel
+from core.models import InboundDelivery
+
+PUSH_KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA}
+
+
+def channel_for_push(*, kind: str, shop_id: str) -> Channel | None:
+    """The active channel a push belongs to, by platform and the shop id the push carries."""
+    if not shop_id:
+        return None
+    return Channel.objects.filter(kind=kind, shop_id=shop_id, is_active=True).first()
+
+
+def channel_list() -> QuerySet[Channel]:
+    """Channels with their webhook health over the last day (failed and total deliveries)."""
+    since = timezone.now() - timedelta(days=1)
+    return Channel.objects.annotate(
+        deliveries_day=Count("deliveries", filter=Q(deliveries__received_at__gte=since)),
+        deliveries_failed_day=Count(
+            "deliveries",
+            filter=Q(deliveries__received_at__gte=since, deliveries__status=InboundDelivery.Status.FAILED),
+        ),
+        last_delivery_at=Max("deliveries__received_at"),
+    ).order_by("name")
+
+
+def channel_syncable_ids() -> list[int]:
+    """Active marketplace channels that have an adapter, for the periodic pull sync."""
+    from channels.adapters import ADAPTERS
+
+    return list(
+        Channel.objects.filter(is_active=True, kind__in=list(ADAPTERS)).exclude(credentials_token="")
+        .order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def channel_failing_count() -> int:
+    """Active channels whose last sync failed or whose deliveries failed in the last day."""
+    since = timezone.now() - timedelta(days=1)
+    return (
+        Channel.objects.filter(is_active=True)
+        .filter(
+            Q(sync_failures__gt=0)
+            | Q(deliveries__status=InboundDelivery.Status.FAILED, deliveries__received_at__gte=since)
+        )
+        .distinct()
+        .count()
+    )
+
+
+def delivery_list(*, channel_id: int | None = None, status: str = "") -> QuerySet[InboundDelivery]:
+    qs = InboundDelivery.objects.select_related("channel").defer("body", "headers")
+    if channel_id is not None:
+        qs = qs.filter(channel_id=channel_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-received_at", "-id")

@@ -1,0 +1,42 @@
+"""Celery tasks for channels: process a stored push, sweep stuck deliveries, pull sync."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from channels import selectors, services
+from channels.adapters.base import TransientAdapterError
+from core import inbox
+
+PUSH_PROVIDERS = ("shopee", "tiktok", "lazada")
+
+
+@shared_task(
+    bind=True, name="channels.tasks.delivery_process", autoretry_for=(TransientAdapterError,), max_retries=5
+)
+def delivery_process(self, delivery_id: int) -> str:
+    return services.delivery_process(delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(name="channels.tasks.deliveries_sweep")
+def deliveries_sweep() -> int:
+    """Queue again the deliveries a crash left in "received" or "processing"."""
+    ids = inbox.delivery_stale_ids(providers=PUSH_PROVIDERS)
+    for delivery_id in ids:
+        delivery_process.delay(delivery_id)
+    return len(ids)
+
+
+@shared_task(name="channels.tasks.channel_sync")
+def channel_sync(channel_id: int) -> dict:
+    result = services.channel_sync(channel_id=channel_id)
+    return {"channel_id": result.channel_id, "skipped": result.skipped, "orders": result.orders, "error": result.error}
+
+
+@shared_task(name="channels.tasks.channels_sync_all")
+def channels_sync_all() -> int:
+    """Fan out: one sync task per active marketplace channel."""
+    ids = selectors.channel_syncable_ids()
+    for channel_id in ids:
+        channel_sync.delay(channel_id)
+    return len(ids)

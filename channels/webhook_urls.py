@@ -1,0 +1,9 @@
+from django.urls import path
+
+from channels import webhooks
+
+urlpatterns = [
+    path("shopee/", webhooks.shopee_push, name="webhook-shopee"),
+    path("tiktok/", webhooks.tiktok_push, name="webhook-tiktok"),
+    path("lazada/", webhooks.lazada_push, name="webhook-lazada"),
+]

@@ -1,0 +1,254 @@
+"""Webhook intake shared by every app that receives provider callbacks (marketplaces, gateways).
+
+An endpoint stays thin::
+
+    @csrf_exempt
+    @require_POST
+    def shopee(request):
+        return inbox.receive(request, provider="shopee", inspect=_inspect_shopee, task=tasks.delivery_process)
+
+`receive` checks the body size, lets `inspect(raw_body, request)` find the account and verify
+the signature (it returns `Accepted(...)` or raises `Rejected(status, reason)`), stores the raw
+delivery as an InboundDelivery (rejected ones too, with the reason), recognises a delivery seen
+before (stored as "duplicate" and not processed), answers at once with an empty body and queues
+`task.delay(delivery_id)` after commit.
+
+The processing task claims the row with `delivery_claim`, does the work and ends with
+`delivery_finish`; `delivery_stale_ids` finds rows a crash left behind so a periodic sweep can
+queue them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from core.models import InboundDelivery
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# Headers never stored: session cookies and headers that carry a shared secret as-is.
+ALWAYS_REDACTED = frozenset({"cookie", "x-callback-token", "x-api-key"})
+
+Status = InboundDelivery.Status
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What `inspect` learnt from a verified delivery."""
+
+    account_ref: str
+    external_id: str = ""  # the provider's event id; "" falls back to the body's sha256
+    event_type: str = ""
+    channel: Any = None  # channels.Channel when the delivery belongs to one
+
+
+class Rejected(Exception):
+    """`inspect` refuses a delivery: it is stored as rejected and answered with `status`."""
+
+    def __init__(
+        self, status: int, reason: str, *, account_ref: str = "", channel=None, event_type: str = ""
+    ) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.account_ref = account_ref
+        self.channel = channel
+        self.event_type = event_type
+
+
+Inspector = Callable[[bytes, HttpRequest], Accepted]
+
+
+def body_sha256(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def request_headers(request: HttpRequest, redact: Iterable[str] = ()) -> dict[str, str]:
+    hidden = ALWAYS_REDACTED | {name.lower() for name in redact}
+    return {name: ("[redacted]" if name.lower() in hidden else value) for name, value in request.headers.items()}
+
+
+def _remote_addr(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def delivery_reject(
+    *,
+    provider: str,
+    request: HttpRequest,
+    reason: str,
+    body: bytes = b"",
+    account_ref: str = "",
+    channel=None,
+    event_type: str = "",
+    redact: Iterable[str] = (),
+) -> InboundDelivery:
+    """Record a delivery that will not be processed, with the reason."""
+    return InboundDelivery.objects.create(
+        provider=provider,
+        channel=channel,
+        account_ref=account_ref[:128],
+        external_id=body_sha256(body) if body else "",
+        event_type=event_type[:64],
+        headers=request_headers(request, redact),
+        body=body,
+        remote_addr=_remote_addr(request),
+        status=Status.REJECTED,
+        error=reason[:2000],
+    )
+
+
+def delivery_store(
+    *,
+    provider: str,
+    request: HttpRequest,
+    body: bytes,
+    accepted: Accepted,
+    redact: Iterable[str] = (),
+) -> InboundDelivery:
+    """Store a verified delivery as received, or as duplicate when its event id was seen before.
+
+    The partial unique index on (provider, account_ref, external_id) decides, so two copies
+    arriving at the same instant still yield one "received" row.
+    """
+    fields = {
+        "provider": provider,
+        "channel": accepted.channel,
+        "account_ref": accepted.account_ref[:128],
+        "external_id": (accepted.external_id or body_sha256(body))[:255],
+        "event_type": accepted.event_type[:64],
+        "headers": request_headers(request, redact),
+        "body": body,
+        "remote_addr": _remote_addr(request),
+    }
+    try:
+        with transaction.atomic():
+            return InboundDelivery.objects.create(status=Status.RECEIVED, **fields)
+    except IntegrityError:
+        return InboundDelivery.objects.create(status=Status.DUPLICATE, **fields)
+
+
+def _enqueue(task, delivery_id: int) -> None:
+    # The delivery is stored; if the broker is down the sweep queues it later, so the provider
+    # still gets its 2xx.
+    try:
+        task.delay(delivery_id)
+    except Exception:
+        logger.exception("could not queue delivery %s; the sweep will pick it up", delivery_id)
+
+
+def receive(
+    request: HttpRequest,
+    *,
+    provider: str,
+    inspect: Inspector,
+    task,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    redact: Iterable[str] = (),
+) -> HttpResponse:
+    """The whole intake of one webhook request; see the module docstring."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_body_bytes:
+        delivery_reject(
+            provider=provider, request=request, redact=redact,
+            reason=f"body too large: {declared} bytes (limit {max_body_bytes})",
+        )
+        return HttpResponse(status=413)
+    body = request.body
+    if len(body) > max_body_bytes:
+        delivery_reject(
+            provider=provider, request=request, redact=redact,
+            reason=f"body too large: {len(body)} bytes (limit {max_body_bytes})",
+        )
+        return HttpResponse(status=413)
+    try:
+        accepted = inspect(body, request)
+    except Rejected as exc:
+        delivery_reject(
+            provider=provider, request=request, body=body, reason=exc.reason, account_ref=exc.account_ref,
+            channel=exc.channel, event_type=exc.event_type, redact=redact,
+        )
+        return HttpResponse(status=exc.status)
+    delivery = delivery_store(provider=provider, request=request, body=body, accepted=accepted, redact=redact)
+    if delivery.status == Status.RECEIVED:
+        transaction.on_commit(lambda: _enqueue(task, delivery.pk))
+    return HttpResponse(status=200)
+
+
+# --- processing side ---------------------------------------------------------------------------
+def delivery_claim(*, delivery_id: int) -> InboundDelivery | None:
+    """Take a delivery for processing; None when it is already done or another worker has it."""
+    now = timezone.now()
+    claimed = InboundDelivery.objects.filter(
+        pk=delivery_id, status__in=[Status.RECEIVED, Status.FAILED]
+    ).update(status=Status.PROCESSING, attempts=F("attempts") + 1, claimed_at=now, error="")
+    if not claimed:
+        return None
+    return InboundDelivery.objects.select_related("channel").get(pk=delivery_id)
+
+
+def delivery_finish(*, delivery_id: int, error: str = "") -> None:
+    """Mark a claimed delivery processed, or failed with the error (a later retry may claim it)."""
+    if error:
+        InboundDelivery.objects.filter(pk=delivery_id, status=Status.PROCESSING).update(
+            status=Status.FAILED, error=error[:4000]
+        )
+    else:
+        InboundDelivery.objects.filter(pk=delivery_id, status=Status.PROCESSING).update(
+            status=Status.PROCESSED, processed_at=timezone.now(), error=""
+        )
+
+
+def delivery_release(*, delivery_id: int, error: str) -> None:
+    """Give a claimed delivery back (a transient error): it stays queued for the retry or the sweep."""
+    InboundDelivery.objects.filter(pk=delivery_id, status=Status.PROCESSING).update(
+        status=Status.RECEIVED, error=error[:4000]
+    )
+
+
+def delivery_requeue(*, delivery_id: int, task) -> bool:
+    """Staff "retry": a failed delivery goes back to received and is queued again."""
+    with transaction.atomic():
+        updated = InboundDelivery.objects.filter(pk=delivery_id, status=Status.FAILED).update(
+            status=Status.RECEIVED, error=""
+        )
+        if updated:
+            transaction.on_commit(lambda: _enqueue(task, delivery_id))
+    return bool(updated)
+
+
+def delivery_stale_ids(
+    *,
+    providers: Iterable[str],
+    received_before: timedelta = timedelta(minutes=2),
+    claimed_before: timedelta = timedelta(minutes=15),
+    limit: int = 500,
+) -> list[int]:
+    """Deliveries a crash left behind: received but never claimed, or claimed long ago and unfinished.
+
+    Stale claims are put back to "received" here so that the next claim succeeds.
+    """
+    now = timezone.now()
+    stuck = InboundDelivery.objects.filter(provider__in=list(providers)).filter(
+        Q(status=Status.RECEIVED, received_at__lt=now - received_before)
+        | Q(status=Status.PROCESSING, claimed_at__lt=now - claimed_before)
+        | Q(status=Status.PROCESSING, claimed_at__isnull=True, received_at__lt=now - claimed_before)
+    )
+    ids = list(stuck.order_by("received_at").values_list("pk", flat=True)[:limit])
+    if ids:
+        InboundDelivery.objects.filter(pk__in=ids, status=Status.PROCESSING).update(status=Status.RECEIVED)
+    return ids

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from channels import services
+from channels.models import Channel
+from tests.fakes.marketplace import Credentials, FakeMarketplace
+
+KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA}
+SHOPEE_CALLBACK = "https://oms.example.id/webhooks/shopee/"
+
+
+@pytest.fixture
+def fake():
+    with FakeMarketplace() as server:
+        yield server
+
+
+@pytest.fixture
+def make_channel(db):
+    """A marketplace channel wired to a fake (or to an unreachable base URL without one)."""
+
+    def make(provider: str = "shopee", fake: FakeMarketplace | None = None, **overrides) -> Channel:
+        creds = fake.creds if fake else Credentials()
+        fields = {
+            "kind": KINDS[provider],
+            "name": f"{provider.title()} shop",
+            "code": provider[:3].upper(),
+            "shop_id": creds.shop_id(provider),
+            "credentials": creds.for_channel(provider),
+            "api_base_url": fake.base_url(provider) if fake else "http://127.0.0.1:9/",
+            "callback_url": SHOPEE_CALLBACK if provider == "shopee" else "",
+        }
+        fields.update(overrides)
+        return services.channel_create(**fields)
+
+    return make
