@@ -253,6 +253,15 @@ def _apply_status(order: Order, external: ExternalOrder, target, source: str) ->
             data={"status": external.status},
         )
         return
+    if target == S.PAID and order.is_cod:
+        record_event(
+            order,
+            EVENT_MARKETPLACE_STATUS,
+            source=source,
+            note=f"{external.status}: cash on delivery, waiting for confirmation",
+            data={"status": external.status, "mapped": target},
+        )
+        return
     path = forward_path(order, target)
     if path is None:
         record_event(

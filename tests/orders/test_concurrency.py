@@ -1,0 +1,77 @@
+"""Concurrency on PostgreSQL with real threads: one order, one reservation, whatever the race."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from catalog.models import StockMovement
+from orders.models import Order
+from orders.services import order_upsert_external
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(n: int, work) -> list:
+    barrier = threading.Barrier(n)
+    results: list = []
+    lock = threading.Lock()
+
+    def run():
+        try:
+            barrier.wait()
+            outcome = work()
+        except Exception as exc:  # collected and asserted by the test
+            outcome = exc
+        finally:
+            close_old_connections()
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_five_concurrent_identical_pushes_make_one_order_and_one_reservation(shopee_channel, external_order,
+                                                                               make_variant, stock_of):
+    # given a product in stock and one marketplace order
+    kaos = make_variant("KAOS-L", stock=10)
+    external = external_order("READY_TO_SHIP")
+    # when five workers upsert the same push at once
+    results = _race(5, lambda: order_upsert_external(channel_id=shopee_channel.id, external=external).id)
+    # then every worker got the same order, reserved once
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(set(results)) == 1
+    order = Order.objects.get()
+    assert StockMovement.objects.filter(reference=f"order:{order.id}", kind="reserve").count() == 1
+    assert stock_of(kaos) == (10, 2)
+    assert order.events.filter(kind="created").count() == 1
+    assert order.events.filter(kind="status_changed").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_concurrent_different_statuses_end_at_the_latest(shopee_channel, external_order, make_variant, stock_of):
+    kaos = make_variant("KAOS-L", stock=10)
+    pushes = [external_order(status, minutes=i) for i, status in
+              enumerate(["UNPAID", "READY_TO_SHIP", "PROCESSED", "SHIPPED", "COMPLETED"])]
+    queue = list(reversed(pushes))
+    lock = threading.Lock()
+
+    def work():
+        with lock:
+            external = queue.pop()
+        return order_upsert_external(channel_id=shopee_channel.id, external=external).id
+
+    results = _race(5, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    order = Order.objects.get()
+    assert order.status == "completed"
+    assert stock_of(kaos) == (8, 0)
