@@ -26,6 +26,7 @@ urlpatterns = [
     path("dashboard/channels/", include("channels.urls")),
     path("dashboard/shipping/", include("shipping.urls")),
     path("dashboard/aftersales/", include("aftersales.urls")),
+    path("dashboard/notifications/", include("notifications.urls")),
     path("webhooks/", include("core.webhook_urls")),
     path("track/", include("orders.track_urls")),
     path("api/v1/", include(api_v1)),

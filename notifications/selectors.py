@@ -1,0 +1,35 @@
+"""Reads for the notification log and the template pages."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from notifications.models import Notification, NotificationTemplate
+
+
+def notification_list(*, status: str = "", channel: str = "", event: str = "", order_id: int | None = None,
+                      search: str = "") -> QuerySet[Notification]:
+    qs = Notification.objects.select_related("order", "retried_by").defer("body")
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if event:
+        qs = qs.filter(event=event)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    if search:
+        qs = qs.filter(recipient__icontains=search) | qs.filter(order__number__iexact=search)
+    return qs.order_by("-created_at", "-id")
+
+
+def notification_failed_count() -> int:
+    return Notification.objects.filter(status=Notification.Status.FAILED).count()
+
+
+def notifications_for_order(*, order_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(order_id=order_id).order_by("created_at", "id")
+
+
+def template_list() -> QuerySet[NotificationTemplate]:
+    return NotificationTemplate.objects.select_related("updated_by").order_by("event", "channel", "language")

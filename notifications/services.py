@@ -1,0 +1,338 @@
+"""Writes for customer notifications: queue rows for an order event, send one, retry a failed one.
+
+Life of a notification: `queued` (row written with the rendered text, in the transaction of the
+change that caused it) -> `sending` (claimed by exactly one worker with a conditional update) ->
+`sent`, or back to `queued` after a transient error (the task retries with backoff), or `failed`
+after a permanent error or the last retry. Staff retry a failed row from the dashboard.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.errors import Conflict, NotFound
+from core.phones import normalize_phone
+from notifications import rendering
+from notifications.models import (
+    DEFAULT_LANGUAGE,
+    PHONE_CHANNELS,
+    ErrorKind,
+    Notification,
+    NotificationChannel,
+    NotificationEvent,
+    NotificationLanguage,
+    NotificationTemplate,
+)
+from notifications.providers import OutboundMessage, PermanentSendError, TransientSendError, get_provider
+
+logger = logging.getLogger(__name__)
+
+# Order statuses the customer hears about, and the event each one sends.
+STATUS_EVENTS: dict[str, str] = {
+    "paid": NotificationEvent.ORDER_PAID,
+    "processing": NotificationEvent.ORDER_PROCESSING,
+    "shipped": NotificationEvent.ORDER_SHIPPED,
+    "delivered": NotificationEvent.ORDER_DELIVERED,
+    "cancelled": NotificationEvent.ORDER_CANCELLED,
+}
+
+
+def _enabled_channels() -> list[str]:
+    return [c for c in settings.NOTIFY_CHANNELS if c in NotificationChannel.values]
+
+
+def _customer_language(order) -> str:
+    customer = order.customer
+    preference = getattr(customer, "notification_preference", None) if customer else None
+    language = (preference.language if preference else "") or getattr(customer, "language", "") or ""
+    return language if language in NotificationLanguage.values else DEFAULT_LANGUAGE
+
+
+def _recipient(order, channel: str) -> str:
+    """The customer's address on `channel`, or "" when they have none (or opted out)."""
+    customer = order.customer
+    preference = getattr(customer, "notification_preference", None) if customer else None
+    if preference is not None and not preference.allows(channel):
+        return ""
+    if channel == NotificationChannel.EMAIL:
+        return (customer.email if customer else "") or ""
+    if channel in PHONE_CHANNELS:
+        for raw in ((customer.phone if customer else ""), order.shipping_phone):
+            if not raw:
+                continue
+            try:
+                return normalize_phone(raw)
+            except ValueError:
+                continue
+    return ""
+
+
+def _pick_template(templates: dict, channel: str, language: str) -> NotificationTemplate | None:
+    """The active template in the customer's language, else in the default language."""
+    for lang in dict.fromkeys((language, DEFAULT_LANGUAGE)):
+        template = templates.get((channel, lang))
+        if template is not None and template.is_active:
+            return template
+    return None
+
+
+def notification_queue_for_order(*, order_id: int, event: str) -> list[Notification]:
+    """Write one queued notification per channel the customer can be reached on, and send after commit.
+
+    Channels are those in settings.NOTIFY_CHANNELS for which the customer has an address (e-mail;
+    phone for WhatsApp/SMS) and an active template exists. A trigger repeated for the same order and
+    event writes nothing new. A template that fails to render leaves a failed row (visible, and
+    retryable once the template is fixed) rather than breaking the caller's transaction.
+    Returns the rows written now.
+    """
+    from orders.models import Order
+
+    if event not in NotificationEvent.values:
+        raise ValueError(f"unknown notification event {event!r}")
+    order = (
+        Order.objects.select_related("customer", "customer__notification_preference", "channel")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"Order {order_id} does not exist.")
+    if order.channel.is_marketplace and not settings.NOTIFY_MARKETPLACE_ORDERS:
+        # The marketplace messages its own buyers and masks their contacts; messaging them
+        # off-platform breaks the marketplaces' seller rules.
+        return []
+
+    wanted = {channel: _recipient(order, channel) for channel in _enabled_channels()}
+    wanted = {channel: to for channel, to in wanted.items() if to}
+    if not wanted:
+        return []
+    existing = set(
+        Notification.objects.filter(order_id=order_id, event=event, channel__in=wanted).values_list(
+            "channel", flat=True
+        )
+    )
+    missing = [channel for channel in wanted if channel not in existing]
+    if not missing:
+        return []
+
+    language = _customer_language(order)
+    templates = {
+        (t.channel, t.language): t
+        for t in NotificationTemplate.objects.filter(event=event, channel__in=missing)
+    }
+    contexts: dict[str, dict] = {}
+    rows = []
+    for channel in missing:
+        template = _pick_template(templates, channel, language)
+        if template is None:
+            continue
+        lang = template.language
+        if lang not in contexts:
+            contexts[lang] = rendering.order_context(order, language=lang)
+        row = Notification(order=order, event=event, channel=channel, recipient=wanted[channel], language=lang)
+        try:
+            rendered = rendering.render(
+                subject=template.subject if channel == NotificationChannel.EMAIL else "",
+                body=template.body, context=contexts[lang], language=lang,
+            )
+        except rendering.TemplateError as exc:
+            row.status = Notification.Status.FAILED
+            row.error_kind = ErrorKind.PERMANENT
+            row.error = f"Template {template} does not render: {exc}"
+        else:
+            row.subject, row.body = rendered.subject, rendered.body
+        rows.append(row)
+    if not rows:
+        return []
+
+    # ON CONFLICT DO NOTHING: a concurrent trigger for the same order and event wins quietly.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(order_id=order_id, event=event, channel__in=[r.channel for r in rows])
+        .exclude(channel__in=existing)
+        .order_by("id")
+    )
+    _send_after_commit([n.pk for n in created if n.status == Notification.Status.QUEUED])
+    return created
+
+
+def notification_queue(
+    *, event: str, channel: str, recipient: str, subject: str, body: str,
+    language: str = DEFAULT_LANGUAGE, target=None,
+) -> Notification:
+    """Queue an already-written message about any object (a payment, a shipment...).
+
+    At most one per (target, event, channel): a repeat returns the existing row unchanged.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    if channel not in NotificationChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    fields = {"event": event, "channel": channel}
+    if target is not None:
+        fields.update(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
+        existing = Notification.objects.filter(**fields).first()
+        if existing is not None:
+            return existing
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            **fields, recipient=recipient, subject=subject[:255], body=body, language=language,
+        )
+    _send_after_commit([notification.pk])
+    return notification
+
+
+def _send_after_commit(ids: list[int]) -> None:
+    if not ids:
+        return
+    from notifications.tasks import notification_send_task
+
+    for pk in ids:
+        notification_send_task.delay_on_commit(pk)
+
+
+def notification_send(*, notification_id: int, final_attempt: bool = False) -> Notification:
+    """Send one queued notification through its channel's provider.
+
+    Safe to call any number of times: only a `queued` row is claimed (`queued` -> `sending` in one
+    conditional UPDATE), so a duplicate task or a second worker does nothing. The provider is called
+    with no lock and no transaction open. A permanent error fails the row at once; a transient one
+    puts it back to `queued` and re-raises TransientSendError for the task to retry, except on the
+    `final_attempt`, which fails the row.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, status=Notification.Status.QUEUED).update(
+        status=Notification.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, updated_at=now
+    )
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound(f"Notification {notification_id} does not exist.")
+    if not claimed:
+        return notification
+
+    message = OutboundMessage(
+        notification_id=notification.pk, channel=notification.channel, recipient=notification.recipient,
+        subject=notification.subject, body=notification.body, language=notification.language,
+    )
+    try:
+        provider = get_provider(notification.channel)
+        result = provider.send(message)
+    except PermanentSendError as exc:
+        return _finish(notification, status=Notification.Status.FAILED, error=str(exc), kind=ErrorKind.PERMANENT)
+    except TransientSendError as exc:
+        if final_attempt:
+            return _finish(notification, status=Notification.Status.FAILED,
+                           error=f"Gave up after {notification.attempts} attempts: {exc}", kind=ErrorKind.TRANSIENT)
+        _finish(notification, status=Notification.Status.QUEUED, error=str(exc), kind=ErrorKind.TRANSIENT)
+        raise
+    except Exception as exc:  # misconfiguration or a provider bug: a person must look at it
+        logger.exception("provider failed for notification %s", notification.pk)
+        return _finish(notification, status=Notification.Status.FAILED,
+                       error=f"{type(exc).__name__}: {exc}", kind=ErrorKind.PERMANENT)
+    return _finish(notification, status=Notification.Status.SENT, error="", kind="",
+                   provider_name=provider.name, provider_message_id=result.provider_message_id)
+
+
+def _finish(notification: Notification, *, status: str, error: str, kind: str, provider_name: str = "",
+            provider_message_id: str = "") -> Notification:
+    now = timezone.now()
+    changes = {"status": status, "error": error[:4000], "error_kind": kind, "updated_at": now}
+    if status == Notification.Status.SENT:
+        changes.update(sent_at=now, provider=provider_name, provider_message_id=provider_message_id)
+    # Only the worker holding the claim may finish the row.
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(**changes)
+    notification.refresh_from_db()
+    return notification
+
+
+def notification_retry(*, notification_id: int, actor) -> Notification:
+    """Put a failed notification back in the queue and send it again (after commit).
+
+    Claimed with a conditional update, so two people clicking "retry" send it once. A row that
+    failed because its template did not render is re-rendered from the current template.
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update(of=("self",)).filter(pk=notification_id).first()
+        if notification is None:
+            raise NotFound(f"Notification {notification_id} does not exist.")
+        if notification.status != Notification.Status.FAILED:
+            raise Conflict(f"Only a failed notification can be retried; this one is {notification.status}.")
+        update_fields = ["status", "error", "error_kind", "retried_by", "updated_at"]
+        if not notification.body and notification.order_id:
+            _rerender(notification)
+            update_fields += ["subject", "body", "language"]
+        notification.status = Notification.Status.QUEUED
+        notification.error = ""
+        notification.error_kind = ""
+        notification.retried_by = actor if getattr(actor, "pk", None) else None
+        notification.save(update_fields=update_fields)
+        _send_after_commit([notification.pk])
+    return notification
+
+
+def _rerender(notification: Notification) -> None:
+    from orders.models import Order
+
+    order = Order.objects.select_related("customer", "customer__notification_preference").get(
+        pk=notification.order_id
+    )
+    language = _customer_language(order)
+    templates = {
+        (t.channel, t.language): t
+        for t in NotificationTemplate.objects.filter(event=notification.event, channel=notification.channel)
+    }
+    template = _pick_template(templates, notification.channel, language)
+    if template is None:
+        raise Conflict("There is no active template for this event and channel; activate one first.")
+    try:
+        rendered = rendering.render(
+            subject=template.subject if notification.channel == NotificationChannel.EMAIL else "",
+            body=template.body, context=rendering.order_context(order, language=template.language),
+            language=template.language,
+        )
+    except rendering.TemplateError as exc:
+        raise Conflict(f"The template still does not render: {exc}") from None
+    notification.subject, notification.body, notification.language = rendered.subject, rendered.body, template.language
+
+
+def notification_sweep(*, stale_after: timedelta = timedelta(minutes=15)) -> int:
+    """Recover notifications a lost task or a crashed worker left behind; runs every few minutes.
+
+    `queued` rows older than `stale_after` are sent again (the task may never have reached the
+    broker); `sending` rows not finished within `stale_after` are put back to `queued` first (the
+    worker died mid-send: at-least-once, the provider reference lets a gateway drop a duplicate).
+    """
+    cutoff = timezone.now() - stale_after
+    Notification.objects.filter(status=Notification.Status.SENDING, last_attempt_at__lt=cutoff).update(
+        status=Notification.Status.QUEUED, error="Worker stopped while sending; queued again.",
+        error_kind=ErrorKind.TRANSIENT, updated_at=timezone.now(),
+    )
+    ids = list(
+        Notification.objects.filter(status=Notification.Status.QUEUED, updated_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    from notifications.tasks import notification_send_task
+
+    for pk in ids:
+        notification_send_task.delay(pk)
+    return len(ids)
+
+
+def template_update(*, template_id: int, subject: str, body: str, is_active: bool, actor) -> NotificationTemplate:
+    """Save a staff edit of a template after checking that both parts compile in the sandbox."""
+    rendering.validate_template(subject)
+    rendering.validate_template(body)
+    with transaction.atomic():
+        template = NotificationTemplate.objects.select_for_update().get(pk=template_id)
+        template.subject = subject
+        template.body = body
+        template.is_active = is_active
+        template.updated_by = actor if getattr(actor, "pk", None) else None
+        template.save(update_fields=["subject", "body", "is_active", "updated_by", "updated_at"])
+    return template

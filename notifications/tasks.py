@@ -1,0 +1,47 @@
+"""Celery tasks: take ids, load fresh rows, call a service; retries with capped exponential backoff."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+
+from core.tasking import OmsTask
+from notifications import services
+from notifications.providers import TransientSendError
+
+MAX_SEND_RETRIES = 5
+# 30 s, 1, 2, 4, 8 minutes (with full jitter): a gateway outage of a quarter hour is ridden out.
+RETRY_BACKOFF_SECONDS = 30
+RETRY_BACKOFF_MAX = 600
+
+
+@shared_task(bind=True, base=OmsTask, name="notifications.tasks.notification_send_task",
+             max_retries=MAX_SEND_RETRIES, acks_late=True)
+def notification_send_task(self, notification_id: int) -> str:
+    """Send one notification. Idempotent: a row that is not `queued` is left alone.
+
+    A transient provider error retries with backoff (30 s doubling, capped at 10 min);
+    the last attempt marks the row failed with the reason, where staff see and retry it.
+    Any other error (a bug, the database away) goes to OmsTask, which records a TaskFailure.
+    """
+    final = self.request.retries >= self.max_retries
+    try:
+        notification = services.notification_send(notification_id=notification_id, final_attempt=final)
+    except TransientSendError as exc:
+        countdown = get_exponential_backoff_interval(
+            factor=RETRY_BACKOFF_SECONDS, retries=self.request.retries, maximum=RETRY_BACKOFF_MAX, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from None
+    return notification.status
+
+
+@shared_task(name="notifications.tasks.notification_sweep_task")
+def notification_sweep_task() -> int:
+    """Periodic: re-send queued rows whose task was lost and recover rows stuck in `sending`."""
+    return services.notification_sweep()
+
+
+@shared_task(name="notifications.tasks.notification_queue_task")
+def notification_queue_task(order_id: int, event: str) -> int:
+    """Queue the notifications of an order event from outside a request (e.g. a beat job or a shell)."""
+    return len(services.notification_queue_for_order(order_id=order_id, event=event))
