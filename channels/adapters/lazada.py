@@ -106,7 +106,7 @@ class LazadaAdapter:
             updated_at=from_epoch(data.get("status_update_time") or payload.get("timestamp")),
         )
 
-    def _call(self, method: str, path: str, params: dict | None = None) -> dict:
+    def _call(self, method: str, path: str, params: dict | None = None, *, check: bool = True) -> dict:
         creds = self.channel.credentials
         app_key, app_secret = creds.get("app_key", ""), creds.get("app_secret", "")
         if not app_key or not app_secret:
@@ -130,7 +130,7 @@ class LazadaAdapter:
         else:
             data = call(self.session, "GET", base + path, params=query)
         code = str(data.get("code", "0"))
-        if code != "0":
+        if code != "0" and check:
             message = f"Lazada {path}: {code} {data.get('message', '')}"
             raise (TransientAdapterError if code in TRANSIENT_CODES else AdapterError)(message)
         return data
@@ -192,14 +192,16 @@ class LazadaAdapter:
             )
             payload = f"<Request><Product><Skus>{skus}</Skus></Product></Request>"
             try:
-                data = self._call("POST", STOCK_PATH, {"payload": payload})
-                failed: dict[str, str] = {}
+                # A partial failure answers a non-zero code with one detail per refused SKU.
+                data = self._call("POST", STOCK_PATH, {"payload": payload}, check=False)
+                details = data.get("detail") or []
+                if str(data.get("code", "0")) != "0" and not details:
+                    raise AdapterError(f"Lazada {STOCK_PATH}: {data.get('code')} {data.get('message', '')}")
             except AdapterError as exc:
                 for index, item in batch:
                     results[index] = StockPushResult(sku=item.sku, ok=False, error=str(exc)[:500])
                 continue
-            for detail in data.get("detail") or []:
-                failed[str(detail.get("seller_sku", ""))] = str(detail.get("message") or "failed")
+            failed = {str(d.get("seller_sku", "")): str(d.get("message") or "failed") for d in details}
             for index, item in batch:
                 error = failed.get(item.sku)
                 results[index] = StockPushResult(sku=item.sku, ok=error is None, error=error or "")

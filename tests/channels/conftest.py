@@ -35,3 +35,45 @@ def make_channel(db):
         return services.channel_create(**fields)
 
     return make
+
+
+@pytest.fixture
+def make_variant(db):
+    """A catalog variant with `stock` units in the default warehouse."""
+    from catalog.services.stock import stock_receive
+    from tests.catalog.factories import VariantFactory
+
+    def make(sku: str, *, price: int = 50_000, stock: int = 10):
+        variant = VariantFactory(sku=sku, price_amount=price)
+        if stock:
+            stock_receive(variant_id=variant.id, quantity=stock, reason="test stock")
+        return variant
+
+    return make
+
+
+@pytest.fixture
+def stock_of():
+    from catalog.models import StockLevel
+
+    def figures(variant) -> tuple[int, int]:
+        levels = StockLevel.objects.filter(variant=variant)
+        return sum(lv.on_hand for lv in levels), sum(lv.reserved for lv in levels)
+
+    return figures
+
+
+@pytest.fixture
+def post_push(client):
+    """POST a signed push from the fake to the app through the Django test client."""
+
+    def post(fake: FakeMarketplace, provider: str, order_id: str, *, event_id: str | None = None,
+             body: bytes | None = None, headers: dict | None = None):
+        path = f"/webhooks/{provider}/"
+        body = body if body is not None else fake.push_body(provider, order_id, event_id=event_id)
+        signed = fake.sign_push(provider, body, callback_url=SHOPEE_CALLBACK)
+        signed.update(headers or {})
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items() if k != "Content-Type"}
+        return client.post(path, data=body, content_type="application/json", **extra)
+
+    return post

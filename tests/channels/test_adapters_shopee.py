@@ -47,7 +47,8 @@ def test_verify_push_uses_the_push_key_when_it_differs_from_the_partner_key(make
     body = fixture_bytes("push_order_status.json")
 
     assert get_adapter(channel).verify_push(body, {"authorization": shopee.push_signature("push", CALLBACK, body)})
-    assert not get_adapter(channel).verify_push(body, {"Authorization": shopee.push_signature("api-key", CALLBACK, body)})
+    api_key_signature = shopee.push_signature("api-key", CALLBACK, body)
+    assert not get_adapter(channel).verify_push(body, {"Authorization": api_key_signature})
 
 
 def test_verify_push_depends_on_the_registered_callback_url(make_channel):
@@ -100,7 +101,8 @@ def test_order_detail_maps_to_an_external_order():
     assert order.shipping_postal_code == "12430"
     assert order.courier == "SPX Standard"
     batik, mask = order.lines
-    assert (batik.sku, batik.quantity, batik.unit_price_amount, batik.discount_amount) == ("BTK-KMJ-BIRU-L", 1, 89000, 10000)
+    assert (batik.sku, batik.quantity, batik.unit_price_amount) == ("BTK-KMJ-BIRU-L", 1, 89000)
+    assert batik.discount_amount == 10000
     assert (batik.item_id, batik.model_id) == ("21345678901", "150123456789")
     assert (mask.sku, mask.quantity, mask.unit_price_amount, mask.discount_amount) == ("MSK-3L", 2, 17000, 0)
     assert sum(line.unit_price_amount * line.quantity - line.discount_amount for line in order.lines) + 12000 == 125000
