@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "channels.sync_all": {"task": "channels.tasks.channels_sync_all", "schedule": 5 * 60},
     "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 60},
     "catalog.stock_push_flush": {"task": "catalog.tasks.stock_push_flush", "schedule": 60},
+    "orders.expire_unpaid": {"task": "orders.tasks.orders_expire_sweep", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
