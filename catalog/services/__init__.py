@@ -1,5 +1,21 @@
 """Catalog writes. Import from here: `from catalog.services import stock_reserve, StockRequest`."""
 
+from catalog.services.products import (
+    channel_settings_save,
+    competitor_price_add,
+    listing_save,
+    photo_validate,
+    product_create,
+    product_photo_add,
+    product_photo_delete,
+    product_photo_move,
+    product_set_active,
+    product_update,
+    variant_cost_set,
+    variant_create,
+    variant_price_set,
+    variant_update,
+)
 from catalog.services.push import stock_push_all, stock_push_flush, stock_push_schedule
 from catalog.services.stock import (
     StockRequest,
@@ -16,6 +32,16 @@ from catalog.services.stock import (
 
 __all__ = [
     "StockRequest",
+    "channel_settings_save",
+    "competitor_price_add",
+    "listing_save",
+    "photo_validate",
+    "product_create",
+    "product_photo_add",
+    "product_photo_delete",
+    "product_photo_move",
+    "product_set_active",
+    "product_update",
     "stock_adjust",
     "stock_commit",
     "stock_count",
@@ -27,5 +53,9 @@ __all__ = [
     "stock_reserve",
     "stock_return_restock",
     "stock_transfer",
+    "variant_cost_set",
+    "variant_create",
+    "variant_price_set",
+    "variant_update",
     "warehouse_default",
 ]
