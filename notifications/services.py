@@ -308,15 +308,22 @@ def notification_sweep(*, stale_after: timedelta = timedelta(minutes=15)) -> int
     worker died mid-send: at-least-once, the provider reference lets a gateway drop a duplicate).
     """
     cutoff = timezone.now() - stale_after
-    Notification.objects.filter(status=Notification.Status.SENDING, last_attempt_at__lt=cutoff).update(
-        status=Notification.Status.QUEUED, error="Worker stopped while sending; queued again.",
-        error_kind=ErrorKind.TRANSIENT, updated_at=timezone.now(),
+    stuck = list(
+        Notification.objects.filter(status=Notification.Status.SENDING, last_attempt_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
     )
-    ids = list(
+    if stuck:
+        Notification.objects.filter(pk__in=stuck, status=Notification.Status.SENDING).update(
+            status=Notification.Status.QUEUED, error="Worker stopped while sending; queued again.",
+            error_kind=ErrorKind.TRANSIENT, updated_at=timezone.now(),
+        )
+    lost = list(
         Notification.objects.filter(status=Notification.Status.QUEUED, updated_at__lt=cutoff)
         .order_by("id")
         .values_list("id", flat=True)[:500]
     )
+    ids = sorted(set(stuck) | set(lost))
     from notifications.tasks import notification_send_task
 
     for pk in ids:

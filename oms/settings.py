@@ -289,7 +289,9 @@ for _channel, _provider, _url in (
     if _provider == "http" and urlparse(_url).scheme not in ("http", "https"):
         raise ImproperlyConfigured(f"NOTIFY_{_channel}_URL must be an http(s) URL when NOTIFY_{_channel}_PROVIDER=http.")
 NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10, minimum=1)
-NOTIFY_FILE_DIR = Path(env_str("NOTIFY_FILE_DIR", str(VAR_DIR / "notifications")))
+NOTIFY_FILE_DIR = Path(
+    env_str("NOTIFY_FILE_DIR", str(VAR_DIR / ("test-notifications" if DJANGO_ENV == "test" else "notifications")))
+)
 # Marketplaces message their own buyers and mask their contacts; off by default.
 NOTIFY_MARKETPLACE_ORDERS = env_bool("NOTIFY_MARKETPLACE_ORDERS", default=False)
 CELERY_BEAT_SCHEDULE["notifications.sweep"] = {"task": "notifications.tasks.notification_sweep_task", "schedule": 300}

@@ -40,6 +40,17 @@ class ScriptedProvider(Provider):
 
 
 @pytest.fixture
+def worker_like_eager():
+    """Run eager tasks the way a worker does: retries loop, failures reach on_failure, nothing propagates."""
+    from oms.celery import app
+
+    previous = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
 def scripted(settings):
     """Use ScriptedProvider for WhatsApp: scripted(["transient", "ok"])."""
     settings.NOTIFY_WHATSAPP_PROVIDER = "tests.notifications.conftest.ScriptedProvider"
