@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -216,8 +217,10 @@ def order_create(
             shipping_fields["shipping_name"] = buyer.name
         if not shipping_fields["shipping_phone"]:
             shipping_fields["shipping_phone"] = buyer.phone
+        # Only a given external_id can collide; without one no savepoint is needed.
+        guard = transaction.atomic() if external_id else contextlib.nullcontext()
         try:
-            with transaction.atomic():
+            with guard:
                 order, _lines, _err = insert_order(
                     channel=channel,
                     customer=buyer,
