@@ -29,6 +29,7 @@ urlpatterns = [
     path("dashboard/notifications/", include("notifications.urls")),
     path("webhooks/", include("core.webhook_urls")),
     path("track/", include("orders.track_urls")),
+    path("pay/", include("payments.upload_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,53 @@
+"""Payment settings, read from Django settings first and then from the environment (oms.env)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from oms.env import env_int, env_str
+
+
+def _setting(name: str, default: str = "") -> str:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = env_str(name, default)
+    return value or ""
+
+
+def midtrans_server_key() -> str:
+    return _setting("MIDTRANS_SERVER_KEY")
+
+
+def xendit_callback_token() -> str:
+    return _setting("XENDIT_CALLBACK_TOKEN")
+
+
+def gateway_provider() -> str:
+    """Which gateway takes VA/e-wallet/QRIS/card payments: midtrans or xendit."""
+    return _setting("PAYMENTS_GATEWAY", "midtrans")
+
+
+def _int(name: str, default: int) -> int:
+    value = getattr(settings, name, None)
+    if value is not None:
+        return int(value)
+    return env_int(name, default, minimum=1)
+
+
+def bank_transfer_window_hours() -> int:
+    return _int("PAYMENTS_BANK_TRANSFER_WINDOW_HOURS", 24)
+
+
+def unsettled_after_days() -> int:
+    return _int("PAYMENTS_UNSETTLED_AFTER_DAYS", 14)
+
+
+def proof_max_bytes() -> int:
+    return _int("PAYMENTS_PROOF_MAX_BYTES", 5 * 1024 * 1024)
+
+
+def statement_max_bytes() -> int:
+    return _int("PAYMENTS_STATEMENT_MAX_BYTES", 50 * 1024 * 1024)
+
+
+WEBHOOK_MAX_BYTES = 64 * 1024

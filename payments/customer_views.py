@@ -1,0 +1,59 @@
+"""The customer's proof-of-transfer upload, linked from the order-status page."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from core.errors import DomainError
+from payments.forms import ProofUploadForm
+from payments.models import Payment, PaymentMethod
+from payments.selectors import payment_instructions_for_order
+from payments.services.proofs import proof_upload as proof_upload_service
+
+
+def _order_for(number: str, key: str):
+    from orders.models import Order
+
+    order = Order.objects.filter(number=number).first()
+    if order is None or not hmac.compare_digest(order.access_key.encode(), key.encode()):
+        raise Http404
+    return order
+
+
+@never_cache
+def proof_upload(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    order = _order_for(number, key)
+    payment = (
+        Payment.objects.filter(order=order, method=PaymentMethod.BANK_TRANSFER).order_by("-created_at", "-id").first()
+    )
+    if payment is None:
+        raise Http404
+    form = ProofUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proof_upload_service(
+                payment_id=payment.pk,
+                data=form.cleaned_data["file"].read(),
+                sender_name=form.cleaned_data["sender_name"],
+                sender_bank=form.cleaned_data["sender_bank"],
+                declared_amount=form.cleaned_data["declared_amount"],
+            )
+        except DomainError as exc:
+            form.add_error("file" if "file" in exc.detail else None, exc.message)
+        else:
+            messages.success(request, _("Thank you! We will check your transfer shortly."))
+            return redirect(request.path)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "payments/proof_upload.html",
+        {"order": order, "payment": payment, "form": form,
+         "instructions": payment_instructions_for_order(order_id=order.pk)},
+        status=status,
+    )

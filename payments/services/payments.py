@@ -1,0 +1,555 @@
+"""The payment state machine: opening a payment and one service per transition.
+
+Each transition locks the payment row, returns early when the payment is already where the
+caller wants it (so a webhook and a Finance approval racing each other give one result), checks
+ALLOWED_TRANSITIONS, writes a PaymentEvent and posts to the journal in the same transaction.
+Moving the order forward happens after commit, in `order_payment_sync`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from core.errors import Conflict, DomainError, InvalidTransition, NotFound
+from payments import conf
+from payments.models import (
+    ALLOWED_TRANSITIONS,
+    GATEWAY_METHODS,
+    RECEIVED_STATUSES,
+    JournalEntry,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentStatus,
+)
+from payments.services import journal
+
+logger = logging.getLogger(__name__)
+
+# Namespace of the advisory locks that serialise kode unik allocation per base amount.
+UNIQUE_CODE_LOCK_NAMESPACE = 5_005
+
+
+METHOD_ALIASES = {
+    "bank_transfer": PaymentMethod.BANK_TRANSFER,
+    "transfer": PaymentMethod.BANK_TRANSFER,
+    "bank": PaymentMethod.BANK_TRANSFER,
+    "manual_transfer": PaymentMethod.BANK_TRANSFER,
+    "virtual_account": PaymentMethod.VIRTUAL_ACCOUNT,
+    "va": PaymentMethod.VIRTUAL_ACCOUNT,
+    "bank_transfer_va": PaymentMethod.VIRTUAL_ACCOUNT,
+    "echannel": PaymentMethod.VIRTUAL_ACCOUNT,
+    "ewallet": PaymentMethod.EWALLET,
+    "e_wallet": PaymentMethod.EWALLET,
+    "gopay": PaymentMethod.EWALLET,
+    "ovo": PaymentMethod.EWALLET,
+    "dana": PaymentMethod.EWALLET,
+    "shopeepay": PaymentMethod.EWALLET,
+    "qris": PaymentMethod.QRIS,
+    "card": PaymentMethod.CARD,
+    "credit_card": PaymentMethod.CARD,
+    "cod": PaymentMethod.COD,
+    "cash_on_delivery": PaymentMethod.COD,
+    "marketplace": PaymentMethod.MARKETPLACE,
+}
+
+
+def payment_method_for_order(order) -> str:
+    """Our payment method for an order: marketplaces collect themselves; else the order's choice."""
+    if order.channel.is_marketplace:
+        return PaymentMethod.MARKETPLACE
+    key = (order.payment_method or "").strip().lower().replace("-", "_").replace(" ", "_")
+    return METHOD_ALIASES.get(key, PaymentMethod.BANK_TRANSFER)
+
+
+def _local_today(moment: datetime | None = None) -> date:
+    return timezone.localdate(moment or timezone.now())
+
+
+def _event(payment: Payment, kind: str, from_status: str, to_status: str, *, actor, source: str, note: str = "",
+           data: dict | None = None) -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        payment=payment,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        source=source,
+        note=note,
+        data=data or {},
+    )
+
+
+def _lock(payment_id: int) -> Payment:
+    try:
+        return Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
+    except Payment.DoesNotExist:
+        raise NotFound(f"Payment {payment_id} does not exist.") from None
+
+
+def _check(payment: Payment, target: str) -> None:
+    if target not in ALLOWED_TRANSITIONS.get(payment.status, set()):
+        raise InvalidTransition(entity="Payment", current=payment.status, target=target)
+
+
+def _schedule_order_sync(order_id: int) -> None:
+    from payments.tasks import order_payment_sync_task
+
+    order_payment_sync_task.delay_on_commit(order_id)
+
+
+# --- Opening ----------------------------------------------------------------------------------
+
+
+def _lock_base_amount(base_amount: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [UNIQUE_CODE_LOCK_NAMESPACE, base_amount % 2_000_000_000]
+            )
+
+
+def _free_unique_codes(base_amount: int) -> list[int]:
+    used = set(
+        Payment.objects.filter(
+            method=PaymentMethod.BANK_TRANSFER,
+            status=PaymentStatus.PENDING,
+            amount__gt=base_amount,
+            amount__lte=base_amount + 999,
+        ).values_list("amount", flat=True)
+    )
+    return [code for code in range(1, 1000) if base_amount + code not in used]
+
+
+def _next_reference(order) -> str:
+    count = Payment.objects.filter(order_id=order.pk).count()
+    return f"{order.number}-P{count + 1}"
+
+
+def payment_open(
+    *,
+    order_id: int,
+    method: str | None = None,
+    amount: int | None = None,
+    actor=None,
+    source: str = "system",
+    expires_at: datetime | None = None,
+) -> Payment:
+    """Open the payment we expect for an order.
+
+    Bank transfers get a kode unik 1–999 added to the amount, unique among open bank transfers:
+    allocation is serialised per base amount with a transaction-level advisory lock, and the
+    partial unique index on open bank-transfer amounts is the backstop (a clash with another
+    base amount is retried with another code).
+    """
+    from orders.models import Order
+
+    with transaction.atomic():
+        try:
+            order = Order.objects.select_related("channel").get(pk=order_id)
+        except Order.DoesNotExist:
+            raise NotFound(f"Order {order_id} does not exist.") from None
+        method = method or payment_method_for_order(order)
+        if method not in PaymentMethod.values:
+            raise DomainError(f"Unknown payment method {method!r}.", detail={"method": method})
+        base_amount = order.total_amount if amount is None else amount
+        if base_amount <= 0:
+            raise DomainError("A payment needs a positive amount.", detail={"amount": base_amount})
+        now = timezone.now()
+        if expires_at is None and method not in (PaymentMethod.COD, PaymentMethod.MARKETPLACE):
+            expires_at = order.payment_due_at or now + timedelta(hours=conf.bank_transfer_window_hours())
+        provider = ""
+        if method in GATEWAY_METHODS:
+            provider = conf.gateway_provider()
+        elif method == PaymentMethod.MARKETPLACE:
+            provider = order.channel.kind
+
+        payment = None
+        if method == PaymentMethod.BANK_TRANSFER:
+            _lock_base_amount(base_amount)
+            for _attempt in range(8):
+                free = _free_unique_codes(base_amount)
+                if not free:
+                    raise Conflict(
+                        f"No free unique code for Rp {base_amount}: 999 open bank transfers of this amount."
+                    )
+                code = random.choice(free)
+                try:
+                    with transaction.atomic():
+                        payment = Payment.objects.create(
+                            order=order,
+                            method=method,
+                            provider=provider,
+                            reference=_next_reference(order),
+                            base_amount=base_amount,
+                            unique_code=code,
+                            amount=base_amount + code,
+                            expires_at=expires_at,
+                        )
+                    break
+                except IntegrityError:
+                    # Another base amount's order took base+code at the same moment; pick again.
+                    continue
+            if payment is None:
+                raise Conflict("Could not allocate a unique code; try again.")
+        else:
+            payment = Payment.objects.create(
+                order=order,
+                method=method,
+                provider=provider,
+                reference=_next_reference(order),
+                base_amount=base_amount,
+                amount=base_amount,
+                expires_at=expires_at,
+            )
+        _event(payment, "opened", "", payment.status, actor=actor, source=source,
+               data={"amount": payment.amount, "unique_code": payment.unique_code})
+        journal.post_charge(payment=payment, booked_on=_local_today(now))
+    return payment
+
+
+def on_order_created(order_id: int) -> None:
+    """orders hook: open the expected payment inside the order's creating transaction."""
+    from orders.models import Order, OrderStatus
+
+    order = Order.objects.select_related("channel").get(pk=order_id)
+    if order.total_amount <= 0 or order.status == OrderStatus.CANCELLED:
+        return
+    if (order.payment_method or "").lower() == "cash" and not order.channel.is_marketplace:
+        return  # paid in cash at the counter: nothing to collect later
+    method = payment_method_for_order(order)
+    if order.status != OrderStatus.AWAITING_PAYMENT and method not in (PaymentMethod.COD, PaymentMethod.MARKETPLACE):
+        return  # already paid elsewhere (an offline sale): nothing to expect
+    if Payment.objects.filter(order_id=order_id).exists():
+        return
+    payment_open(order_id=order_id, method=method, source="system")
+
+
+def on_order_status_changed(change) -> None:
+    """orders hook: a cancelled order no longer expects its open payments (frees the kode unik)."""
+    from orders.models import OrderStatus
+
+    if change.to_status != OrderStatus.CANCELLED:
+        return
+    for payment_id in Payment.objects.filter(
+        order_id=change.order_id, status=PaymentStatus.PENDING, received_amount=0
+    ).values_list("pk", flat=True):
+        payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+
+
+# --- Transitions ------------------------------------------------------------------------------
+
+
+def payment_mark_paid(
+    *,
+    payment_id: int,
+    actor=None,
+    source: str = "staff",
+    note: str = "",
+    received_amount: int | None = None,
+    fee_amount: int = 0,
+    provider_reference: str = "",
+    booked_on: date | None = None,
+) -> Payment:
+    """pending/needs_review -> paid, posting the receipt. Safe to call twice: a received payment
+    is returned unchanged, so a webhook and a manual approval at once give one receipt."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status in RECEIVED_STATUSES:
+            return payment
+        _check(payment, PaymentStatus.PAID)
+        old = payment.status
+        target = max(payment.received_amount, payment.amount) if received_amount is None else received_amount
+        if target < 0 or fee_amount < 0 or fee_amount > target:
+            raise DomainError("Amounts must not be negative and the fee must not exceed the amount.")
+        now = timezone.now()
+        day = booked_on or _local_today(now)
+        if _charge_reversed(payment):
+            # Reinstated after expiry (a late transfer Finance accepted): due again.
+            journal.post_charge(payment=payment, booked_on=day, key_suffix=":reinstated")
+        delta = target - payment.received_amount
+        if delta > 0:
+            journal.post_receipt(
+                payment=payment,
+                key=f"receipt:{payment.pk}:{payment.received_amount}",
+                booked_on=day,
+                amount=delta,
+                fee_amount=min(fee_amount, delta),
+                actor=actor,
+            )
+            payment.received_amount = target
+        payment.fee_amount = fee_amount
+        payment.status = PaymentStatus.PAID
+        payment.paid_at = now
+        fields = ["status", "received_amount", "fee_amount", "paid_at", "updated_at"]
+        if provider_reference:
+            payment.provider_reference = provider_reference
+            fields.append("provider_reference")
+        payment.save(update_fields=fields)
+        _event(payment, "paid", old, payment.status, actor=actor, source=source, note=note,
+               data={"received_amount": payment.received_amount, "fee_amount": fee_amount})
+        _schedule_order_sync(payment.order_id)
+    return payment
+
+
+def _charge_reversed(payment: Payment) -> bool:
+    charges = JournalEntry.objects.filter(payment_id=payment.pk, kind=JournalEntry.Kind.CHARGE).count()
+    reversals = JournalEntry.objects.filter(payment_id=payment.pk, kind=JournalEntry.Kind.CHARGE_REVERSAL).count()
+    return charges > 0 and reversals >= charges
+
+
+def payment_receive(
+    *,
+    payment_id: int,
+    amount: int,
+    key: str,
+    actor=None,
+    source: str = "staff",
+    note: str = "",
+    booked_on: date | None = None,
+    fee_amount: int = 0,
+) -> Payment:
+    """Money arrived for a payment (a statement line matched by hand, part of a split...).
+
+    Received in full -> paid; less -> stays pending (order partially paid); for an expired
+    payment -> needs_review, since its order may already be cancelled. `key` makes it idempotent.
+    """
+    if amount <= 0:
+        raise DomainError("The amount received must be positive.", detail={"amount": amount})
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if JournalEntry.objects.filter(key=key).exists():
+            return payment
+        if payment.status not in (PaymentStatus.PENDING, PaymentStatus.NEEDS_REVIEW, PaymentStatus.EXPIRED):
+            raise InvalidTransition(
+                entity="Payment", current=payment.status, target=PaymentStatus.PAID,
+                message=f"Payment {payment.reference} is {payment.status} and takes no more money.",
+            )
+        now = timezone.now()
+        day = booked_on or _local_today(now)
+        journal.post_receipt(payment=payment, key=key, booked_on=day, amount=amount, fee_amount=fee_amount,
+                             actor=actor)
+        old = payment.status
+        payment.received_amount += amount
+        payment.fee_amount += fee_amount
+        fields = ["received_amount", "fee_amount", "updated_at"]
+        if old == PaymentStatus.EXPIRED:
+            payment.status = PaymentStatus.NEEDS_REVIEW
+            fields.append("status")
+        elif old == PaymentStatus.PENDING and payment.received_amount >= payment.amount:
+            payment.status = PaymentStatus.PAID
+            payment.paid_at = now
+            fields += ["status", "paid_at"]
+        payment.save(update_fields=fields)
+        _event(payment, "received", old, payment.status, actor=actor, source=source, note=note,
+               data={"amount": amount, "received_amount": payment.received_amount})
+        _schedule_order_sync(payment.order_id)
+    return payment
+
+
+def payment_flag_for_review(
+    *, payment_id: int, reason: str, actor=None, source: str = "system", received_amount: int | None = None,
+    booked_on: date | None = None,
+) -> Payment:
+    """pending/expired -> needs_review (amount mismatch, fraud challenge, late transfer)."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status == PaymentStatus.NEEDS_REVIEW:
+            return payment
+        _check(payment, PaymentStatus.NEEDS_REVIEW)
+        old = payment.status
+        fields = ["status", "updated_at"]
+        if received_amount is not None and received_amount > payment.received_amount:
+            delta = received_amount - payment.received_amount
+            journal.post_receipt(
+                payment=payment,
+                key=f"receipt:{payment.pk}:{payment.received_amount}",
+                booked_on=booked_on or _local_today(),
+                amount=delta,
+                actor=actor,
+            )
+            payment.received_amount = received_amount
+            fields.append("received_amount")
+        payment.status = PaymentStatus.NEEDS_REVIEW
+        payment.save(update_fields=fields)
+        _event(payment, "flagged", old, payment.status, actor=actor, source=source, note=reason,
+               data={"received_amount": payment.received_amount})
+        _schedule_order_sync(payment.order_id)
+    return payment
+
+
+def payment_mark_failed(*, payment_id: int, reason: str, actor=None, source: str = "staff") -> Payment:
+    """pending/needs_review -> failed (denied, cancelled, rejected). Money received must be refunded instead."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status == PaymentStatus.FAILED:
+            return payment
+        _check(payment, PaymentStatus.FAILED)
+        if payment.received_amount > payment.refunded_amount:
+            raise Conflict(
+                f"Payment {payment.reference} has money received; refund it instead of failing it."
+            )
+        old = payment.status
+        payment.status = PaymentStatus.FAILED
+        payment.save(update_fields=["status", "updated_at"])
+        if not _charge_reversed(payment):
+            journal.post_charge_reversal(payment=payment, booked_on=_local_today())
+        _event(payment, "failed", old, payment.status, actor=actor, source=source, note=reason)
+        _schedule_order_sync(payment.order_id)
+    return payment
+
+
+def payment_expire(*, payment_id: int, actor=None, source: str = "system", note: str = "") -> Payment:
+    """pending -> expired: the payment window passed with nothing received. Frees the kode unik."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status == PaymentStatus.EXPIRED:
+            return payment
+        _check(payment, PaymentStatus.EXPIRED)
+        old = payment.status
+        payment.status = PaymentStatus.EXPIRED
+        payment.save(update_fields=["status", "updated_at"])
+        if not _charge_reversed(payment):
+            journal.post_charge_reversal(payment=payment, booked_on=_local_today())
+        _event(payment, "expired", old, payment.status, actor=actor, source=source,
+               note=note or "Payment window passed")
+    return payment
+
+
+def payment_note_provider_status(*, payment_id: int, status: str, source: str, note: str = "") -> Payment:
+    """Record a gateway status that changes nothing (pending, or a late one after paid)."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status == PaymentStatus.PENDING:
+            payment.provider_status = status
+            payment.save(update_fields=["provider_status", "updated_at"])
+        _event(payment, "provider_status", payment.status, payment.status, actor=None, source=source,
+               note=note or f"Gateway said {status}; no change.")
+    return payment
+
+
+# --- Refunds ----------------------------------------------------------------------------------
+
+
+def refund_create(
+    *,
+    payment_id: int,
+    amount: int,
+    reason: str,
+    kind: str = "other",
+    reference: str = "",
+    actor=None,
+    source: str = "staff",
+):
+    """Give money back on a payment (full or partial), linked to a cancellation or return.
+
+    paid/partially_refunded -> partially_refunded or refunded; needs_review -> refunded (money we
+    cannot keep, e.g. a late transfer for a cancelled order) only for the whole amount.
+    """
+    from payments.models import Refund
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("A refund needs a reason.", detail={"reason": "required"})
+    if kind not in Refund.Kind.values:
+        raise DomainError(f"Unknown refund kind {kind!r}.", detail={"kind": kind})
+    if amount <= 0:
+        raise DomainError("The refund amount must be positive.", detail={"amount": amount})
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        refundable = payment.received_amount - payment.refunded_amount
+        if amount > refundable:
+            raise DomainError(
+                f"At most Rp {refundable} can be refunded on {payment.reference}.",
+                detail={"amount": amount, "refundable": refundable},
+            )
+        new_refunded = payment.refunded_amount + amount
+        target = PaymentStatus.REFUNDED if new_refunded == payment.received_amount else PaymentStatus.PARTIALLY_REFUNDED
+        if payment.status == PaymentStatus.NEEDS_REVIEW and target != PaymentStatus.REFUNDED:
+            raise DomainError("A payment under review can only be refunded in full.")
+        _check(payment, target)
+        old = payment.status
+        refund = Refund.objects.create(
+            payment=payment, order_id=payment.order_id, amount=amount, kind=kind, reason=reason,
+            reference=reference, created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        journal.post_refund(payment=payment, key=f"refund:{refund.pk}", booked_on=_local_today(), amount=amount,
+                            actor=actor, description=f"Refund ({kind}) on {payment.reference}: {reason}"[:255])
+        payment.refunded_amount = new_refunded
+        payment.status = target
+        payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+        _event(payment, "refunded", old, target, actor=actor, source=source, note=reason,
+               data={"refund_id": refund.pk, "amount": amount, "kind": kind, "reference": reference})
+        _schedule_order_sync(payment.order_id)
+    return refund
+
+
+# --- The order's side -------------------------------------------------------------------------
+
+
+def order_payment_sync(*, order_id: int) -> str:
+    """Move the order forward when its payments cover it (through orders.services.order_mark_paid).
+
+    Returns the derived payment state. Idempotent: called after every payment change.
+    """
+    from orders.models import Order, OrderStatus
+    from payments.selectors import order_payment_summary
+
+    summary = order_payment_summary(order_id=order_id)
+    state = summary["state"]
+    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
+    if status == OrderStatus.AWAITING_PAYMENT and state in ("paid", "overpaid"):
+        from orders import services as order_services
+
+        order_services.order_mark_paid(order_id=order_id, actor=None, source="payments",
+                                       note=f"Payments received: Rp {summary['received']}")
+    return state
+
+
+def overdue_orders_queryset(now: datetime | None = None):
+    """Orders still awaiting a transfer/gateway payment whose window has passed, nothing received."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from orders.models import Order, OrderStatus
+
+    now = now or timezone.now()
+    expired_open = Payment.objects.filter(
+        order_id=OuterRef("pk"), status=PaymentStatus.PENDING, expires_at__lt=now,
+        method__in=[PaymentMethod.BANK_TRANSFER, *GATEWAY_METHODS],
+    )
+    money_or_cod = Payment.objects.filter(order_id=OuterRef("pk")).filter(
+        Q(received_amount__gt=0)
+        | Q(method__in=[PaymentMethod.COD, PaymentMethod.MARKETPLACE])
+        | Q(status=PaymentStatus.NEEDS_REVIEW)
+    )
+    return (
+        Order.objects.filter(status=OrderStatus.AWAITING_PAYMENT)
+        .filter(Q(Exists(expired_open)) | Q(payment_due_at__lt=now, payments__isnull=True))
+        .exclude(Exists(money_or_cod))
+        .distinct()
+    )
+
+
+def expire_overdue(*, limit: int = 500) -> int:
+    """Expire payments and orders past their window (Celery beat). Returns orders expired."""
+    from orders import services as order_services
+
+    done = 0
+    for order_id in list(overdue_orders_queryset().values_list("pk", flat=True)[:limit]):
+        try:
+            with transaction.atomic():
+                for payment_id in Payment.objects.filter(
+                    order_id=order_id, status=PaymentStatus.PENDING, received_amount=0
+                ).values_list("pk", flat=True):
+                    payment_expire(payment_id=payment_id, source="system")
+                order_services.order_expire(order_id=order_id, actor=None, source="system",
+                                            note="Payment window passed")
+            done += 1
+        except DomainError as exc:
+            logger.warning("could not expire order %s: %s", order_id, exc)
+    return done

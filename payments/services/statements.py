@@ -1,0 +1,473 @@
+"""Bank statement import and automatic matching of credits to open bank transfers.
+
+Import: the file is parsed once, then rows are inserted in chunks with ON CONFLICT (fingerprint)
+DO NOTHING, so a re-imported or overlapping statement adds nothing. Each chunk commits together
+with the job's progress counters, so a job cut short resumes from `rows_parsed`.
+
+Matching is a hash join: the open bank-transfer payments whose amounts occur in the statement
+are loaded once into a dict keyed by amount, each credit looks up its candidates by exact
+amount and checks the payment window. Unique pairs are written set-based per chunk (conditional
+UPDATE claims the payments, INSERT ... SELECT writes allocations, events and journal entries);
+orders move forward in a few batched tasks after commit, never a task per line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.errors import Conflict, DomainError, NotFound
+from payments import conf
+from payments.models import (
+    BankAccount,
+    LineAllocation,
+    LineMatch,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    StatementImport,
+    StatementLine,
+)
+from payments.services import payments as payment_services
+from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
+
+logger = logging.getLogger(__name__)
+
+INSERT_CHUNK = 5_000
+MATCH_CHUNK = 5_000
+ORDER_SYNC_CHUNK = 500
+
+
+def line_fingerprint(*, account: str, line: ParsedLine, occurrence: int) -> str:
+    """Identity of a statement row: the same row in an overlapping export gets the same print.
+
+    `occurrence` numbers identical rows within one file (two equal transfers on one day stay two).
+    """
+    key = "|".join(
+        [
+            account,
+            line.booked_on.isoformat() if line.booked_on else "PEND",
+            str(line.amount),
+            "CR" if line.is_credit else "DB",
+            " ".join(line.description.upper().split()),
+            str(occurrence),
+        ]
+    )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def statement_import_create(
+    *,
+    data: bytes,
+    filename: str,
+    fmt: str,
+    bank_account_id: int | None = None,
+    column_mapping: dict | None = None,
+    actor=None,
+    run: bool = True,
+) -> StatementImport:
+    """Store an uploaded statement and queue its import (after commit)."""
+    errors = {}
+    if fmt not in StatementImport.Format.values:
+        errors["format"] = [f"unknown format {fmt!r}"]
+    if not data:
+        errors["file"] = ["the file is empty"]
+    elif len(data) > conf.statement_max_bytes():
+        errors["file"] = [f"the file is larger than {conf.statement_max_bytes() // (1024 * 1024)} MB"]
+    mapping = column_mapping or {}
+    if fmt == StatementImport.Format.GENERIC:
+        mapping_errors = validate_column_mapping(mapping)
+        if mapping_errors:
+            errors["column_mapping"] = [f"{k}: {v}" for k, v in mapping_errors.items()]
+    if bank_account_id is not None and not BankAccount.objects.filter(pk=bank_account_id).exists():
+        errors["bank_account"] = ["no such bank account"]
+    if errors:
+        raise DomainError("The statement cannot be imported.", detail={"fields": errors})
+    with transaction.atomic():
+        job = StatementImport(
+            bank_account_id=bank_account_id,
+            format=fmt,
+            column_mapping=mapping,
+            filename=filename[:255],
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        job.file.save(filename or "statement.csv", ContentFile(data), save=False)
+        job.save()
+        if run:
+            from payments.tasks import statement_import_task
+
+            statement_import_task.delay_on_commit(job.pk)
+    return job
+
+
+def statement_import_resume(*, import_id: int) -> StatementImport:
+    """Queue an unfinished (or failed) import again; it continues where it stopped."""
+    job = StatementImport.objects.filter(pk=import_id).first()
+    if job is None:
+        raise NotFound(f"Import {import_id} does not exist.")
+    if job.status == StatementImport.Status.DONE:
+        raise Conflict("This import is finished.")
+    from payments.tasks import statement_import_task
+
+    StatementImport.objects.filter(pk=import_id).update(status=StatementImport.Status.QUEUED, error="")
+    transaction.on_commit(lambda: statement_import_task.delay(import_id))
+    return job
+
+
+def _account_label(job: StatementImport) -> str:
+    return job.bank_account.account_number if job.bank_account_id else ""
+
+
+def _insert_lines(job_id: int, rows: list[tuple]) -> int:
+    """Insert statement rows; rows already known (same fingerprint) are skipped. Returns new count."""
+    if not rows:
+        return 0
+    table = StatementLine._meta.db_table
+    columns = (
+        "statement_import_id, account, booked_on, description, amount, is_credit, is_pending, fingerprint, "
+        "match_status, note"
+    )
+    placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(rows))
+    params = [value for row in rows for value in (job_id, *row)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {placeholders} ON CONFLICT (fingerprint) DO NOTHING",  # noqa: S608
+            params,
+        )
+        return cursor.rowcount
+
+
+def statement_import_run(*, import_id: int) -> StatementImport:
+    """Parse, store and match one statement. Idempotent and resumable."""
+    job = StatementImport.objects.select_related("bank_account").filter(pk=import_id).first()
+    if job is None:
+        raise NotFound(f"Import {import_id} does not exist.")
+    if job.status == StatementImport.Status.DONE:
+        return job
+    StatementImport.objects.filter(pk=job.pk).update(
+        status=StatementImport.Status.PARSING, started_at=job.started_at or timezone.now(), error=""
+    )
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        parsed = parse_statement(data, job.format, column_mapping=job.column_mapping)
+    except (StatementError, OSError) as exc:
+        StatementImport.objects.filter(pk=job.pk).update(
+            status=StatementImport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+
+    account = _account_label(job)
+    seen: dict[tuple, int] = defaultdict(int)
+    rows: list[tuple] = []
+    for line in parsed:
+        identity = (line.booked_on, line.amount, line.is_credit, " ".join(line.description.upper().split()))
+        occurrence = seen[identity]
+        seen[identity] += 1
+        if line.is_pending:
+            status = LineMatch.PENDING
+        elif not line.is_credit:
+            status = LineMatch.DEBIT
+        else:
+            status = LineMatch.UNMATCHED
+        rows.append(
+            (
+                account,
+                line.booked_on,
+                line.description,
+                line.amount,
+                line.is_credit,
+                line.is_pending,
+                line_fingerprint(account=account, line=line, occurrence=occurrence),
+                status,
+                "",
+            )
+        )
+    StatementImport.objects.filter(pk=job.pk).update(
+        rows_total=len(rows), rows_credit=sum(1 for r in rows if r[4] and not r[5])
+    )
+    offset = StatementImport.objects.values_list("rows_parsed", flat=True).get(pk=job.pk)
+    for start in range(offset, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        with transaction.atomic():
+            new = _insert_lines(job.pk, chunk)
+            StatementImport.objects.filter(pk=job.pk).update(
+                rows_parsed=start + len(chunk),
+                rows_new=F("rows_new") + new,
+                rows_duplicate=F("rows_duplicate") + (len(chunk) - new),
+            )
+
+    StatementImport.objects.filter(pk=job.pk).update(status=StatementImport.Status.MATCHING)
+    statement_lines_match(import_id=job.pk)
+    counts = _line_counts(job.pk)
+    StatementImport.objects.filter(pk=job.pk).update(
+        status=StatementImport.Status.DONE,
+        finished_at=timezone.now(),
+        rows_matched=counts["matched"],
+        rows_ambiguous=counts["ambiguous"],
+        rows_left=counts["left"],
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _line_counts(import_id: int) -> dict[str, int]:
+    qs = StatementLine.objects.filter(statement_import_id=import_id)
+    return {
+        "matched": qs.filter(match_status__in=[LineMatch.MATCHED, LineMatch.MANUAL, LineMatch.SPLIT]).count(),
+        "ambiguous": qs.filter(match_status=LineMatch.AMBIGUOUS).count(),
+        "left": qs.filter(match_status__in=[LineMatch.UNMATCHED, LineMatch.AMBIGUOUS]).count(),
+    }
+
+
+# --- Matching -------------------------------------------------------------------------------
+
+
+def _window(created_at, expires_at) -> tuple[date, date]:
+    start = timezone.localdate(created_at)
+    end = timezone.localdate(expires_at) if expires_at else date.max
+    return start, end
+
+
+def find_matches(lines: list[tuple[int, int, date]]) -> tuple[list[tuple[int, int, str]], list[int]]:
+    """Hash join of credit lines (id, amount, booked_on) with open bank-transfer payments.
+
+    Candidates are bank transfers with nothing received yet, pending or expired (a transfer made
+    in time but imported after the window closed), whose window [created day, expiry day] holds
+    the line's date. Returns ([(line_id, payment_id, payment_status)], ambiguous_line_ids): a pair
+    only when the line has one candidate and that payment is claimed by no other line.
+    """
+    if not lines:
+        return [], []
+    amounts = {amount for _id, amount, _d in lines}
+    earliest = min(d for _id, _a, d in lines)
+    by_amount: dict[int, list[tuple[int, date, date, str]]] = defaultdict(list)
+    open_payments = Payment.objects.filter(
+        Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest - timedelta(days=1)),
+        method=PaymentMethod.BANK_TRANSFER,
+        received_amount=0,
+        amount__gte=min(amounts),
+        amount__lte=max(amounts),
+    ).values_list("id", "amount", "created_at", "expires_at", "status")
+    for pid, amount, created_at, expires_at, status in open_payments.iterator(chunk_size=20_000):
+        if amount in amounts:
+            start, end = _window(created_at, expires_at)
+            by_amount[amount].append((pid, start, end, status))
+
+    candidates: dict[int, list[tuple[int, str]]] = {}
+    claims: dict[int, int] = defaultdict(int)
+    for line_id, amount, booked_on in lines:
+        found = [(pid, status) for pid, start, end, status in by_amount.get(amount, ()) if start <= booked_on <= end]
+        if found:
+            candidates[line_id] = found
+            for pid, _status in found:
+                claims[pid] += 1
+    pairs, ambiguous = [], []
+    for line_id, found in candidates.items():
+        if len(found) == 1 and claims[found[0][0]] == 1:
+            pairs.append((line_id, found[0][0], found[0][1]))
+        else:
+            ambiguous.append(line_id)
+    return pairs, ambiguous
+
+
+def statement_lines_match(*, import_id: int | None = None) -> dict[str, int]:
+    """Match unmatched credit lines (of one import, or all) to open bank transfers."""
+    qs = StatementLine.objects.filter(match_status=LineMatch.UNMATCHED, is_credit=True, is_pending=False,
+                                      booked_on__isnull=False)
+    if import_id is not None:
+        qs = qs.filter(statement_import_id=import_id)
+    lines = list(qs.values_list("id", "amount", "booked_on"))
+    pairs, ambiguous = find_matches(lines)
+    matched = 0
+    for start in range(0, len(pairs), MATCH_CHUNK):
+        matched += _apply_matches(pairs[start : start + MATCH_CHUNK])
+        if import_id is not None:
+            StatementImport.objects.filter(pk=import_id).update(rows_matched=matched)
+    for start in range(0, len(ambiguous), MATCH_CHUNK):
+        StatementLine.objects.filter(
+            pk__in=ambiguous[start : start + MATCH_CHUNK], match_status=LineMatch.UNMATCHED
+        ).update(match_status=LineMatch.AMBIGUOUS)
+    return {"lines": len(lines), "matched": matched, "ambiguous": len(ambiguous)}
+
+
+def _update_lines(pairs: list[tuple[int, int]], matched_at) -> None:
+    table = StatementLine._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ",".join(["(%s::bigint,%s::bigint)"] * len(pairs))
+            cursor.execute(
+                f"UPDATE {table} AS l SET payment_id = v.pid, match_status = %s, matched_at = %s "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(lid, pid) WHERE l.id = v.lid",
+                [LineMatch.MATCHED, matched_at, *[x for pair in pairs for x in pair]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET payment_id = %s, match_status = %s, matched_at = %s WHERE id = %s",  # noqa: S608
+                [(pid, LineMatch.MATCHED, matched_at, lid) for lid, pid in pairs],
+            )
+
+
+def _apply_matches(pairs: list[tuple[int, int, str]]) -> int:
+    """Write one chunk of unique (line, payment) pairs set-based; returns how many were applied."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        wanted = {pid: (lid, status) for lid, pid, status in pairs}
+        # Claim: only payments still open and untouched (a webhook may have paid one meanwhile).
+        claimable = list(
+            Payment.objects.select_for_update(of=("self",))
+            .filter(pk__in=list(wanted), received_amount=0, status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED])
+            .values_list("id", "status")
+        )
+        to_paid = [pid for pid, status in claimable if status == PaymentStatus.PENDING]
+        to_review = [pid for pid, status in claimable if status == PaymentStatus.EXPIRED]
+        if not claimable:
+            return 0
+        Payment.objects.filter(pk__in=to_paid).update(
+            status=PaymentStatus.PAID, received_amount=F("amount"), paid_at=now, updated_at=now
+        )
+        Payment.objects.filter(pk__in=to_review).update(
+            status=PaymentStatus.NEEDS_REVIEW, received_amount=F("amount"), updated_at=now
+        )
+        claimed_pairs = [(wanted[pid][0], pid) for pid, _s in claimable]
+        _update_lines(claimed_pairs, now)
+        line_ids = [lid for lid, _pid in claimed_pairs]
+        _insert_side_effects(line_ids, now, today)
+        order_ids = list(Payment.objects.filter(pk__in=to_paid + to_review).values_list("order_id", flat=True))
+
+        def queue_sync():
+            from payments.tasks import order_payment_sync_batch_task
+
+            for start in range(0, len(order_ids), ORDER_SYNC_CHUNK):
+                order_payment_sync_batch_task.delay(order_ids[start : start + ORDER_SYNC_CHUNK])
+
+        transaction.on_commit(queue_sync)
+    return len(claimed_pairs)
+
+
+def _insert_side_effects(line_ids: list[int], now, today: date) -> None:
+    """Allocations, payment events and balanced receipt entries for matched lines, set-based."""
+    from payments.models import Account, JournalEntry, JournalLine, PaymentEvent
+
+    lines_t = StatementLine._meta.db_table
+    pay_t = Payment._meta.db_table
+    alloc_t = LineAllocation._meta.db_table
+    event_t = PaymentEvent._meta.db_table
+    entry_t = JournalEntry._meta.db_table
+    jline_t = JournalLine._meta.db_table
+    pg = connection.vendor == "postgresql"
+    ids_sql = ",".join(["%s"] * len(line_ids))
+    data_expr = "CAST('{\"line_id\": ' || l.id || '}' AS jsonb)" if pg else "'{\"line_id\": ' || l.id || '}'"
+    key_expr = "'receipt:line:' || l.id"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {alloc_t} (line_id, payment_id, amount, created_at) "  # noqa: S608
+            f"SELECT l.id, l.payment_id, l.amount, %s FROM {lines_t} l WHERE l.id IN ({ids_sql})",
+            [now, *line_ids],
+        )
+        cursor.execute(
+            f"INSERT INTO {event_t} (payment_id, kind, from_status, to_status, source, note, data, created_at) "  # noqa: S608
+            f"SELECT p.id, 'received', CASE WHEN p.status = 'paid' THEN 'pending' ELSE 'expired' END, p.status, "
+            f"'statement', 'Matched to a bank statement credit', {data_expr}, %s "
+            f"FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id WHERE l.id IN ({ids_sql})",
+            [now, *line_ids],
+        )
+        cursor.execute(
+            f"INSERT INTO {entry_t} (key, kind, booked_on, description, order_id, payment_id, created_at) "  # noqa: S608
+            f"SELECT {key_expr}, 'receipt', COALESCE(l.booked_on, %s), 'Bank transfer ' || p.reference, "
+            f"p.order_id, p.id, %s FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id "
+            f"WHERE l.id IN ({ids_sql})",
+            [today, now, *line_ids],
+        )
+        cursor.execute(
+            f"INSERT INTO {jline_t} (entry_id, account, debit_amount, credit_amount) "  # noqa: S608
+            f"SELECT e.id, %s, l.amount, 0 FROM {lines_t} l JOIN {entry_t} e ON e.key = {key_expr} "
+            f"WHERE l.id IN ({ids_sql}) "
+            f"UNION ALL SELECT e.id, %s, 0, l.amount FROM {lines_t} l JOIN {entry_t} e ON e.key = {key_expr} "
+            f"WHERE l.id IN ({ids_sql})",
+            [Account.BANK, *line_ids, Account.RECEIVABLE, *line_ids],
+        )
+
+
+# --- The reconciliation queue: Finance's hands ------------------------------------------------
+
+
+def _lock_line(line_id: int) -> StatementLine:
+    line = StatementLine.objects.select_for_update().filter(pk=line_id).first()
+    if line is None:
+        raise NotFound(f"Statement line {line_id} does not exist.")
+    if not line.is_credit or line.is_pending:
+        raise Conflict("Only settled credits can be matched.")
+    if line.match_status not in (LineMatch.UNMATCHED, LineMatch.AMBIGUOUS):
+        raise Conflict(f"This line is already {line.get_match_status_display().lower()}.")
+    return line
+
+
+def statement_line_match(*, line_id: int, payment_id: int, actor, note: str = "") -> StatementLine:
+    """Finance matches a credit to a payment by hand (the whole amount: partial, late or over)."""
+    return statement_line_split(line_id=line_id, allocations=[(payment_id, None)], actor=actor, note=note)
+
+
+def statement_line_split(
+    *, line_id: int, allocations: list[tuple[int, int | None]], actor, note: str = ""
+) -> StatementLine:
+    """Apply one credit to several payments ([(payment_id, amount)], amounts summing to the line)."""
+    with transaction.atomic():
+        line = _lock_line(line_id)
+        if not allocations:
+            raise DomainError("Choose at least one payment.", detail={"allocations": "required"})
+        if len(allocations) == 1 and allocations[0][1] is None:
+            allocations = [(allocations[0][0], line.amount)]
+        if any(amount is None or amount <= 0 for _pid, amount in allocations):
+            raise DomainError("Every part needs a positive amount.", detail={"allocations": "amount"})
+        total = sum(amount for _pid, amount in allocations)
+        if total != line.amount:
+            raise DomainError(
+                f"The parts add up to Rp {total}, the credit is Rp {line.amount}.",
+                detail={"allocations": "sum", "total": total, "line_amount": line.amount},
+            )
+        if len({pid for pid, _a in allocations}) != len(allocations):
+            raise DomainError("Each payment may appear once.", detail={"allocations": "duplicate"})
+        for payment_id, amount in sorted(allocations):
+            allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
+                                                       created_by=actor if getattr(actor, "pk", None) else None)
+            payment_services.payment_receive(
+                payment_id=payment_id,
+                amount=amount,
+                key=f"receipt:alloc:{allocation.pk}",
+                actor=actor,
+                source="statement",
+                note=note or f"Statement credit {line.booked_on} matched by hand",
+                booked_on=line.booked_on,
+            )
+        line.match_status = LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT
+        line.payment_id = allocations[0][0]
+        line.matched_at = timezone.now()
+        line.matched_by = actor if getattr(actor, "pk", None) else None
+        line.note = note
+        line.save(update_fields=["match_status", "payment", "matched_at", "matched_by", "note"])
+    return line
+
+
+def statement_line_mark_not_ours(*, line_id: int, actor, reason: str) -> StatementLine:
+    """A credit that is no customer payment (interest, a transfer between own accounts...)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why this credit is not ours.", detail={"reason": "required"})
+    with transaction.atomic():
+        line = _lock_line(line_id)
+        line.match_status = LineMatch.NOT_OURS
+        line.matched_at = timezone.now()
+        line.matched_by = actor if getattr(actor, "pk", None) else None
+        line.note = reason
+        line.save(update_fields=["match_status", "matched_at", "matched_by", "note"])
+    return line

@@ -1,0 +1,10 @@
+"""Gateway webhooks, included from core/webhook_urls.py under /webhooks/."""
+
+from django.urls import path
+
+from payments import webhooks
+
+urlpatterns = [
+    path("midtrans/", webhooks.midtrans, name="webhook-midtrans"),
+    path("xendit/", webhooks.xendit, name="webhook-xendit"),
+]
