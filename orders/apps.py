@@ -65,3 +65,4 @@ class OrdersConfig(AppConfig):
                 order=5,
             )
         )
+        __import__("orders.navigation", fromlist=["register"]).register()

@@ -1,0 +1,236 @@
+"""The customer's order-status page: /track/ (order number + phone or e-mail) and the signed link.
+
+No enumeration: an unknown order and a wrong phone give the same answer, failed look-ups are
+counted per IP address in the cache and answered 429 past the limit, and the signed link
+`/track/<number>/<access_key>/` carries the order's unguessable key (a wrong key is a 404).
+
+Other apps add their own blocks to the page (payment instructions, resi tracking, returns,
+reviews) without this module knowing them: append a hook to TRACK_SECTIONS (or call
+register_track_section) from AppConfig.ready(). A hook gets (request, order) and returns a
+TrackSection (template + context) or None. The payment block is the template
+`orders/track/_payment.html` when an app provides one, else a neutral default, inside the
+template block `payment` that a page override can replace.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from orders import selectors
+from orders.forms import TrackLookupForm
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+
+FAILURE_LIMIT = getattr(settings, "TRACK_FAILURE_LIMIT", 10)
+FAILURE_WINDOW_SECONDS = getattr(settings, "TRACK_FAILURE_WINDOW_SECONDS", 15 * 60)
+DEFAULT_LANGUAGE = "id"
+
+# Event kinds a customer sees on the timeline; internal notes and tags never show.
+CUSTOMER_VISIBLE_EVENT_KINDS: set[str] = {"created", "status_changed"}
+
+PAYMENT_TEMPLATE = "orders/track/_payment.html"
+DEFAULT_PAYMENT_TEMPLATE = "orders/track/_payment_default.html"
+
+
+@dataclass(frozen=True)
+class TrackSection:
+    """One block on the customer's page: a template rendered with `order` and `section` (the context)."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+    position: int = 100
+
+
+TrackSectionHook = Callable[[HttpRequest, Order], "TrackSection | None"]
+
+# Hooks other apps append to (from AppConfig.ready()); each adds at most one section.
+TRACK_SECTIONS: list[TrackSectionHook] = []
+
+
+def register_track_section(hook: TrackSectionHook) -> None:
+    if hook not in TRACK_SECTIONS:
+        TRACK_SECTIONS.append(hook)
+
+
+def track_url(order: Order) -> str:
+    """The customer's signed link, absolute: {SITE_URL}/track/<number>/<access_key>/."""
+    return settings.SITE_URL + reverse("track:order", kwargs={"number": order.number, "key": order.access_key})
+
+
+# --- Rate limit of failed look-ups -------------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only, as for the login lock-out: a forwarded header is the client's to forge.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _failure_key(request: HttpRequest) -> str:
+    return f"track:failures:{_client_ip(request)}"
+
+
+def failures_exceeded(request: HttpRequest) -> bool:
+    return (cache.get(_failure_key(request)) or 0) >= FAILURE_LIMIT
+
+
+def record_failure(request: HttpRequest) -> None:
+    key = _failure_key(request)
+    # The window starts with the first failure; incr keeps the key's expiry.
+    cache.add(key, 0, timeout=FAILURE_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=FAILURE_WINDOW_SECONDS)
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+def _language(request: HttpRequest) -> str:
+    """Bahasa Indonesia unless the visitor picked another language with the switcher."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    codes = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in codes else DEFAULT_LANGUAGE
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Order pages are personal: never cached, never indexed, never leak the link as a referrer."""
+    add_never_cache_headers(response)
+    response.headers["Cache-Control"] = "private, no-cache, no-store, must-revalidate, max-age=0"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    language = _language(request)
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        response = render(request, template, context, status=status)
+    response.headers["Content-Language"] = language
+    return _private(response)
+
+
+def _throttled(request: HttpRequest) -> HttpResponse:
+    minutes = max(FAILURE_WINDOW_SECONDS // 60, 1)
+    response = _render(request, "orders/track/throttled.html", {"minutes": minutes}, status=429)
+    response.headers["Retry-After"] = str(FAILURE_WINDOW_SECONDS)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    """The look-up form; a match redirects to the order's signed link."""
+    if request.method == "GET":
+        return _render(request, "orders/track/lookup.html", {"form": TrackLookupForm()})
+    if failures_exceeded(request):
+        return _throttled(request)
+    form = TrackLookupForm(request.POST)
+    if form.is_valid():
+        order = selectors.order_find_for_tracking(
+            number=form.cleaned_data["number"], contact=form.cleaned_data["contact"]
+        )
+        if order is not None:
+            return redirect("track:order", number=order.number, key=order.access_key)
+        record_failure(request)
+        # The same words whether the order does not exist or the contact does not match.
+        form.add_error(None, _("We could not find an order with that number and phone number or e-mail."))
+    return _render(request, "orders/track/lookup.html", {"form": form}, status=200)
+
+
+def _order_for_customer(number: str, key: str) -> Order | None:
+    order = (
+        Order.objects.select_related("channel")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+            Prefetch(
+                "events",
+                queryset=OrderEvent.objects.filter(kind__in=CUSTOMER_VISIBLE_EVENT_KINDS).order_by("created_at", "id"),
+                to_attr="customer_events",
+            ),
+        )
+        .filter(number=number)
+        .first()
+    )
+    if order is None or not secrets.compare_digest(order.access_key.encode(), key.encode()):
+        return None
+    return order
+
+
+_STATUS_MESSAGES = {
+    OrderStatus.AWAITING_PAYMENT: ("hourglass-split", gettext_lazy("Order received, waiting for payment")),
+    OrderStatus.PAID: ("credit-card", gettext_lazy("Payment received")),
+    OrderStatus.PROCESSING: ("box-seam", gettext_lazy("Your order is being prepared")),
+    OrderStatus.PACKED: ("box2-heart", gettext_lazy("Packed, waiting for the courier")),
+    OrderStatus.SHIPPED: ("truck", gettext_lazy("On its way")),
+    OrderStatus.DELIVERED: ("house-check", gettext_lazy("Delivered")),
+    OrderStatus.COMPLETED: ("patch-check", gettext_lazy("Completed")),
+    OrderStatus.CANCELLED: ("x-circle", gettext_lazy("Cancelled")),
+}
+
+
+def status_message(status: str) -> str:
+    """Customer wording of a status (translated)."""
+    return str(_STATUS_MESSAGES.get(status, ("", status))[1])
+
+
+def _timeline(order: Order) -> list[dict]:
+    steps = []
+    for event in order.customer_events:
+        status = event.to_status or OrderStatus.AWAITING_PAYMENT
+        icon, _text = _STATUS_MESSAGES.get(status, ("circle", ""))
+        title = _("Order placed") if event.kind == "created" else status_message(status)
+        detail = ""
+        if status == OrderStatus.SHIPPED and event.kind == "status_changed":
+            detail = " ".join(p for p in (order.courier, order.tracking_number) if p)
+        steps.append({"at": event.created_at, "title": title, "icon": icon, "detail": detail, "status": status})
+    return steps
+
+
+def _sections(request: HttpRequest, order: Order) -> list[TrackSection]:
+    sections = [section for hook in TRACK_SECTIONS if (section := hook(request, order)) is not None]
+    return sorted(sections, key=lambda s: s.position)
+
+
+def _payment_template() -> str:
+    try:
+        get_template(PAYMENT_TEMPLATE)
+    except TemplateDoesNotExist:
+        return DEFAULT_PAYMENT_TEMPLATE
+    return PAYMENT_TEMPLATE
+
+
+@require_http_methods(["GET"])
+def track_order(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    order = _order_for_customer(number, key)
+    if order is None:
+        record_failure(request)
+        raise Http404
+    language = _language(request)
+    with translation.override(language):
+        context = {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "timeline": _timeline(order),
+            "status_text": status_message(order.status),
+            "status_icon": _STATUS_MESSAGES.get(order.status, ("circle", ""))[0],
+            "payment_template": _payment_template(),
+            "sections": _sections(request, order),
+            "awaiting_payment": order.status == OrderStatus.AWAITING_PAYMENT,
+        }
+    return _render(request, "orders/track/order.html", context)

@@ -1,0 +1,1 @@
+"""Staff dashboard pages of the orders app (Pesanan): list, detail, manual entry, documents, export."""

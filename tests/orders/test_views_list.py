@@ -1,0 +1,214 @@
+"""The dashboard order list: filters, search, pagination, work queues, permissions, query count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from channels.models import Channel
+from core import roles
+from orders import services
+from orders.models import Order, OrderStatus
+from orders.services import CustomerInput
+from tests.orders.ui_helpers import advance
+
+URL = reverse("orders:list")
+
+
+def numbers_in(response) -> list[str]:
+    return [order.number for order in response.context["orders"]]
+
+
+def test_list_shows_orders_with_channel_customer_items_and_total(staff_client, place_order):
+    # given
+    order = place_order(qty=2)
+
+    # when
+    response = staff_client(roles.CUSTOMER_SERVICE).get(URL)
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert order.number in html
+    assert "Website" in html
+    assert "Budi Santoso" in html
+    assert f"2 × {order.lines.get().sku}" in html
+    assert "Rp 100.000" in html
+
+
+def test_list_requires_login(client, db):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_list_is_forbidden_to_a_staff_member_without_the_view_permission(client, make_user):
+    # given: a user with dashboard access but no orders permission
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=None)
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="access_dashboard"))
+    client.force_login(user)
+
+    # when
+    response = client.get(URL)
+
+    # then
+    assert response.status_code == 403
+
+
+def test_list_filters_by_status(staff_client, place_order):
+    # given
+    waiting = place_order()
+    paid = advance(place_order(), OrderStatus.PAID)
+
+    # when
+    response = staff_client().get(URL, {"status": "paid"})
+
+    # then
+    assert numbers_in(response) == [paid.number]
+    assert waiting.number not in numbers_in(response)
+
+
+def test_list_filters_by_channel_and_payment_method(staff_client, place_order, make_channel):
+    # given
+    wa = make_channel(Channel.Kind.WHATSAPP, "WA")
+    on_wa = place_order(channel=wa, payment_method="cod")
+    place_order(payment_method="cod")
+    place_order(channel=wa)
+
+    # when
+    response = staff_client().get(URL, {"channel": wa.pk, "payment_method": "cod"})
+
+    # then
+    assert numbers_in(response) == [on_wa.number]
+
+
+def test_list_filters_by_sku_customer_and_tag(staff_client, place_order, make_variant):
+    # given
+    special = make_variant("BATIK-XL", stock=5)
+    with_sku = place_order(variant=special, qty=1)
+    other_customer = place_order(customer=CustomerInput(name="Siti Rahma", phone="081398765432"))
+    tagged = place_order(tags=["reseller"])
+    client = staff_client()
+
+    # then
+    assert numbers_in(client.get(URL, {"sku": "batik-xl"})) == [with_sku.number]
+    assert numbers_in(client.get(URL, {"customer": "Siti"})) == [other_customer.number]
+    assert numbers_in(client.get(URL, {"customer": "0813-9876-5432"})) == [other_customer.number]
+    assert numbers_in(client.get(URL, {"customer": f"#{other_customer.customer_id}"})) == [other_customer.number]
+    assert numbers_in(client.get(URL, {"tag": "Reseller"})) == [tagged.number]
+
+
+def test_list_searches_number_and_phone_text(staff_client, place_order):
+    # given
+    first = place_order(customer=CustomerInput(name="Agus Wibowo", phone="085711112222"))
+    place_order()
+    client = staff_client()
+
+    # then
+    assert numbers_in(client.get(URL, {"q": first.number})) == [first.number]
+    assert numbers_in(client.get(URL, {"q": "Agus"})) == [first.number]
+    assert numbers_in(client.get(URL, {"q": "0857-1111-2222"})) == [first.number]
+
+
+def test_list_filters_by_date_range(staff_client, place_order):
+    # given: one order placed ten days ago
+    old = place_order()
+    Order.objects.filter(pk=old.pk).update(placed_at=timezone.now() - timedelta(days=10))
+    recent = place_order()
+    today = timezone.localdate()
+
+    # when
+    response = staff_client().get(URL, {"date_from": (today - timedelta(days=2)).isoformat(), "date_to": today})
+
+    # then
+    assert numbers_in(response) == [recent.number]
+
+
+def test_list_rejects_an_end_date_before_the_start_date_with_a_clear_message(staff_client, place_order):
+    place_order()
+
+    response = staff_client().get(URL, {"date_from": "2026-05-10", "date_to": "2026-05-01"})
+
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_list_filters_oversold_orders(staff_client, place_order):
+    # given
+    flagged = place_order()
+    Order.objects.filter(pk=flagged.pk).update(is_oversold=True)
+    place_order()
+
+    # then
+    assert numbers_in(staff_client().get(URL, {"oversold": "1"})) == [flagged.number]
+
+
+def test_list_shows_a_work_queue_from_the_home_page(staff_client, place_order):
+    # given: a paid order waits for confirmation, an unpaid transfer does not
+    paid = advance(place_order(), OrderStatus.PAID)
+    cod = place_order(payment_method="cod")
+    place_order()
+
+    # when
+    response = staff_client().get(URL, {"queue": "to_confirm"})
+
+    # then
+    assert sorted(numbers_in(response)) == sorted([paid.number, cod.number])
+    assert "New orders to confirm" in response.content.decode() or "Pesanan baru" in response.content.decode()
+
+
+def test_list_paginates(staff_client, place_order, make_variant):
+    # given
+    variant = make_variant("PAGE-1", stock=100)
+    for _ in range(30):
+        place_order(variant=variant, qty=1)
+
+    # when
+    client = staff_client()
+    first = client.get(URL, {"per_page": 25})
+    second = client.get(URL, {"per_page": 25, "page": 2})
+
+    # then
+    assert len(numbers_in(first)) == 25
+    assert len(numbers_in(second)) == 5
+    assert not set(numbers_in(first)) & set(numbers_in(second))
+
+
+def test_list_htmx_request_renders_only_the_table(staff_client, place_order):
+    order = place_order()
+
+    response = staff_client().get(URL, {"q": order.number}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="order-table")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert order.number in html
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    staff_client, place_order, make_variant, make_channel, django_assert_max_num_queries, count
+):
+    # given: orders across channels, each with two lines and tags
+    variant = make_variant("Q-1", stock=500)
+    other = make_variant("Q-2", stock=500)
+    wa = make_channel(Channel.Kind.WHATSAPP, "WA")
+    for i in range(count):
+        order = place_order(variant=variant, qty=1, channel=wa if i % 2 else None, tags=["vip"])
+        services.order_add_note(order_id=order.pk, note="cek alamat")
+    client = staff_client()
+    client.get(URL)  # warm the session and permission caches like a real visit
+    del other
+
+    # when / then
+    with django_assert_max_num_queries(12):
+        response = client.get(URL, {"per_page": 50})
+    assert len(numbers_in(response)) == count
