@@ -123,7 +123,8 @@ class TikTokShopAdapter:
     def list_orders_updated_since(self, since: datetime, until: datetime) -> list[str]:
         found: list[str] = []
         token = ""
-        body = {"update_time_ge": int(since.timestamp()), "update_time_lt": int(until.timestamp())}
+        # update_time_lt is exclusive; +1 keeps orders updated in the last second of the range.
+        body = {"update_time_ge": int(since.timestamp()), "update_time_lt": int(until.timestamp()) + 1}
         for _page in range(MAX_SEARCH_PAGES):
             data = self._call("POST", ORDER_SEARCH_PATH, {"page_size": SEARCH_PAGE_SIZE, "page_token": token}, body)
             found.extend(str(o["id"]) for o in data.get("orders") or [] if o.get("id"))
