@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -249,9 +249,10 @@ def find_matches(lines: list[tuple[int, int, date]]) -> tuple[list[tuple[int, in
         return [], []
     amounts = {amount for _id, amount, _d in lines}
     earliest = min(d for _id, _a, d in lines)
+    earliest_moment = timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min))
     by_amount: dict[int, list[tuple[int, date, date, str]]] = defaultdict(list)
     open_payments = Payment.objects.filter(
-        Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest - timedelta(days=1)),
+        Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest_moment),
         method=PaymentMethod.BANK_TRANSFER,
         received_amount=0,
         amount__gte=min(amounts),
