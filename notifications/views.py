@@ -103,7 +103,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
                               template, context)
     return render(request, "notifications/template_edit.html", {
         "template": template, "form": form, "preview": preview, "sample_number": sample_number,
-        "variables": rendering.AVAILABLE_VARIABLES,
+        "variables": list(rendering.AVAILABLE_VARIABLES.items()),
         "can_edit": request.user.has_perm("notifications.change_notificationtemplate"),
     }, status=status)
 

@@ -1,0 +1,73 @@
+"""End to end with the real order services: each customer-visible step messages the customer once."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from catalog.services import stock_receive
+from channels.models import Channel
+from notifications.models import Notification
+from orders.services import CustomerInput, LineInput, order_cancel, order_create, order_mark_paid
+from orders.services.lifecycle import order_confirm, order_mark_delivered, order_mark_packed, order_mark_shipped
+from tests.factories import ChannelFactory
+from tests.orders.factories import VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web_order(django_capture_on_commit_callbacks):
+    channel = ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
+    variant = VariantFactory(sku="BTK-PRG-L", price_amount=325_000)
+    stock_receive(variant_id=variant.id, quantity=10, reason="test stock")
+    with django_capture_on_commit_callbacks(execute=True):
+        return order_create(
+            channel_id=channel.id, lines=[LineInput(sku="BTK-PRG-L", quantity=2)],
+            customer=CustomerInput(name="Budi Santoso", phone="0812-3456-7890", email="budi@example.id"),
+            shipping_amount=18_000,
+        )
+
+
+def events_sent(order) -> list[tuple[str, str]]:
+    return list(
+        Notification.objects.filter(order=order, status=Notification.Status.SENT)
+        .order_by("id").values_list("event", "channel")
+    )
+
+
+def test_creating_an_order_confirms_it_to_the_customer(web_order):
+    assert events_sent(web_order) == [("order_confirmation", "email"), ("order_confirmation", "whatsapp")]
+    [email] = mail.outbox
+    assert email.to == ["budi@example.id"]
+    assert "Total pembayaran: Rp 668.000" in email.body
+    assert Notification.objects.get(order=web_order, channel="whatsapp").recipient == "+6281234567890"
+
+
+def test_the_whole_lifecycle_sends_one_message_per_visible_step(web_order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_paid(order_id=web_order.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_paid(order_id=web_order.id)  # a gateway callback delivered twice
+    with django_capture_on_commit_callbacks(execute=True):
+        order_confirm(order_id=web_order.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_packed(order_id=web_order.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_shipped(order_id=web_order.id, courier="JNE REG", tracking_number="JNE0123456789")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_delivered(order_id=web_order.id)
+
+    assert [event for event, channel in events_sent(web_order) if channel == "email"] == [
+        "order_confirmation", "order_paid", "order_processing", "order_shipped", "order_delivered",
+    ]
+    shipped = mail.outbox[3]
+    assert "JNE REG" in shipped.body and "Nomor resi: JNE0123456789" in shipped.body
+
+
+def test_cancelling_an_order_tells_the_customer(web_order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order_id=web_order.id, reason="Customer asked")
+
+    assert ("order_cancelled", "email") in events_sent(web_order)
+    assert mail.outbox[-1].subject == f"Pesanan {web_order.number} dibatalkan"
