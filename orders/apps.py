@@ -9,7 +9,9 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from core import roles
         from core.navigation import WorkQueue, register_queue
-        from orders import selectors
+        from orders import navigation, selectors
+
+        navigation.register()
 
         view = ["orders.view_order", "orders.view_customer"]
         roles.grant_many(
