@@ -227,7 +227,7 @@ def test_a_template_with_a_syntax_error_is_not_saved(staff_client):
     })
 
     assert response.status_code == 400
-    assert "This template has an error" in response.content.decode()
+    assert "Template ini mengandung kesalahan" in response.content.decode()
     target.refresh_from_db()
     assert target.body == before
 
@@ -261,3 +261,12 @@ def test_the_navigation_links_to_both_pages_for_an_admin(staff_client):
     assert reverse("notifications:templates") in response.content.decode()
     response = staff_client(roles.ADMIN).get(reverse("dashboard:stage", kwargs={"stage": "orders"}))
     assert reverse("notifications:list") in response.content.decode()
+
+
+def test_the_log_speaks_bahasa_indonesia_by_default(staff_client):
+    failed()
+
+    page = staff_client(roles.CUSTOMER_SERVICE).get(reverse("notifications:list")).content.decode()
+
+    assert "Notifikasi pelanggan" in page
+    assert "Konfirmasi pesanan" in page
