@@ -8,4 +8,24 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         # Provider modules register themselves in channels.adapters.ADAPTERS on import.
+        from channels import selectors
         from channels.adapters import lazada, shopee, tiktok  # noqa: F401
+        from core import roles
+        from core.navigation import NavLink, WorkQueue, register_link, register_queue
+
+        # Owner has every permission; Admin manages channels; every staff role may see them.
+        roles.grant_many(
+            [roles.ADMIN],
+            ["channels.view_channel", "channels.add_channel", "channels.change_channel", "channels.sync_channel",
+             "core.view_inbounddelivery"],
+        )
+        roles.grant_many([roles.CUSTOMER_SERVICE, roles.WAREHOUSE, roles.FINANCE], ["channels.view_channel"])
+
+        register_link(NavLink("settings", _("Sales channels"), "channels:list",
+                              permission="channels.view_channel", order=10))
+        register_queue(WorkQueue(
+            key="channels.failing", stage="settings", title=_("Channels with problems"),
+            description=_("Marketplace channels whose last sync or recent webhook deliveries failed."),
+            url_name="channels:list", url_query="health=problems", count=selectors.channel_failing_count,
+            permission="channels.change_channel", danger=True, order=5,
+        ))

@@ -1,0 +1,115 @@
+"""Dashboard pages for channels."""
+
+from __future__ import annotations
+
+from channels.models import Channel
+from core import roles
+from core.models import InboundDelivery
+
+
+def test_the_channel_list_shows_health_and_a_sync_button(staff_client, make_channel, django_assert_max_num_queries):
+    client = staff_client(roles.ADMIN)
+    for i in range(8):
+        make_channel("shopee", code=f"S{i}", name=f"Shop {i}", shop_id=str(1000 + i))
+
+    with django_assert_max_num_queries(15):
+        response = client.get("/dashboard/channels/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Shop 7" in page
+    assert "/sync/" in page
+
+
+def test_a_warehouse_user_sees_channels_but_no_management_buttons(staff_client, make_channel):
+    make_channel("shopee")
+    client = staff_client(roles.WAREHOUSE)
+
+    page = client.get("/dashboard/channels/").content.decode()
+
+    assert "/sync/" not in page
+    assert "/edit/" not in page
+    assert client.get("/dashboard/channels/new/").status_code == 403
+
+
+def test_an_admin_creates_a_channel_from_the_form(staff_client):
+    client = staff_client(roles.ADMIN)
+    response = client.post("/dashboard/channels/new/", {
+        "kind": "tiktok_shop", "name": "TikTok Shop Baru", "code": "TTB", "shop_id": "7495",
+        "is_active": "on", "commission_percent": "7", "fixed_fee_amount": "1000",
+        "cred_app_key": "k", "cred_app_secret": "s-e-c-r-e-t",
+    })
+
+    assert response.status_code == 302
+    channel = Channel.objects.get(code="TTB")
+    assert channel.credentials == {"app_key": "k", "app_secret": "s-e-c-r-e-t"}
+
+
+def test_the_edit_form_never_renders_secrets_and_blank_keeps_them(staff_client, make_channel):
+    channel = make_channel("shopee", credentials={"partner_id": "2001887", "partner_key": "p-a-r-t-n-e-r"})
+    client = staff_client(roles.OWNER)
+
+    page = client.get(f"/dashboard/channels/{channel.pk}/edit/").content.decode()
+    assert "p-a-r-t-n-e-r" not in page
+    response = client.post(f"/dashboard/channels/{channel.pk}/edit/", {
+        "kind": "shopee", "name": "Renamed", "code": channel.code, "shop_id": channel.shop_id,
+        "callback_url": channel.callback_url, "is_active": "on", "commission_percent": "8",
+        "fixed_fee_amount": "0", "cred_partner_key": "", "cred_access_token": "new-token",
+        "clear_credentials": ["partner_id"],
+    })
+
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.name == "Renamed"
+    assert channel.credentials == {"partner_key": "p-a-r-t-n-e-r", "access_token": "new-token"}
+
+
+def test_the_edit_form_shows_the_field_error(staff_client, make_channel):
+    channel = make_channel("shopee")
+    response = staff_client(roles.OWNER).post(f"/dashboard/channels/{channel.pk}/edit/", {
+        "kind": "shopee", "name": "", "code": channel.code, "commission_percent": "8", "fixed_fee_amount": "0",
+    })
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"]
+
+
+def test_sync_now_runs_a_sync(staff_client, make_channel, fake, django_capture_on_commit_callbacks):
+    channel = make_channel("shopee", fake)
+    fake.put_order("shopee", "UI1", status="READY_TO_SHIP")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client(roles.ADMIN).post(f"/dashboard/channels/{channel.pk}/sync/")
+
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.last_synced_at is not None
+    assert channel.orders.filter(external_id="UI1").exists()
+
+
+def test_the_delivery_log_lists_and_retries_failed_deliveries(staff_client, make_channel, fake,
+                                                              django_capture_on_commit_callbacks):
+    channel = make_channel("shopee", fake)
+    fake.put_order("shopee", "LOG1", status="READY_TO_SHIP")
+    delivery = InboundDelivery.objects.create(
+        provider="shopee", channel=channel, account_ref=channel.shop_id, external_id="m1",
+        body=fake.push_body("shopee", "LOG1"), status="failed", error="HTTP 503",
+    )
+    client = staff_client(roles.ADMIN)
+
+    page = client.get(f"/dashboard/channels/{channel.pk}/deliveries/?status=failed").content.decode()
+    assert "HTTP 503" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/dashboard/channels/deliveries/{delivery.pk}/retry/")
+
+    delivery.refresh_from_db()
+    assert delivery.status == "processed"
+
+
+def test_the_failing_channels_queue_counts_channels_with_problems(make_channel):
+    from channels.selectors import channel_failing_count
+
+    ok = make_channel("shopee")
+    make_channel("tiktok")
+    assert channel_failing_count() == 0
+    Channel.objects.filter(pk=ok.pk).update(sync_failures=2)
+    assert channel_failing_count() == 1
