@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels.models import Channel
 from core.errors import Conflict
@@ -45,7 +46,7 @@ class ResolvedLine:
 def channel_get(channel_id: int) -> Channel:
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None:
-        raise ValidationError({"channel": [f"Channel {channel_id} does not exist."]})
+        raise ValidationError({"channel": [_("Channel %(id)s does not exist.") % {"id": channel_id}]})
     return channel
 
 
@@ -54,9 +55,9 @@ def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine
     from catalog.models import ChannelListing, ProductVariant
 
     if not lines:
-        raise ValidationError({"lines": ["An order needs at least one line."]})
+        raise ValidationError({"lines": [_("An order needs at least one line.")]})
     if len(lines) > MAX_LINES:
-        raise ValidationError({"lines": [f"At most {MAX_LINES} lines per order."]})
+        raise ValidationError({"lines": [_("At most %(n)s lines per order.") % {"n": MAX_LINES}]})
     ids = {line.variant_id for line in lines if line.variant_id}
     skus = {line.sku.strip() for line in lines if not line.variant_id and line.sku}
     variants = list(
@@ -71,22 +72,23 @@ def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine
     ) if by_id else {}
     resolved = []
     for number, line in enumerate(lines, start=1):
-        where = f"line {number}"
         if not isinstance(line.quantity, int) or line.quantity <= 0:
-            raise ValidationError({"lines": [f"{where}: quantity must be a whole number above zero."]})
+            msg = _("Line %(n)s: the quantity must be a whole number above zero.") % {"n": number}
+            raise ValidationError({"lines": [msg]})
         variant = by_id.get(line.variant_id) if line.variant_id else by_sku.get((line.sku or "").strip())
         if variant is None:
-            what = f"variant {line.variant_id}" if line.variant_id else f"SKU {line.sku!r}"
-            raise ValidationError({"lines": [f"{where}: {what} does not exist."]})
+            what = _("variant %(id)s") % {"id": line.variant_id} if line.variant_id else f"SKU {line.sku!r}"
+            raise ValidationError({"lines": [_("Line %(n)s: %(what)s does not exist.") % {"n": number, "what": what}]})
         if not variant.is_active or not variant.product.is_active:
-            raise ValidationError({"lines": [f"{where}: {variant.sku} is not for sale."]})
+            msg = _("Line %(n)s: %(sku)s is not for sale.") % {"n": number, "sku": variant.sku}
+            raise ValidationError({"lines": [msg]})
         price = line.unit_price_amount
         if price is None:
             price = listing_prices.get(variant.id, variant.price_amount)
         if price < 0 or line.discount_amount < 0:
-            raise ValidationError({"lines": [f"{where}: amounts cannot be negative."]})
+            raise ValidationError({"lines": [_("Line %(n)s: amounts cannot be negative.") % {"n": number}]})
         if line.discount_amount > price * line.quantity:
-            raise ValidationError({"lines": [f"{where}: the discount is larger than the line."]})
+            raise ValidationError({"lines": [_("Line %(n)s: the discount is larger than the line.") % {"n": number}]})
         name = f"{variant.product.name} {variant.name}".strip()
         resolved.append(
             ResolvedLine(
@@ -198,17 +200,17 @@ def order_create(
 
     channel = channel_get(channel_id)
     if payment_method not in PaymentMethod.values:
-        raise ValidationError({"payment_method": [f"{payment_method!r} is not a payment method."]})
+        raise ValidationError({"payment_method": [_("%(value)r is not a payment method.") % {"value": payment_method}]})
     for field, amount in (("shipping_amount", shipping_amount), ("discount_amount", discount_amount)):
         if not isinstance(amount, int) or amount < 0:
-            raise ValidationError({field: ["Must be a whole rupiah amount, not negative."]})
+            raise ValidationError({field: [_("Must be a whole rupiah amount, not negative.")]})
     cleaned_tags = clean_tags(tags)
     external_id = (external_id or "").strip()
     resolved = resolve_lines(channel, lines)
     subtotal = sum(line.total_amount for line in resolved)
     total = subtotal + shipping_amount - discount_amount
     if total < 0:
-        raise ValidationError({"discount_amount": ["The discount is larger than the order."]})
+        raise ValidationError({"discount_amount": [_("The discount is larger than the order.")]})
     shipping_fields = _shipping_fields(shipping, customer)
     now = timezone.now()
     with transaction.atomic():
@@ -246,7 +248,8 @@ def order_create(
         except IntegrityError:
             if external_id and Order.objects.filter(channel=channel, external_id=external_id).exists():
                 raise Conflict(
-                    f"Order {external_id!r} already exists on channel {channel.code}.",
+                    _("Order %(id)r already exists on channel %(channel)s.")
+                    % {"id": external_id, "channel": channel.code},
                     detail={"field": "external_id"},
                 ) from None
             raise
@@ -273,10 +276,10 @@ def _shipping_fields(shipping: AddressInput | None, customer: CustomerInput) -> 
             "shipping_postal_code": "",
         }
     if not (shipping.address or "").strip():
-        raise ValidationError({"shipping.address": ["The shipping address is required."]})
+        raise ValidationError({"shipping.address": [_("The shipping address is required.")]})
     postal = (shipping.postal_code or "").strip()
     if postal and (not postal.isdigit() or len(postal) != 5):
-        raise ValidationError({"shipping.postal_code": ["An Indonesian postal code has 5 digits."]})
+        raise ValidationError({"shipping.postal_code": [_("An Indonesian postal code has 5 digits.")]})
     return {
         "shipping_name": (shipping.name or customer.name or "").strip()[:200],
         "shipping_phone": clean_phone(shipping.phone, field="shipping.phone"),

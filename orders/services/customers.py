@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.phones import normalize_phone
 from orders.models import Customer
@@ -17,8 +18,8 @@ def clean_phone(raw: str, *, field: str = "phone") -> str:
         return ""
     try:
         return normalize_phone(raw)
-    except ValueError as exc:
-        raise ValidationError({field: [str(exc)]}) from None
+    except ValueError:
+        raise ValidationError({field: [_("%(value)r is not a valid phone number.") % {"value": raw}]}) from None
 
 
 def clean_email(raw: str, *, field: str = "email") -> str:
@@ -28,7 +29,7 @@ def clean_email(raw: str, *, field: str = "email") -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({field: [f"{raw!r} is not a valid e-mail address"]}) from None
+        raise ValidationError({field: [_("%(value)r is not a valid e-mail address.") % {"value": raw}]}) from None
     return email
 
 
@@ -42,11 +43,11 @@ def customer_get_or_create(*, customer: CustomerInput) -> Customer:
     """
     name = (customer.name or "").strip()
     if not name:
-        raise ValidationError({"name": ["The customer's name is required."]})
+        raise ValidationError({"name": [_("The customer's name is required.")]})
     phone = clean_phone(customer.phone)
     email = clean_email(customer.email)
     if not phone and not email:
-        raise ValidationError({"phone": ["Give the customer's phone number or e-mail address."]})
+        raise ValidationError({"phone": [_("Give the customer's phone number or e-mail address.")]})
     return _get_or_create(name=name, phone=phone, email=email)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from channels.adapters.base import ExternalOrder
 from channels.models import Channel
@@ -306,7 +307,7 @@ def order_upsert_external(*, channel_id: int, external: ExternalOrder, source: s
     if not external.external_id:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError({"external_id": ["A marketplace order needs its id."]})
+        raise ValidationError({"external_id": [_("A marketplace order needs its id.")]})
     target = map_provider_status(channel.kind, external.status)
     with transaction.atomic():
         order = _lock_external(channel_id, external.external_id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidTransition, NotFound
 from orders import hooks
@@ -45,7 +46,7 @@ def lock_order(order_id: int) -> Order:
     """The order row, locked until the end of the surrounding transaction."""
     order = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
     if order is None:
-        raise NotFound(f"Order {order_id} does not exist.")
+        raise NotFound(_("Order %(id)s does not exist.") % {"id": order_id})
     return order
 
 
@@ -196,7 +197,7 @@ def order_cancel(*, order_id: int, actor=None, source: str = "staff", note: str 
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the order is cancelled."]})
+        raise ValidationError({"reason": [_("Say why the order is cancelled.")]})
     return _move(
         order_id,
         S.CANCELLED,
@@ -236,7 +237,7 @@ def order_add_note(*, order_id: int, actor=None, source: str = "staff", note: st
     """Add an internal note to the order's timeline."""
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": ["The note is empty."]})
+        raise ValidationError({"note": [_("The note is empty.")]})
     with transaction.atomic():
         order = lock_order(order_id)
         return record_event(order, EVENT_NOTE, actor=actor, source=source, note=note)
@@ -246,12 +247,12 @@ def clean_tags(tags) -> list[str]:
     cleaned: list[str] = []
     for tag in tags or []:
         if not isinstance(tag, str):
-            raise ValidationError({"tags": ["Tags must be text."]})
+            raise ValidationError({"tags": [_("Tags must be text.")]})
         tag = " ".join(tag.split()).lower()[:40]
         if tag and tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > 20:
-        raise ValidationError({"tags": ["At most 20 tags per order."]})
+        raise ValidationError({"tags": [_("At most 20 tags per order.")]})
     return cleaned
 
 
@@ -296,18 +297,20 @@ def order_resolve_oversold(
         if not order.is_oversold:
             return order
         if force and not (note or "").strip():
-            raise ValidationError({"note": ["Say why the order is accepted without stock."]})
+            raise ValidationError({"note": [_("Say why the order is accepted without stock.")]})
         lines = list(order.lines.all())
         by_id = {line.id: line for line in lines}
         mapped: list[dict] = []
         for line_id, variant_id in (line_variants or {}).items():
             line = by_id.get(int(line_id))
             if line is None:
-                raise ValidationError({"line_variants": [f"Line {line_id} is not part of order {order.number}."]})
+                msg = _("Line %(line)s is not part of order %(number)s.") % {"line": line_id, "number": order.number}
+                raise ValidationError({"line_variants": [msg]})
             if line.variant_id and line.variant_id != variant_id and line.stock_reserved:
-                raise ValidationError({"line_variants": [f"Line {line_id} already holds stock of its product."]})
+                msg = _("Line %(line)s already holds stock of its product.") % {"line": line_id}
+                raise ValidationError({"line_variants": [msg]})
             if not ProductVariant.objects.filter(pk=variant_id).exists():
-                raise ValidationError({"line_variants": [f"Variant {variant_id} does not exist."]})
+                raise ValidationError({"line_variants": [_("Variant %(id)s does not exist.") % {"id": variant_id}]})
             line.variant_id = variant_id
             line.save(update_fields=["variant"])
             mapped.append({"line": line.id, "variant": variant_id})
@@ -335,7 +338,7 @@ def order_resolve_oversold(
                 shortage = exc.detail
         if unmapped and not force:
             raise DomainError(
-                f"Lines without a product: {', '.join(unmapped)}. Map them to a variant first.",
+                _("Lines without a product: %(skus)s. Map them to a variant first.") % {"skus": ", ".join(unmapped)},
                 detail={"unmapped_skus": unmapped},
             )
         order.is_oversold = False

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.models import StockLevel
 from catalog.services import stock_receive
@@ -12,6 +12,13 @@ from channels.models import Channel
 from orders.services import CustomerInput, LineInput, order_create
 from tests.factories import ChannelFactory
 from tests.orders.factories import VariantFactory
+
+
+@pytest.fixture
+def english():
+    """Service messages in English, whatever the compiled catalogues say."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

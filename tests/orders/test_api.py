@@ -14,7 +14,7 @@ from core import roles
 from orders.models import Order, OrderStatus
 from orders.services import order_mark_paid
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 URL = "/api/v1/orders/"
 

@@ -10,7 +10,7 @@ from channels.models import Channel
 from orders.models import Order, OrderStatus
 from orders.services import map_provider_status, order_confirm, order_resolve_oversold, order_upsert_external
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 S = OrderStatus
 
 

@@ -19,7 +19,7 @@ from orders.selectors import (
 )
 from orders.services import CustomerInput, order_confirm, order_mark_paid, order_set_tags, order_upsert_external
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _ids(filters):

@@ -31,7 +31,7 @@ from orders.services import (
     order_set_tags,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 # --- customers ----------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def test_create_order_with_unknown_sku_names_the_line(web_channel, buyer, make_v
     with pytest.raises(ValidationError) as exc:
         order_create(channel_id=web_channel.id, lines=[LineInput(sku="KAOS-L", quantity=1),
                                                        LineInput(sku="NOPE", quantity=1)], customer=buyer)
-    assert "line 2" in exc.value.message_dict["lines"][0]
+    assert "Line 2" in exc.value.message_dict["lines"][0]
     assert Order.objects.count() == 0
 
 
