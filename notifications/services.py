@@ -331,6 +331,42 @@ def notification_sweep(*, stale_after: timedelta = timedelta(minutes=15)) -> int
     return len(ids)
 
 
+def notification_payment_reminders_queue(*, now=None, due_within: timedelta | None = None,
+                                         min_age: timedelta = timedelta(hours=1)) -> int:
+    """Queue a payment reminder for each unpaid order whose payment deadline is near; runs periodically.
+
+    An order gets its reminder once (the usual per-order dedupe), only if it was placed at least
+    `min_age` ago (no reminder on top of the fresh confirmation) and its deadline falls within
+    `due_within` (settings.NOTIFY_PAYMENT_REMINDER_HOURS; 0 switches reminders off).
+    Returns the number of orders reminded.
+    """
+    from orders.models import Order, OrderStatus
+
+    if due_within is None:
+        due_within = timedelta(hours=settings.NOTIFY_PAYMENT_REMINDER_HOURS)
+    if due_within <= timedelta(0):
+        return 0
+    now = now or timezone.now()
+    order_ids = list(
+        Order.objects.filter(
+            status=OrderStatus.AWAITING_PAYMENT, payment_due_at__gt=now, payment_due_at__lte=now + due_within,
+            placed_at__lte=now - min_age,
+        )
+        .exclude(notifications__event=NotificationEvent.PAYMENT_REMINDER)
+        .order_by("payment_due_at")
+        .values_list("id", flat=True)[:500]
+    )
+    reminded = 0
+    for order_id in order_ids:
+        try:
+            with transaction.atomic():
+                rows = notification_queue_for_order(order_id=order_id, event=NotificationEvent.PAYMENT_REMINDER)
+            reminded += bool(rows)
+        except Exception:
+            logger.exception("could not queue a payment reminder for order %s", order_id)
+    return reminded
+
+
 def template_update(*, template_id: int, subject: str, body: str, is_active: bool, actor) -> NotificationTemplate:
     """Save a staff edit of a template after checking that both parts compile in the sandbox."""
     rendering.validate_template(subject)

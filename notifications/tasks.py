@@ -45,3 +45,9 @@ def notification_sweep_task() -> int:
 def notification_queue_task(order_id: int, event: str) -> int:
     """Queue the notifications of an order event from outside a request (e.g. a beat job or a shell)."""
     return len(services.notification_queue_for_order(order_id=order_id, event=event))
+
+
+@shared_task(name="notifications.tasks.notification_payment_reminders_task")
+def notification_payment_reminders_task() -> int:
+    """Periodic: remind customers whose unpaid order's payment deadline is near."""
+    return services.notification_payment_reminders_queue()

@@ -295,6 +295,11 @@ NOTIFY_FILE_DIR = Path(
 # Marketplaces message their own buyers and mask their contacts; off by default.
 NOTIFY_MARKETPLACE_ORDERS = env_bool("NOTIFY_MARKETPLACE_ORDERS", default=False)
 CELERY_BEAT_SCHEDULE["notifications.sweep"] = {"task": "notifications.tasks.notification_sweep_task", "schedule": 300}
+# Remind unpaid customers this many hours before the payment deadline (0 switches reminders off).
+NOTIFY_PAYMENT_REMINDER_HOURS = env_int("NOTIFY_PAYMENT_REMINDER_HOURS", 6, minimum=0)
+CELERY_BEAT_SCHEDULE["notifications.payment_reminders"] = {
+    "task": "notifications.tasks.notification_payment_reminders_task", "schedule": 900,
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -264,3 +264,31 @@ def test_a_message_about_another_object_is_queued_once_per_target(django_capture
     first.refresh_from_db()
     assert first.status == "sent" and first.target == target
     assert len(mail.outbox) == 1
+
+
+def test_unpaid_orders_near_their_deadline_get_one_payment_reminder(django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.services import notification_payment_reminders_queue
+
+    now = timezone.now()
+    due_soon = OrderFactory(placed_at=now - timedelta(hours=20), payment_due_at=now + timedelta(hours=3))
+    due_later = OrderFactory(placed_at=now - timedelta(hours=2), payment_due_at=now + timedelta(hours=22))
+    just_placed = OrderFactory(placed_at=now - timedelta(minutes=10), payment_due_at=now + timedelta(hours=2))
+    paid = OrderFactory(status=OrderStatus.PAID, placed_at=now - timedelta(hours=20),
+                        payment_due_at=now + timedelta(hours=3))
+    expired = OrderFactory(placed_at=now - timedelta(days=2), payment_due_at=now - timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = notification_payment_reminders_queue(now=now, due_within=timedelta(hours=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = notification_payment_reminders_queue(now=now, due_within=timedelta(hours=6))
+
+    assert (first, second) == (1, 0)
+    reminded = set(Notification.objects.filter(event="payment_reminder").values_list("order_id", flat=True))
+    assert reminded == {due_soon.id}
+    assert {due_later.id, just_placed.id, paid.id, expired.id}.isdisjoint(reminded)
+    assert mail.outbox[0].subject == f"Menunggu pembayaran pesanan {due_soon.number}"
+    assert "Batas pembayaran:" in mail.outbox[0].body
