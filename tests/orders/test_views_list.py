@@ -138,7 +138,7 @@ def test_list_rejects_an_end_date_before_the_start_date_with_a_clear_message(sta
     response = staff_client().get(URL, {"date_from": "2026-05-10", "date_to": "2026-05-01"})
 
     assert response.status_code == 200
-    assert "The end date is before the start date." in response.content.decode()
+    assert "Tanggal akhir sebelum tanggal awal." in response.content.decode()
 
 
 def test_list_filters_oversold_orders(staff_client, place_order):
@@ -162,7 +162,7 @@ def test_list_shows_a_work_queue_from_the_home_page(staff_client, place_order):
 
     # then
     assert sorted(numbers_in(response)) == sorted([paid.number, cod.number])
-    assert "New orders to confirm" in response.content.decode() or "Pesanan baru" in response.content.decode()
+    assert "Pesanan baru untuk dikonfirmasi" in response.content.decode()
 
 
 def test_list_paginates(staff_client, place_order, make_variant):
