@@ -1,0 +1,129 @@
+"""End to end: a customer-service agent types a WhatsApp order in a real Chromium and finds it in the list.
+
+Runs the Django live server on the test database and drives Debian's Chromium through Playwright
+(never a downloaded browser).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import expect, sync_playwright
+
+from catalog.services import stock_receive
+from channels.models import Channel
+from core import roles
+from orders.models import Order
+from tests.factories import ChannelFactory, UserFactory
+from tests.orders.factories import VariantFactory
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "pw-for-tests-123"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture
+def browser_page():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, browser_page):
+    # given: a WhatsApp channel, a product with 10 in stock and a customer-service agent
+    roles.sync_role_permissions()
+    channel = ChannelFactory(kind=Channel.Kind.WHATSAPP, name="WhatsApp Toko", code="WA")
+    variant = VariantFactory(sku="KAOS-E2E-L", name="Hitam / L", price_amount=85_000)
+    stock_receive(variant_id=variant.pk, quantity=10, reason="stok awal")
+    UserFactory(username="cs-rina", role=roles.CUSTOMER_SERVICE)
+    page = browser_page
+
+    # when: the agent logs in
+    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/orders/new/")
+    page.fill("#id_username", "cs-rina")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/orders/new/$"))
+
+    # and fills in the chat order: channel, customer by phone, a SKU found with its live stock
+    page.select_option("#id_channel", str(channel.pk))
+    page.fill("#id_customer_phone", "0812-5555-6666")
+    page.fill("#id_customer_name", "Rina Kusuma")
+    page.locator("#id_lines-0-sku").press_sequentially("KAOS-E2E", delay=30)
+    match = page.locator("[data-pick-variant][data-sku='KAOS-E2E-L']")
+    expect(match).to_be_visible()
+    expect(match).to_contain_text("10 tersedia")
+    match.click()
+    expect(page.locator("#id_lines-0-sku")).to_have_value("KAOS-E2E-L")
+    page.fill("#id_lines-0-quantity", "2")
+    page.fill("#id_ship_address", "Jl. Melati No. 5")
+    page.fill("#id_ship_city", "Bandung")
+    page.fill("#id_ship_postal_code", "40115")
+    page.fill("#id_shipping_amount", "12.000")
+    page.select_option("#id_payment_method", "cod")
+    page.click("#create-order")
+
+    # then: the order page shows the new order with its total
+    page.wait_for_url(re.compile(r"/dashboard/orders/\d+/$"))
+    order = Order.objects.get()
+    expect(page.locator("h1")).to_contain_text(order.number)
+    expect(page.locator("#order-total")).to_have_text("Rp 182.000")
+    assert order.channel == channel
+    assert order.customer.phone == "+6281255556666"
+    assert [(ln.sku, ln.quantity) for ln in order.lines.all()] == [("KAOS-E2E-L", 2)]
+
+    # and the list shows it
+    page.goto(f"{live_server.url}/dashboard/orders/")
+    row = page.locator(f"tr[data-order='{order.number}']")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("Rina Kusuma")
+    expect(row).to_contain_text("Rp 182.000")
+
+
+def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, browser_page):
+    # given: only one unit in stock
+    roles.sync_role_permissions()
+    channel = ChannelFactory(kind=Channel.Kind.INSTAGRAM, name="Instagram Toko", code="IG")
+    variant = VariantFactory(sku="TOPI-E2E", price_amount=40_000)
+    stock_receive(variant_id=variant.pk, quantity=1, reason="stok awal")
+    UserFactory(username="cs-joko", role=roles.CUSTOMER_SERVICE)
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/orders/new/")
+    page.fill("#id_username", "cs-joko")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/orders/new/$"))
+
+    # when: the agent orders three
+    page.select_option("#id_channel", str(channel.pk))
+    page.fill("#id_customer_phone", "0813-1234-9999")
+    page.fill("#id_customer_name", "Joko")
+    page.fill("#id_lines-0-sku", "TOPI-E2E")
+    page.fill("#id_lines-0-quantity", "3")
+    page.click("#create-order")
+
+    # then
+    expect(page.locator("#shortages")).to_contain_text("TOPI-E2E")
+    assert Order.objects.count() == 0
