@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from catalog.errors import InvalidStockChange, OutOfStock, Shortage
@@ -124,6 +124,17 @@ def _reference_holdings(reference: str) -> dict[tuple[int, int], int]:
     return {(r["variant_id"], r["warehouse_id"]): r["held"] for r in rows}
 
 
+def _reference_is_holding_or_shipped(reference: str) -> bool:
+    """True when the reference still holds reserved units somewhere, or has shipped (one query)."""
+    rows = (
+        StockMovement.objects.filter(reference=reference, kind__in=(Kind.RESERVE, Kind.RELEASE, Kind.SHIPMENT))
+        .values("variant_id", "warehouse_id")
+        .annotate(held=Sum("reserved_change"), shipped=Count("pk", filter=Q(kind=Kind.SHIPMENT)))
+        .order_by()
+    )
+    return any(r["held"] > 0 or r["shipped"] for r in rows)
+
+
 def stock_reserve(
     *,
     reference: str,
@@ -152,18 +163,14 @@ def stock_reserve(
         candidates = [warehouse_id]
         default_id = warehouse_id
     else:
-        default_id = warehouse_default().pk
-        candidates = list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True))
-        if default_id not in candidates:
-            candidates.append(default_id)
+        active = list(Warehouse.objects.filter(is_active=True).values_list("pk", "is_default"))
+        default_id = next((pk for pk, is_default in active if is_default), None) or warehouse_default().pk
+        candidates = sorted({pk for pk, _d in active} | {default_id})
 
     with transaction.atomic():
         levels = _lock_existing_levels(wanted, candidates)
         # Checked under the locks: a concurrent call for the same reference has committed by now.
-        holdings = _reference_holdings(reference)
-        if any(held > 0 for held in holdings.values()) or StockMovement.objects.filter(
-            reference=reference, kind=Kind.SHIPMENT
-        ).exists():
+        if _reference_is_holding_or_shipped(reference):
             return
 
         by_variant: dict[int, list[StockLevel]] = defaultdict(list)
