@@ -9,11 +9,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from core import roles
         from core.navigation import NavLink, WorkQueue, register_link, register_queue
-        from notifications import hooks, selectors
+        from notifications import hooks, payment_context, rendering, selectors
         from orders import hooks as order_hooks
 
         order_hooks.register_order_created(hooks.on_order_created)
         order_hooks.register_status_changed(hooks.on_status_changed)
+        rendering.register_context_extender(payment_context.payment_context, provides=payment_context.PROVIDES)
 
         roles.grant_many(
             (roles.OWNER, roles.ADMIN, roles.CUSTOMER_SERVICE),

@@ -77,6 +77,7 @@ AVAILABLE_VARIABLES: dict[str, object] = {
     "order_total": _("Order total, formatted"),
     "order_total_amount": _("Order total as a whole number of rupiah"),
     "payment_method": _("Payment method"),
+    "amount_to_pay": _("Exact amount to pay, formatted (with the transfer's unique code when there is one)"),
     "payment_due": _("Payment deadline (date and time, Jakarta)"),
     "payment_instructions": _("Payment instructions (virtual account, QRIS...) when the payment stage provides them"),
     "courier": _("Courier"),
@@ -90,13 +91,24 @@ AVAILABLE_VARIABLES: dict[str, object] = {
 
 # Other apps (payments, shipping) add values such as payment_instructions or tracking_number here.
 ContextExtender = Callable[[object, str], dict]
-_extenders: list[ContextExtender] = []
+_extenders: list[tuple[ContextExtender, frozenset[str] | None]] = []
 
 
-def register_context_extender(extender: ContextExtender) -> None:
-    """`extender(order, language) -> {name: value}`; only names in AVAILABLE_VARIABLES are kept."""
-    if extender not in _extenders:
-        _extenders.append(extender)
+def register_context_extender(extender: ContextExtender, *, provides: set[str] | None = None) -> None:
+    """`extender(order, language) -> {name: value}`; only names in AVAILABLE_VARIABLES are kept.
+
+    `provides` names the variables it fills, so it is only called for templates that use one of
+    them (its queries are skipped otherwise); None means always.
+    """
+    entry = (extender, frozenset(provides) if provides is not None else None)
+    if entry not in _extenders:
+        _extenders.append(entry)
+
+
+def variables_used(*sources: str) -> set[str]:
+    """The whitelisted variable names that appear in template sources (a cheap over-estimate)."""
+    text = " ".join(sources)
+    return {name for name in AVAILABLE_VARIABLES if name in text}
 
 
 class TemplateError(ValueError):
@@ -171,9 +183,12 @@ def tracking_link(order) -> str:
     return f"{settings.SITE_URL}/track/{order.number}/{order.access_key}/"
 
 
-def order_context(order, *, language: str) -> dict:
-    """The whitelisted values for one order, in `language` (labels and dates)."""
-    from orders.models import OrderStatus
+def order_context(order, *, language: str, variables: set[str] | None = None) -> dict:
+    """The whitelisted values for one order, in `language` (labels and dates).
+
+    `variables` (from variables_used) lets extenders that fill none of them be skipped.
+    """
+    from orders.models import OrderStatus, PaymentMethod
 
     with translation.override(language):
         lines = list(order.lines.all())
@@ -202,7 +217,11 @@ def order_context(order, *, language: str) -> dict:
             "discount": format_idr(order.discount_amount) if order.discount_amount else "",
             "order_total": format_idr(order.total_amount),
             "order_total_amount": order.total_amount,
-            "payment_method": order.payment_method,
+            "payment_method": (
+                str(PaymentMethod(order.payment_method).label) if order.payment_method in PaymentMethod.values
+                else order.payment_method
+            ),
+            "amount_to_pay": format_idr(order.total_amount),
             "payment_due": _local(order.payment_due_at, "j F Y, H:i"),
             "payment_instructions": "",
             "courier": order.courier,
@@ -213,7 +232,9 @@ def order_context(order, *, language: str) -> dict:
             "tracking_link": tracking_link(order),
             "placed_at": _local(order.placed_at, "j F Y, H:i"),
         }
-        for extender in _extenders:
+        for extender, provides in _extenders:
+            if provides is not None and variables is not None and not provides & variables:
+                continue
             try:
                 extra = extender(order, language) or {}
             except Exception:  # a broken extender must not stop the message
@@ -244,11 +265,13 @@ def sample_context(*, language: str) -> dict:
             "discount": "",
             "order_total": format_idr(1_268_000),
             "order_total_amount": 1_268_000,
-            "payment_method": "bank_transfer",
+            "payment_method": str(_("Bank transfer")),
+            "amount_to_pay": format_idr(1_268_123),
             "payment_due": "24 November 2026, 21:00",
             "payment_instructions": (
-                "Transfer ke BCA Virtual Account 8808 1234 5678 9012 a.n. Toko Contoh"
-                if language == "id" else "Transfer to BCA Virtual Account 8808 1234 5678 9012 (Toko Contoh)"
+                "Transfer tepat Rp 1.268.123 (termasuk kode unik 123) ke:\n- BCA 8800123456 a.n. Toko Contoh"
+                if language == "id"
+                else "Transfer exactly Rp 1.268.123 (including the unique code 123) to:\n- BCA 8800123456, Toko Contoh"
             ),
             "courier": "JNE REG",
             "tracking_number": "JNE0123456789",

@@ -125,15 +125,15 @@ def notification_queue_for_order(*, order_id: int, event: str) -> list[Notificat
         (t.channel, t.language): t
         for t in NotificationTemplate.objects.filter(event=event, channel__in=missing)
     }
+    chosen = {channel: _pick_template(templates, channel, language) for channel in missing}
+    chosen = {channel: template for channel, template in chosen.items() if template is not None}
+    used = rendering.variables_used(*(t.subject + t.body for t in chosen.values()))
     contexts: dict[str, dict] = {}
     rows = []
-    for channel in missing:
-        template = _pick_template(templates, channel, language)
-        if template is None:
-            continue
+    for channel, template in chosen.items():
         lang = template.language
         if lang not in contexts:
-            contexts[lang] = rendering.order_context(order, language=lang)
+            contexts[lang] = rendering.order_context(order, language=lang, variables=used)
         row = Notification(order=order, event=event, channel=channel, recipient=wanted[channel], language=lang)
         try:
             rendered = rendering.render(

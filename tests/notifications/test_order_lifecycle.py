@@ -71,3 +71,41 @@ def test_cancelling_an_order_tells_the_customer(web_order, django_capture_on_com
 
     assert ("order_cancelled", "email") in events_sent(web_order)
     assert mail.outbox[-1].subject == f"Pesanan {web_order.number} dibatalkan"
+
+
+def test_the_confirmation_carries_the_exact_transfer_amount_and_the_shops_accounts(
+    django_capture_on_commit_callbacks, settings
+):
+    import json
+
+    from payments.models import BankAccount, Payment
+
+    BankAccount.objects.create(bank="BCA", account_number="8800123456", holder_name="PT Batik Sari")
+    channel = ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
+    variant = VariantFactory(sku="KOPI-250", price_amount=200_000)
+    stock_receive(variant_id=variant.id, quantity=5, reason="test stock")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_create(
+            channel_id=channel.id, lines=[LineInput(sku="KOPI-250", quantity=1)],
+            customer=CustomerInput(name="Sari", phone="0813-1111-2222"), payment_method="bank_transfer",
+        )
+
+    payment = Payment.objects.get(order=order)
+    [line] = (settings.NOTIFY_FILE_DIR / "whatsapp.jsonl").read_text().splitlines()
+    body = json.loads(line)["body"]
+    assert f"Transfer tepat Rp {payment.amount:,}".replace(",", ".") in body
+    if payment.unique_code:
+        assert f"kode unik {payment.unique_code}" in body
+    assert "- BCA 8800123456 a.n. PT Batik Sari" in body
+    assert "Batas pembayaran:" in body
+
+
+def test_status_messages_do_not_look_up_payments(web_order, django_capture_on_commit_callbacks, monkeypatch):
+    calls = []
+    monkeypatch.setattr("payments.selectors.payment_instructions_for_order", lambda **kw: calls.append(kw))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        order_mark_paid(order_id=web_order.id)
+
+    assert calls == []

@@ -95,7 +95,7 @@ def test_other_apps_can_add_whitelisted_values_such_as_payment_instructions(monk
 
 
 def test_a_broken_extender_does_not_stop_the_message(monkeypatch):
-    monkeypatch.setattr(rendering, "_extenders", [lambda o, language: 1 / 0])
+    monkeypatch.setattr(rendering, "_extenders", [(lambda o, language: 1 / 0, None)])
 
     context = rendering.order_context(OrderFactory(), language="id")
 
@@ -117,7 +117,7 @@ def test_only_whitelisted_variables_reach_the_template():
 
 def test_model_instances_never_reach_the_template_even_through_an_extender(monkeypatch):
     order = OrderFactory()
-    monkeypatch.setattr(rendering, "_extenders", [lambda o, language: {"courier": o.customer}])
+    monkeypatch.setattr(rendering, "_extenders", [(lambda o, language: {"courier": o.customer}, None)])
 
     context = rendering.order_context(order, language="id")
     body = render_with("{{ courier.email }}|{{ courier.pk }}|{{ courier }}", context)
