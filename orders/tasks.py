@@ -23,3 +23,20 @@ def orders_expire_sweep(self) -> int:
     if expired:
         logger.info("expired %s unpaid orders", expired)
     return expired
+
+
+IDEMPOTENCY_KEY_DAYS = 7
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,))
+def idempotency_keys_purge(self) -> int:
+    """Forget Idempotency-Keys older than a week (clients retry within minutes, not days)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import IdempotencyKey
+
+    cutoff = timezone.now() - timedelta(days=IDEMPOTENCY_KEY_DAYS)
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -243,3 +243,19 @@ def test_concurrent_requests_with_the_same_key_make_one_order(token_client, kaos
     assert len({order_id for _code, order_id in results}) == 1
     assert Order.objects.count() == 1
     assert stock_of(kaos) == (10, 2)
+
+
+def test_old_idempotency_keys_are_purged(token_client, kaos):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import IdempotencyKey
+    from orders.tasks import idempotency_keys_purge
+
+    token_client.post(URL, _body(), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    token_client.post(URL, _body(qty=1), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=8))
+    assert idempotency_keys_purge.delay().get() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+    assert Order.objects.count() == 2
