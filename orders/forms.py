@@ -139,6 +139,7 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args, channels=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels if channels is not None else Channel.objects.all()
+        self.fields["channel"].empty_label = _("All channels")
         self.fields["status"].choices = [("", _("All statuses")), *OrderStatus.choices]
         self.fields["payment_method"].choices = [("", _("All payment methods")), *PAYMENT_METHOD_CHOICES]
         style_form(self, small=True)
@@ -306,6 +307,7 @@ class ManualOrderForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True, kind__in=MANUAL_CHANNEL_KINDS)
+        self.fields["channel"].empty_label = _("Choose a channel")
         style_form(self)
         self.fields["customer_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["ship_phone"].widget.attrs.update({"inputmode": "tel"})

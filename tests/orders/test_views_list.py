@@ -212,3 +212,22 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     with django_assert_max_num_queries(12):
         response = client.get(URL, {"per_page": 50})
     assert len(numbers_in(response)) == count
+
+
+def test_the_orders_stage_links_the_pages_each_role_may_open(staff_client):
+    # given / when
+    cs = staff_client(roles.CUSTOMER_SERVICE).get(reverse("dashboard:stage", kwargs={"stage": "orders"}))
+    links_cs = {link["url"] for link in cs.context["links"]}
+
+    # then
+    assert {reverse("orders:list"), reverse("orders:create"), reverse("orders:pick-list")} <= links_cs
+
+
+def test_warehouse_does_not_see_the_manual_order_link(client, make_user):
+    client.force_login(make_user(roles.WAREHOUSE))
+
+    response = client.get(reverse("dashboard:stage", kwargs={"stage": "orders"}))
+
+    urls = {link["url"] for link in response.context["links"]}
+    assert reverse("orders:list") in urls
+    assert reverse("orders:create") not in urls
