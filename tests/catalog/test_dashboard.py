@@ -231,3 +231,13 @@ def test_competitor_price_is_recorded(staff_client, shop):
         "price_amount": "70000", "observed_on": "2026-11-22", "note": ""})
 
     assert CompetitorPrice.objects.filter(competitor="Grosir Murah", price_amount=70_000).exists()
+
+
+def test_catalog_pages_speak_indonesian(staff_client, shop):
+    product = shop["variants"][0].product
+
+    response = staff_client(roles.OWNER).get(reverse("catalog:product-detail", args=[product.pk]),
+                                             HTTP_ACCEPT_LANGUAGE="id")
+
+    body = response.content.decode()
+    assert "Varian dan stok" in body and "Harga kanal dan margin" in body
