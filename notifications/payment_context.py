@@ -12,20 +12,22 @@ PROVIDES = {"payment_instructions", "amount_to_pay", "payment_due"}
 
 _TEXT = {
     "id": {
-        "transfer": "Transfer tepat {amount}{code} ke salah satu rekening berikut:",
+        "transfer": "Transfer tepat {amount}{code}",
+        "to_accounts": " ke salah satu rekening berikut:",
         "code": " (termasuk kode unik {code}, agar pembayaran cepat kami kenali)",
         "account": "- {bank} {number} a.n. {holder}",
         "proof": "Sudah transfer? Unggah buktinya di halaman status pesanan.",
-        "no_account": "Nomor rekening tujuan ada di halaman status pesanan.",
+        "no_account": ". Nomor rekening tujuan ada di halaman status pesanan.",
         "gateway": "Selesaikan pembayaran {method} sebesar {amount} lewat halaman status pesanan.",
         "cod": "Bayar tunai {amount} kepada kurir saat paket tiba.",
     },
     "en": {
-        "transfer": "Transfer exactly {amount}{code} to one of these accounts:",
+        "transfer": "Transfer exactly {amount}{code}",
+        "to_accounts": " to one of these accounts:",
         "code": " (including the unique code {code}, so we can recognise your payment quickly)",
         "account": "- {bank} {number} ({holder})",
         "proof": "Already paid? Upload the transfer receipt on your order status page.",
-        "no_account": "You will find the account to transfer to on your order status page.",
+        "no_account": ". You will find the account to transfer to on your order status page.",
         "gateway": "Complete your {method} payment of {amount} on your order status page.",
         "cod": "Pay {amount} in cash to the courier when the parcel arrives.",
     },
@@ -53,12 +55,11 @@ def payment_context(order, language: str) -> dict:
         return result
     elif method == PaymentMethod.BANK_TRANSFER:
         code = text["code"].format(code=info["unique_code"]) if info.get("unique_code") else ""
-        lines = [text["transfer"].format(amount=amount, code=code)]
         accounts = info.get("bank_accounts") or []
+        first = text["transfer"].format(amount=amount, code=code)
+        lines = [first + (text["to_accounts"] if accounts else text["no_account"])]
         lines += [text["account"].format(bank=a.bank, number=a.account_number, holder=a.holder_name)
                   for a in accounts]
-        if not accounts:
-            lines.append(text["no_account"])
         if info.get("can_upload_proof"):
             lines.append(text["proof"])
         result["payment_instructions"] = "\n".join(lines)

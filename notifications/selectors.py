@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from notifications.models import Notification, NotificationTemplate
+from notifications.models import (
+    Notification,
+    NotificationChannel,
+    NotificationEvent,
+    NotificationLanguage,
+    NotificationTemplate,
+)
 
 
 def notification_list(*, status: str = "", channel: str = "", event: str = "", order_id: int | None = None,
@@ -31,5 +37,12 @@ def notifications_for_order(*, order_id: int) -> QuerySet[Notification]:
     return Notification.objects.filter(order_id=order_id).order_by("created_at", "id")
 
 
-def template_list() -> QuerySet[NotificationTemplate]:
-    return NotificationTemplate.objects.select_related("updated_by").order_by("event", "channel", "language")
+def template_list() -> list[NotificationTemplate]:
+    """All templates in lifecycle order (confirmation, paid, ... reminder), then channel and language."""
+    events = {value: i for i, value in enumerate(NotificationEvent.values)}
+    channels = {value: i for i, value in enumerate(NotificationChannel.values)}
+    languages = {value: i for i, value in enumerate(NotificationLanguage.values)}
+    return sorted(
+        NotificationTemplate.objects.select_related("updated_by"),
+        key=lambda t: (events.get(t.event, 99), channels.get(t.channel, 99), languages.get(t.language, 99)),
+    )

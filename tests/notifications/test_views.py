@@ -270,3 +270,12 @@ def test_the_log_speaks_bahasa_indonesia_by_default(staff_client):
 
     assert "Notifikasi pelanggan" in page
     assert "Konfirmasi pesanan" in page
+
+
+def test_templates_are_listed_in_lifecycle_order(staff_client):
+    response = staff_client(roles.ADMIN).get(reverse("notifications:templates"))
+
+    listed = [(t.event, t.channel, t.language) for t in response.context["templates"]]
+    assert listed[0] == ("order_confirmation", "email", "id")
+    assert listed[1] == ("order_confirmation", "email", "en")
+    assert listed[-1] == ("payment_reminder", "sms", "en")
