@@ -99,7 +99,7 @@ def order_list(*, filters: dict | None = None, with_lines: bool = False) -> Quer
     if filters.get("external_id"):
         qs = qs.filter(external_id=str(filters["external_id"]).strip())
     if filters.get("number"):
-        qs = qs.filter(number__iexact=str(filters["number"]).strip())
+        qs = qs.filter(number=str(filters["number"]).strip().upper())  # numbers are upper case
     oversold = _truthy(filters.get("oversold"))
     if oversold is not None:
         qs = qs.filter(is_oversold=oversold)
@@ -166,7 +166,7 @@ def order_find_for_tracking(*, number: str, contact: str) -> Order | None:
             Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
             Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
         )
-        .filter(number__iexact=number or "-")
+        .filter(number=number or "-")
         .first()
     )
     customer = order.customer if order is not None else None

@@ -177,7 +177,7 @@ def _create(channel: Channel, external: ExternalOrder, source: str, target) -> O
     lines, unmapped = _resolve_external_lines(channel, external)
     customer = customer_for_contact(
         name=external.buyer_name or external.shipping_name,
-        phone=external.buyer_phone or external.shipping_phone,
+        phone=_safe_phone(external.buyer_phone) or _safe_phone(external.shipping_phone),
         email=external.buyer_email,
     )
     subtotal = sum(line.total_amount for line in lines)

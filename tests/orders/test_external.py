@@ -203,3 +203,12 @@ def test_an_unknown_status_word_is_recorded_and_ignored(shopee_channel, external
     order = order_upsert_external(channel_id=shopee_channel.id, external=external_order("SOMETHING_NEW"))
     assert order.status == S.AWAITING_PAYMENT
     assert "unknown status" in order.events.get(kind="marketplace_status").note
+
+
+def test_a_marketplace_buyer_is_deduplicated_by_the_recipient_phone(shopee_channel, external_order, make_variant,
+                                                                     place_order):
+    make_variant("KAOS-L", stock=10)
+    web = place_order()  # Budi, 0812-3456-7890
+    order = order_upsert_external(channel_id=shopee_channel.id, external=external_order(
+        buyer_phone="******90", shipping_phone="6281234567890"))
+    assert order.customer_id == web.customer_id
