@@ -168,13 +168,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
 }
 if not REDIS_URL:
     _queue_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
             "data_folder_in": str(_queue_dir / "queue"),
             "data_folder_out": str(_queue_dir / "queue"),
             "processed_folder": str(_queue_dir / "processed"),
+            "control_folder": str(_queue_dir / "control"),
             "store_processed": False,
         }
     )
