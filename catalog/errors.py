@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from django.utils.translation import gettext as _
+
 from core.errors import DomainError
 
 
@@ -22,8 +24,15 @@ class OutOfStock(DomainError):
 
     def __init__(self, shortages: list[Shortage]) -> None:
         self.shortages = list(shortages)
-        parts = ", ".join(f"{s.sku} (requested {s.requested}, available {s.available})" for s in self.shortages)
-        super().__init__(f"Out of stock: {parts}.", detail={"shortages": [asdict(s) for s in self.shortages]})
+        parts = ", ".join(
+            _("%(sku)s (requested %(requested)s, available %(available)s)")
+            % {"sku": s.sku, "requested": s.requested, "available": s.available}
+            for s in self.shortages
+        )
+        super().__init__(
+            _("Out of stock: %(skus)s.") % {"skus": parts},
+            detail={"shortages": [asdict(s) for s in self.shortages]},
+        )
 
 
 class InvalidStockChange(DomainError):

@@ -39,7 +39,8 @@ def variant_resolve(*, channel_id: int, sku: str, item_id: str = "", model_id: s
     """
     sku = (sku or "").strip()
     if sku:
-        variant = ProductVariant.objects.select_related("product").filter(sku__iexact=sku).first()
+        variants = ProductVariant.objects.select_related("product")
+        variant = variants.filter(sku=sku).first() or variants.filter(sku__iexact=sku).first()
         if variant is not None:
             return variant
     item_id, model_id = (item_id or "").strip(), (model_id or "").strip()

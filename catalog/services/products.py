@@ -176,14 +176,36 @@ def listing_save(
 def channel_settings_save(*, channel_id: int, actor=None, **fields) -> ChannelCatalogSettings:
     allowed = ("packaging_cost_amount", "target_margin_percent", "stock_share_percent", "stock_cap", "safety_buffer",
                "push_stock")
+    stock_rules = ("stock_share_percent", "stock_cap", "safety_buffer", "push_stock")
     with transaction.atomic():
-        settings, _created = ChannelCatalogSettings.objects.select_for_update().get_or_create(channel_id=channel_id)
+        settings, created = ChannelCatalogSettings.objects.select_for_update().get_or_create(channel_id=channel_id)
+        before = {key: getattr(settings, key) for key in stock_rules}
         for key in allowed:
             if key in fields:
                 setattr(settings, key, fields[key])
         settings.full_clean()
         settings.save()
+        if not created and any(getattr(settings, key) != before[key] for key in stock_rules):
+            # The quantity every listing of this channel should show may have changed.
+            variant_ids = ChannelListing.objects.filter(channel_id=channel_id, is_active=True).values_list(
+                "variant_id", flat=True)
+            _queue_channel_push(channel_id=channel_id, variant_ids=list(variant_ids))
     return settings
+
+
+def _queue_channel_push(*, channel_id: int, variant_ids: list[int]) -> None:
+    from django.utils import timezone
+
+    from catalog.models import StockPushRequest
+    from catalog.services.push import _request_flush
+
+    if not variant_ids:
+        return
+    now = timezone.now()
+    StockPushRequest.objects.bulk_create(
+        [StockPushRequest(variant_id=v, channel_id=channel_id, not_before=now) for v in variant_ids]
+    )
+    transaction.on_commit(_request_flush)
 
 
 def competitor_price_add(

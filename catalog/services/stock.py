@@ -218,7 +218,12 @@ def _settle(*, reference: str, actor, kind: str, reason: str = "") -> None:
     if not holdings:
         return
     with transaction.atomic():
-        locked = _lock_levels(holdings)
+        # The rows exist (they were reserved); lock them in (variant, warehouse) order, then re-read
+        # what the reference holds now that concurrent callers for it have finished.
+        locked = {
+            (row.variant_id, row.warehouse_id): row
+            for row in _lock_existing_levels({v for v, _w in holdings}, {w for _v, w in holdings})
+        }
         holdings = {pair: held for pair, held in _reference_holdings(reference).items() if held > 0}
         movements = []
         for pair in sorted(holdings):

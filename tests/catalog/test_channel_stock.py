@@ -161,3 +161,16 @@ def test_an_adapter_exception_fails_the_batch_and_gives_up_after_the_last_attemp
     assert "shopee timed out" in attempts[0].error
     assert attempts[-1].will_retry is False
     assert not StockPushRequest.objects.exists()
+
+
+def test_changing_a_channels_stock_rules_pushes_its_listings_again(shopee, default_warehouse, stocked_variant):
+    variant = stocked_variant(on_hand=10)
+    ListingFactory(channel=shopee, variant=variant)
+    services.channel_settings_save(channel_id=shopee.pk, packaging_cost_amount=1000)
+    StockPushRequest.objects.all().delete()
+
+    services.channel_settings_save(channel_id=shopee.pk, packaging_cost_amount=2000)
+    assert not StockPushRequest.objects.exists()
+    services.channel_settings_save(channel_id=shopee.pk, safety_buffer=3)
+
+    assert list(StockPushRequest.objects.values_list("variant_id", "channel_id")) == [(variant.pk, shopee.pk)]
