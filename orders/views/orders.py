@@ -23,6 +23,7 @@ from core.permissions import staff_required
 from orders import selectors, services
 from orders.forms import BULK_ACTIONS, BulkActionForm, NoteForm, OrderFilterForm, TagsForm
 from orders.models import Order, OrderStatus
+from orders.track_views import track_url
 from orders.views.actions import ACTIONS, available_actions
 
 VIEW = "orders.view_order"
@@ -82,7 +83,22 @@ def _detail_context(request: HttpRequest, order: Order) -> dict:
         "tags_form": TagsForm(initial={"tags": ", ".join(order.tags or [])}),
         "can_process": request.user.has_perm(PROCESS),
         "status_steps": _status_steps(order),
+        "customer_link": track_url(order),
+        "whatsapp_link": _whatsapp_link(order),
     }
+
+
+def _whatsapp_link(order: Order) -> str:
+    """wa.me link that opens a chat with the buyer, the order-status link already typed."""
+    phone = (order.customer.phone if order.customer else "") or order.shipping_phone
+    if not phone:
+        return ""
+    text = _("Hi %(name)s, you can follow your order %(number)s here: %(link)s") % {
+        "name": order.customer.name if order.customer else order.shipping_name,
+        "number": order.number,
+        "link": track_url(order),
+    }
+    return f"https://wa.me/{phone.lstrip('+')}?{urlencode({'text': text})}"
 
 
 def _status_steps(order: Order) -> list[dict]:

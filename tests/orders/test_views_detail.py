@@ -249,3 +249,15 @@ def test_detail_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         response = client.get(detail_url(order))
     assert len(response.context["lines"]) == lines
+
+
+def test_detail_offers_the_customers_signed_link_and_a_whatsapp_message(staff_client, place_order, settings):
+    settings.SITE_URL = "https://toko.example.id"
+    order = place_order()
+
+    response = staff_client().get(detail_url(order))
+
+    link = f"https://toko.example.id/track/{order.number}/{order.access_key}/"
+    assert response.context["customer_link"] == link
+    assert response.context["whatsapp_link"].startswith("https://wa.me/6281234567890?text=")
+    assert "status+pesanan" in response.context["whatsapp_link"]
