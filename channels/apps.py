@@ -19,6 +19,12 @@ class ChannelsConfig(AppConfig):
             ["channels.view_channel", "channels.add_channel", "channels.change_channel", "channels.sync_channel",
              "core.view_inbounddelivery"],
         )
+        from django.db.models.signals import post_delete, post_save
+
+        from channels.models import Channel
+
+        post_save.connect(selectors.channel_push_lookup_clear, sender=Channel, dispatch_uid="channels.lookup_save")
+        post_delete.connect(selectors.channel_push_lookup_clear, sender=Channel, dispatch_uid="channels.lookup_del")
         roles.grant_many([roles.CUSTOMER_SERVICE, roles.WAREHOUSE, roles.FINANCE], ["channels.view_channel"])
 
         register_link(NavLink("settings", _("Sales channels"), "channels:list",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -13,11 +15,34 @@ from core.models import InboundDelivery
 PUSH_KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA}
 
 
+# Pushes arrive hundreds per second for a handful of shops: each web process keeps the lookup for
+# a few seconds. Saving or deleting a channel clears it in that process (see ChannelsConfig.ready);
+# other processes see a change within PUSH_LOOKUP_TTL.
+PUSH_LOOKUP_TTL = 5.0
+_push_lookup: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+_push_lookup_lock = threading.Lock()
+
+
+def channel_push_lookup_clear(**_kwargs) -> None:
+    with _push_lookup_lock:
+        _push_lookup.clear()
+
+
 def channel_for_push(*, kind: str, shop_id: str) -> Channel | None:
     """The active channel a push belongs to, by platform and the shop id the push carries."""
     if not shop_id:
         return None
-    return Channel.objects.filter(kind=kind, shop_id=shop_id, is_active=True).first()
+    key = (kind, shop_id)
+    now = time.monotonic()
+    cached = _push_lookup.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    channel = Channel.objects.filter(kind=kind, shop_id=shop_id, is_active=True).order_by().first()
+    with _push_lookup_lock:
+        if len(_push_lookup) > 10_000:  # unknown shop ids must not grow it without bound
+            _push_lookup.clear()
+        _push_lookup[key] = (now + PUSH_LOOKUP_TTL, channel)
+    return channel
 
 
 def channel_list() -> QuerySet[Channel]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -133,8 +133,11 @@ def delivery_store(
         "remote_addr": _remote_addr(request),
     }
     try:
-        with transaction.atomic():
-            return InboundDelivery.objects.create(status=Status.RECEIVED, **fields)
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint, so a duplicate does not break the outer transaction
+                return InboundDelivery.objects.create(status=Status.RECEIVED, **fields)
+        # Autocommit: one INSERT, one round trip; a failed INSERT leaves nothing to roll back.
+        return InboundDelivery.objects.create(status=Status.RECEIVED, **fields)
     except IntegrityError:
         return InboundDelivery.objects.create(status=Status.DUPLICATE, **fields)
 

@@ -76,8 +76,15 @@ class LazadaAdapter:
 
     def __init__(self, channel, *, session=None, clock=time.time) -> None:
         self.channel = channel
-        self.session = session or new_session()
+        self._session = session
         self.clock = clock
+
+    @property
+    def session(self):
+        # Created on first API call: verifying a push needs no HTTP session.
+        if self._session is None:
+            self._session = new_session()
+        return self._session
 
     def verify_push(self, raw_body: bytes, headers: Mapping[str, str]) -> bool:
         creds = self.channel.credentials

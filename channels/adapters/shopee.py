@@ -64,8 +64,15 @@ class ShopeeAdapter:
 
     def __init__(self, channel, *, session=None, clock=time.time) -> None:
         self.channel = channel
-        self.session = session or new_session()
+        self._session = session
         self.clock = clock
+
+    @property
+    def session(self):
+        # Created on first API call: verifying a push needs no HTTP session.
+        if self._session is None:
+            self._session = new_session()
+        return self._session
 
     # --- pushes ------------------------------------------------------------------------------
     def verify_push(self, raw_body: bytes, headers: Mapping[str, str]) -> bool:

@@ -99,8 +99,12 @@ def _hmac(key: str, message: bytes) -> str:
 
 
 class FakeMarketplace:
-    def __init__(self, credentials: Credentials | None = None, *, max_clock_skew: int = 300) -> None:
+    def __init__(
+        self, credentials: Credentials | None = None, *, max_clock_skew: int = 300, auto_orders: str = ""
+    ) -> None:
         self.creds = credentials or Credentials()
+        # Order ids starting with this prefix are invented on first request (benchmarks, the simulator).
+        self.auto_orders = auto_orders
         self.max_clock_skew = max_clock_skew
         self.lock = threading.Lock()
         self.orders: dict[tuple[str, str], FakeOrder] = {}
@@ -238,6 +242,16 @@ class FakeMarketplace:
         start_response(f"{status} X", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
+    def _lookup(self, provider: str, order_id: str) -> FakeOrder | None:
+        with self.lock:
+            order = self.orders.get((provider, order_id))
+        if order is None and self.auto_orders and order_id.startswith(self.auto_orders):
+            number = int("".join(ch for ch in order_id if ch.isdigit()) or 0)
+            order = self.put_order(provider, order_id, status={"shopee": "READY_TO_SHIP", "tiktok": "AWAITING_SHIPMENT",
+                                                               "lazada": "pending"}[provider],
+                                   lines=[(f"SIM-{number % 20:02d}", 1 + number % 3, 25000 + 5000 * (number % 7))])
+        return order
+
     def _orders_of(self, provider: str) -> list[FakeOrder]:
         with self.lock:
             return [o for (p, _i), o in self.orders.items() if p == provider]
@@ -265,8 +279,7 @@ class FakeMarketplace:
             wanted = [s for s in query.get("order_sn_list", "").split(",") if s]
             if not 1 <= len(wanted) <= 50:
                 return 200, {"error": "error_param", "message": "order_sn_list must hold 1-50 orders"}
-            with self.lock:
-                found = [self.orders[("shopee", sn)] for sn in wanted if ("shopee", sn) in self.orders]
+            found = [o for o in (self._lookup("shopee", sn) for sn in wanted) if o is not None]
             return 200, {"error": "", "message": "", "request_id": uuid.uuid4().hex,
                          "response": {"order_list": [self._shopee_order(o) for o in found]}}
         if path == "/api/v2/order/get_order_list" and method == "GET":
@@ -342,8 +355,7 @@ class FakeMarketplace:
             wanted = [s for s in query.get("ids", "").split(",") if s]
             if not 1 <= len(wanted) <= 50:
                 return 400, {"code": 36009001, "message": "ids must hold 1-50 orders", "data": None}
-            with self.lock:
-                found = [self.orders[("tiktok", i)] for i in wanted if ("tiktok", i) in self.orders]
+            found = [o for o in (self._lookup("tiktok", i) for i in wanted) if o is not None]
             return 200, {**ok, "data": {"orders": [self._tiktok_order(o) for o in found]}}
         if path == "/order/202309/orders/search" and method == "POST":
             criteria = json.loads(body or b"{}")
@@ -406,13 +418,11 @@ class FakeMarketplace:
         if params.get("access_token") != c.lazada_access_token:
             return 200, {"code": "IllegalAccessToken", "type": "ISV", "message": "Invalid token"}
         if path == "/order/get":
-            with self.lock:
-                o = self.orders.get(("lazada", params.get("order_id", "")))
+            o = self._lookup("lazada", params.get("order_id", ""))
             return 200, {"code": "0", "request_id": uuid.uuid4().hex, "data": self._lazada_order(o) if o else {}}
         if path == "/orders/items/get":
             ids = [str(i) for i in json.loads(params.get("order_ids", "[]"))]
-            with self.lock:
-                found = [self.orders[("lazada", i)] for i in ids if ("lazada", i) in self.orders]
+            found = [o for o in (self._lookup("lazada", i) for i in ids) if o is not None]
             return 200, {"code": "0", "data": [{"order_id": int(o.order_id), "order_number": int(o.order_id),
                                                 "order_items": self._lazada_items(o)} for o in found]}
         if path == "/orders/get":
@@ -471,3 +481,23 @@ class FakeMarketplace:
                     "tracking_code": "",
                 })
         return items
+
+
+def main() -> None:
+    """Serve a fake marketplace until interrupted: python -m tests.fakes.marketplace --port 8701."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument("--auto-orders", default="", help="invent orders whose id starts with this prefix")
+    args = parser.parse_args()
+    fake = FakeMarketplace(auto_orders=args.auto_orders).start(port=args.port)
+    print(f"fake marketplace on {fake.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
