@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -150,14 +150,31 @@ def notification_queue_for_order(*, order_id: int, event: str) -> list[Notificat
     if not rows:
         return []
 
-    # ON CONFLICT DO NOTHING: a concurrent trigger for the same order and event wins quietly.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(order_id=order_id, event=event, channel__in=[r.channel for r in rows])
-        .exclude(channel__in=existing)
-        .order_by("id")
-    )
+    created = _insert_new(rows)
     _send_after_commit([n.pk for n in created if n.status == Notification.Status.QUEUED])
+    return created
+
+
+def _insert_new(rows: list[Notification]) -> list[Notification]:
+    """Insert rows, skipping any a concurrent trigger inserted first (the unique constraint decides).
+
+    One multi-row INSERT normally; after a conflict, row by row, each in its own savepoint, so the
+    caller's transaction survives and exactly the rows written here are returned.
+    """
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        pass
+    created = []
+    for row in rows:
+        row.pk = None
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            continue
+        created.append(row)
     return created
 
 
