@@ -279,3 +279,21 @@ def test_templates_are_listed_in_lifecycle_order(staff_client):
     assert listed[0] == ("order_confirmation", "email", "id")
     assert listed[1] == ("order_confirmation", "email", "en")
     assert listed[-1] == ("payment_reminder", "sms", "en")
+
+
+def test_the_order_page_snippet_lists_the_orders_messages_for_allowed_roles(rf, make_user):
+    from django.template import Context, Template
+
+    order = OrderFactory()
+    failed(order=order)
+    snippet = Template("{% load notifications_tags %}{% order_notifications order %}")
+
+    def render_for(role):
+        request = rf.get("/dashboard/orders/1/")
+        request.user = make_user(role)
+        return snippet.render(Context({"order": order, "request": request}))
+
+    page = render_for(roles.CUSTOMER_SERVICE)
+    assert "SMTP 554: rejected" in page
+    assert reverse("notifications:retry", args=[Notification.objects.get().pk]) in page
+    assert render_for(roles.WAREHOUSE).strip() == ""
