@@ -36,9 +36,7 @@ def selected_orders(request: HttpRequest, *, default_filters: dict | None = None
     """
     ids = _ids(request)
     if ids is not None:
-        return list_queryset({}).filter(pk__in=ids).order_by("number"), _("%(count)d selected orders") % {
-            "count": len(ids)
-        }
+        return list_queryset({}).filter(pk__in=ids).order_by("number"), _("selected orders")
     form = OrderFilterForm(request.GET, channels=Channel.objects.all())
     filters = form.filters()
     if not filters and default_filters:
