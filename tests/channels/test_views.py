@@ -19,6 +19,7 @@ def test_the_channel_list_shows_health_and_a_sync_button(staff_client, make_chan
     page = response.content.decode()
     assert "Shop 7" in page
     assert "/sync/" in page
+    assert "Sinkronkan sekarang" in page  # Bahasa Indonesia by default (make messages compiles it)
 
 
 def test_a_warehouse_user_sees_channels_but_no_management_buttons(staff_client, make_channel):
