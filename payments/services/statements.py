@@ -125,23 +125,49 @@ def _account_label(job: StatementImport) -> str:
     return job.bank_account.account_number if job.bank_account_id else ""
 
 
-def _insert_lines(job_id: int, rows: list[tuple]) -> int:
-    """Insert statement rows; rows already known (same fingerprint) are skipped. Returns new count."""
+LINE_COLUMNS = (
+    "account, booked_on, description, amount, is_credit, is_pending, fingerprint, match_status, note, payment_id, "
+    "matched_at"
+)
+
+
+def _insert_lines(job_id: int, rows: list[tuple]) -> list[tuple[int, int | None]]:
+    """Insert statement rows; rows already known (same fingerprint) are skipped.
+
+    Returns (id, payment_id) of the rows actually inserted.
+
+    On PostgreSQL the rows are streamed with COPY into a temporary table, then moved with one
+    INSERT ... SELECT ... ON CONFLICT DO NOTHING; elsewhere a multi-row INSERT does the same.
+    """
     if not rows:
-        return 0
+        return []
     table = StatementLine._meta.db_table
-    columns = (
-        "statement_import_id, account, booked_on, description, amount, is_credit, is_pending, fingerprint, "
-        "match_status, note"
-    )
-    placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(rows))
-    params = [value for row in rows for value in (job_id, *row)]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS payments_tmp_stmt_lines (account varchar(60), booked_on date, "
+                "description varchar(500), amount bigint, is_credit boolean, is_pending boolean, "
+                "fingerprint varchar(64), match_status varchar(12), note text, payment_id bigint, "
+                "matched_at timestamptz) ON COMMIT DELETE ROWS"
+            )
+            with cursor.cursor.copy(f"COPY payments_tmp_stmt_lines ({LINE_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) "  # noqa: S608
+                f"SELECT %s, {LINE_COLUMNS} FROM payments_tmp_stmt_lines ON CONFLICT (fingerprint) DO NOTHING "
+                "RETURNING id, payment_id",
+                [job_id],
+            )
+            return list(cursor.fetchall())
+        placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(rows))
+        params = [value for row in rows for value in (job_id, *row)]
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES {placeholders} ON CONFLICT (fingerprint) DO NOTHING",  # noqa: S608
+            f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) VALUES {placeholders} "  # noqa: S608
+            "ON CONFLICT (fingerprint) DO NOTHING RETURNING id, payment_id",
             params,
         )
-        return cursor.rowcount
+        return list(cursor.fetchall())
 
 
 def statement_import_run(*, import_id: int) -> StatementImport:
@@ -195,18 +221,29 @@ def statement_import_run(*, import_id: int) -> StatementImport:
         rows_total=len(rows), rows_credit=sum(1 for r in rows if r[4] and not r[5])
     )
     offset = StatementImport.objects.values_list("rows_parsed", flat=True).get(pk=job.pk)
-    for start in range(offset, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
+    todo = rows[offset:]
+    existing = _existing_fingerprints([row[6] for row in todo])
+    # Match before writing: the hash join runs over every new credit of the file at once (so a
+    # payment claimed by two lines anywhere in the file is ambiguous), then each chunk claims its
+    # payments and inserts its lines already matched, with their side effects, in one transaction.
+    credits = [
+        (i, row[3], row[1]) for i, row in enumerate(todo)
+        if row[7] == LineMatch.UNMATCHED and row[6] not in existing
+    ]
+    pairs, ambiguous = find_matches(credits)
+    pair_by_index = {i: (pid, status) for i, pid, status in pairs}
+    ambiguous_set = set(ambiguous)
+    StatementImport.objects.filter(pk=job.pk).update(status=StatementImport.Status.MATCHING)
+    for start in range(0, len(todo), INSERT_CHUNK):
+        chunk = list(enumerate(todo[start : start + INSERT_CHUNK], start=start))
         with transaction.atomic():
-            new = _insert_lines(job.pk, chunk)
+            new, matched = _write_chunk(job.pk, chunk, existing, pair_by_index, ambiguous_set)
             StatementImport.objects.filter(pk=job.pk).update(
-                rows_parsed=start + len(chunk),
+                rows_parsed=offset + start + len(chunk),
                 rows_new=F("rows_new") + new,
                 rows_duplicate=F("rows_duplicate") + (len(chunk) - new),
+                rows_matched=F("rows_matched") + matched,
             )
-
-    StatementImport.objects.filter(pk=job.pk).update(status=StatementImport.Status.MATCHING)
-    statement_lines_match(import_id=job.pk)
     counts = _line_counts(job.pk)
     StatementImport.objects.filter(pk=job.pk).update(
         status=StatementImport.Status.DONE,
@@ -226,6 +263,76 @@ def _line_counts(import_id: int) -> dict[str, int]:
         "ambiguous": qs.filter(match_status=LineMatch.AMBIGUOUS).count(),
         "left": qs.filter(match_status__in=[LineMatch.UNMATCHED, LineMatch.AMBIGUOUS]).count(),
     }
+
+
+def _existing_fingerprints(fingerprints: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(fingerprints), 5_000):
+        found.update(
+            StatementLine.objects.filter(fingerprint__in=fingerprints[start : start + 5_000]).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    return found
+
+
+def _claim(payment_ids: list[int], *, from_status: str, to_status: str, now) -> list[tuple[int, int]]:
+    """Conditionally take open, untouched payments: [(payment_id, order_id)] actually claimed."""
+    if not payment_ids:
+        return []
+    table = Payment._meta.db_table
+    paid_at = ", paid_at = %s" if to_status == PaymentStatus.PAID else ""
+    params = [to_status, now, *([now] if paid_at else []), *payment_ids, from_status]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, received_amount = amount, updated_at = %s{paid_at} "  # noqa: S608
+            f"WHERE id IN ({','.join(['%s'] * len(payment_ids))}) AND status = %s AND received_amount = 0 "
+            f"AND method = 'bank_transfer' RETURNING id, order_id",
+            params,
+        )
+        return list(cursor.fetchall())
+
+
+def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str],
+                 pair_by_index: dict[int, tuple[int, str]], ambiguous: set[int]) -> tuple[int, int]:
+    """Claim the chunk's matched payments, insert its new lines, write side effects. (new, matched)"""
+    now = timezone.now()
+    wanted = {pair_by_index[i]: i for i, _row in chunk if i in pair_by_index}
+    claimed = _claim([pid for pid, st in wanted if st == PaymentStatus.PENDING], from_status=PaymentStatus.PENDING,
+                     to_status=PaymentStatus.PAID, now=now)
+    claimed += _claim([pid for pid, st in wanted if st == PaymentStatus.EXPIRED], from_status=PaymentStatus.EXPIRED,
+                      to_status=PaymentStatus.NEEDS_REVIEW, now=now)
+    claimed_ids = {pid for pid, _oid in claimed}
+    payment_of = {i: pid for (pid, _st), i in wanted.items() if pid in claimed_ids}
+    out = []
+    for i, row in chunk:
+        if row[6] in existing:
+            continue
+        account, booked_on, description, amount, is_credit, is_pending, fingerprint, status, note = row
+        pid = payment_of.get(i)
+        if pid is not None:
+            status = LineMatch.MATCHED
+        elif i in ambiguous:
+            status = LineMatch.AMBIGUOUS
+        out.append((account, booked_on, description, amount, is_credit, is_pending, fingerprint, status, note, pid,
+                    now if pid else None))
+    inserted = _insert_lines(job_id, out)
+    new = len(inserted)
+    matched_ids = [line_id for line_id, payment_id in inserted if payment_id is not None]
+    if len(matched_ids) != len(claimed_ids):
+        raise Conflict("Another import of the same lines ran at the same time; resume this import.")
+    if matched_ids:
+        _insert_side_effects(matched_ids, now, timezone.localdate(now))
+        order_ids = [oid for _pid, oid in claimed]
+
+        def queue_sync():
+            from payments.tasks import order_payment_sync_batch_task
+
+            for start in range(0, len(order_ids), ORDER_SYNC_CHUNK):
+                order_payment_sync_batch_task.delay(order_ids[start : start + ORDER_SYNC_CHUNK])
+
+        transaction.on_commit(queue_sync)
+    return new, len(matched_ids)
 
 
 # --- Matching -------------------------------------------------------------------------------
@@ -382,6 +489,19 @@ def _insert_side_effects(line_ids: list[int], now, today: date) -> None:
             f"FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id WHERE l.id IN ({ids_sql})",
             [now, *line_ids],
         )
+        if pg:
+            # One statement: the entries' RETURNING feeds both lines of each entry.
+            cursor.execute(
+                f"WITH e AS (INSERT INTO {entry_t} (key, kind, booked_on, description, order_id, payment_id, "  # noqa: S608
+                f"created_at) SELECT {key_expr}, 'receipt', COALESCE(l.booked_on, %s), 'Bank transfer ' || "
+                f"p.reference, p.order_id, p.id, %s FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id "
+                f"WHERE l.id IN ({ids_sql}) RETURNING id, payment_id), "
+                f"x AS (SELECT e.id, p.received_amount AS amount FROM e JOIN {pay_t} p ON p.id = e.payment_id) "
+                f"INSERT INTO {jline_t} (entry_id, account, debit_amount, credit_amount) "
+                f"SELECT id, %s, amount, 0 FROM x UNION ALL SELECT id, %s, 0, amount FROM x",
+                [today, now, *line_ids, Account.BANK, Account.RECEIVABLE],
+            )
+            return
         cursor.execute(
             f"INSERT INTO {entry_t} (key, kind, booked_on, description, order_id, payment_id, created_at) "  # noqa: S608
             f"SELECT {key_expr}, 'receipt', COALESCE(l.booked_on, %s), 'Bank transfer ' || p.reference, "
