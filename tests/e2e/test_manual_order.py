@@ -94,6 +94,12 @@ def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, bro
     assert order.customer.phone == "+6281255556666"
     assert [(ln.sku, ln.quantity) for ln in order.lines.all()] == [("KAOS-E2E-L", 2)]
 
+    # and a cash-on-delivery order is confirmed in place (htmx swaps the page body)
+    page.click("button[data-action='confirm']")
+    expect(page.locator("#order-status")).to_have_text("Diproses")
+    expect(page.locator("#order-timeline")).to_contain_text("Diproses")
+    assert page.url.endswith(f"/dashboard/orders/{order.pk}/")
+
     # and the list shows it
     page.goto(f"{live_server.url}/dashboard/orders/")
     row = page.locator(f"tr[data-order='{order.number}']")
