@@ -56,6 +56,7 @@ class CatalogConfig(AppConfig):
             (_("Stock"), "catalog:stock", "catalog.view_stocklevel"),
             (_("Stock ledger"), "catalog:movement-list", "catalog.view_stockmovement"),
             (_("Restock list"), "catalog:restock", "catalog.view_stocklevel"),
+            (_("Warehouses"), "catalog:warehouse-list", "catalog.view_warehouse"),
             (_("Competitor prices"), "catalog:competitor-list", "catalog.view_competitorprice"),
             (_("Channel prices and stock rules"), "catalog:channel-settings", "catalog.view_channelcatalogsettings"),
             (_("Channel stock pushes"), "catalog:push-list", "catalog.view_stockpushattempt"),

@@ -208,3 +208,47 @@ class RestockForm(StyledForm):
     lead_time_days = forms.IntegerField(label=_("Supplier lead time (days)"), min_value=0, max_value=365, initial=14)
     safety_days = forms.IntegerField(label=_("Safety stock (days)"), min_value=0, max_value=365, initial=7)
     cover_days = forms.IntegerField(label=_("Order enough for (days)"), min_value=1, max_value=365, initial=30)
+
+
+class WarehouseForm(StyledForm):
+    code = forms.SlugField(label=_("Code"), max_length=20, help_text=_("Short code used in imports, e.g. 'sby'."))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
+    is_default = forms.BooleanField(label=_("Default warehouse"), required=False,
+                                    help_text=_("Orders reserve stock here first."))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, warehouse: Warehouse | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warehouse = warehouse
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        taken = Warehouse.objects.filter(code=code)
+        if self.warehouse is not None:
+            taken = taken.exclude(pk=self.warehouse.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another warehouse already uses this code."))
+        return code
+
+    @classmethod
+    def initial_for(cls, warehouse: Warehouse) -> dict:
+        return {name: getattr(warehouse, name) for name in cls.base_fields}
+
+
+class StockTransferForm(SkuFormMixin, StyledForm):
+    sku = _variant_field()
+    warehouse = forms.ModelChoiceField(label=_("From warehouse"), queryset=Warehouse.objects.filter(is_active=True),
+                                       empty_label=None)
+    to_warehouse = forms.ModelChoiceField(label=_("To warehouse"), queryset=Warehouse.objects.filter(is_active=True),
+                                          empty_label=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    reason = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("warehouse") and data.get("warehouse") == data.get("to_warehouse"):
+            self.add_error("to_warehouse", _("Pick two different warehouses."))
+        return data

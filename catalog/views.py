@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +19,6 @@ from catalog import forms, selectors, services
 from catalog.models import (
     CatalogImport,
     ChannelCatalogSettings,
-    ChannelListing,
     Product,
     ProductPhoto,
     ProductVariant,
@@ -306,7 +307,8 @@ def stock_adjust(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("warehouse")
     if code:
         initial["warehouse"] = Warehouse.objects.filter(code=code).first()
-    form_classes = {"adjust": forms.StockAdjustForm, "count": forms.StockCountForm, "receive": forms.StockReceiveForm}
+    form_classes = {"adjust": forms.StockAdjustForm, "count": forms.StockCountForm, "receive": forms.StockReceiveForm,
+                    "transfer": forms.StockTransferForm}
     if mode not in form_classes:
         mode = "adjust"
     bound = {key: cls(request.POST if request.method == "POST" and key == mode else None, initial=initial,
@@ -324,6 +326,10 @@ def stock_adjust(request: HttpRequest) -> HttpResponse:
                 services.stock_count(variant_id=variant.pk, warehouse_id=warehouse.pk,
                                      counted_quantity=data["counted_quantity"], reason=data["reason"],
                                      actor=request.user)
+            elif mode == "transfer":
+                services.stock_transfer(variant_id=variant.pk, from_warehouse_id=warehouse.pk,
+                                        to_warehouse_id=data["to_warehouse"].pk, quantity=data["quantity"],
+                                        reason=data["reason"], actor=request.user)
             else:
                 services.stock_receive(variant_id=variant.pk, warehouse_id=warehouse.pk, quantity=data["quantity"],
                                        reference=data["reference"], reason=data["reason"], actor=request.user)
@@ -348,6 +354,43 @@ def restock(request: HttpRequest) -> HttpResponse:
         "form": form if form.is_bound else forms.RestockForm(initial=params), "lines": lines, "params": params,
         "can_see_costs": request.user.has_perm(COST_PERMISSION), "stage_key": "catalog",
     })
+
+
+@staff_required("catalog.view_warehouse")
+def warehouse_list(request: HttpRequest) -> HttpResponse:
+    warehouses = selectors.warehouse_list().annotate(
+        sku_count=Count("stock_levels", filter=Q(stock_levels__on_hand__gt=0)),
+        on_hand_total=Coalesce(Sum("stock_levels__on_hand"), 0),
+        reserved_total=Coalesce(Sum("stock_levels__reserved"), 0),
+    )
+    return render(request, "catalog/warehouse_list.html", {"warehouses": warehouses, "stage_key": "catalog"})
+
+
+def _warehouse_form_page(request: HttpRequest, warehouse: Warehouse | None) -> HttpResponse:
+    initial = forms.WarehouseForm.initial_for(warehouse) if warehouse else None
+    form = forms.WarehouseForm(request.POST or None, warehouse=warehouse, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.warehouse_save(warehouse_id=warehouse.pk if warehouse else None, actor=request.user,
+                                    **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Warehouse saved."))
+            return redirect("catalog:warehouse-list")
+    title = _("Edit %(name)s") % {"name": warehouse.name} if warehouse else _("New warehouse")
+    return render(request, "catalog/form.html", {"form": form, "title": title, "stage_key": "catalog",
+                                                 "back": reverse("catalog:warehouse-list")})
+
+
+@staff_required("catalog.add_warehouse")
+def warehouse_create(request: HttpRequest) -> HttpResponse:
+    return _warehouse_form_page(request, None)
+
+
+@staff_required("catalog.change_warehouse")
+def warehouse_edit(request: HttpRequest, warehouse_id: int) -> HttpResponse:
+    return _warehouse_form_page(request, get_object_or_404(Warehouse, pk=warehouse_id))
 
 
 # --- Market research and channels ---------------------------------------------------------------
@@ -389,7 +432,8 @@ def competitor_list(request: HttpRequest) -> HttpResponse:
 @staff_required("catalog.view_channelcatalogsettings")
 def channel_settings(request: HttpRequest) -> HttpResponse:
     can_edit = request.user.has_perm("catalog.change_channelcatalogsettings")
-    channels = list(Channel.objects.order_by("name"))
+    channels = list(Channel.objects.annotate(
+        listing_count=Count("listings", filter=Q(listings__is_active=True))).order_by("name"))
     existing = selectors.channel_settings_map()
     rows = []
     saved = False
@@ -405,8 +449,7 @@ def channel_settings(request: HttpRequest) -> HttpResponse:
             if form.is_valid():
                 services.channel_settings_save(channel_id=channel.pk, actor=request.user, **form.cleaned_data)
                 saved = True
-        rows.append({"channel": channel, "form": form,
-                     "listings": ChannelListing.objects.filter(channel=channel, is_active=True).count()})
+        rows.append({"channel": channel, "form": form, "listings": channel.listing_count})
     if saved:
         messages.success(request, _("Channel settings saved."))
         return redirect("catalog:channel-settings")

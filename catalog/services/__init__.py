@@ -28,6 +28,7 @@ from catalog.services.stock import (
     stock_return_restock,
     stock_transfer,
     warehouse_default,
+    warehouse_save,
 )
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "variant_price_set",
     "variant_update",
     "warehouse_default",
+    "warehouse_save",
 ]

@@ -432,3 +432,42 @@ def stock_transfer(
                               on_hand_change=quantity, reference=reference, reason=reason, actor=actor),
             ]
         )
+
+
+def warehouse_save(
+    *,
+    code: str,
+    name: str,
+    warehouse_id: int | None = None,
+    address: str = "",
+    city: str = "",
+    postal_code: str = "",
+    is_default: bool = False,
+    is_active: bool = True,
+    actor=None,
+) -> Warehouse:
+    """Create or update a warehouse. Making one the default takes the flag from the old default;
+    the default warehouse cannot be deactivated, and there is always exactly one default."""
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        if warehouse_id is None:
+            warehouse = Warehouse(code=code)
+        else:
+            warehouse = Warehouse.objects.select_for_update().get(pk=warehouse_id)
+            warehouse.code = code
+        was_default = warehouse.pk is not None and warehouse.is_default
+        if was_default and not is_default:
+            raise ValidationError({"is_default": _("Make another warehouse the default instead.")})
+        if is_default and not is_active:
+            raise ValidationError({"is_active": _("The default warehouse must stay active.")})
+        if not Warehouse.objects.filter(is_default=True).exclude(pk=warehouse.pk).exists():
+            is_default = True  # the first warehouse, or the only default, stays the default
+        warehouse.name, warehouse.address, warehouse.city = name, address, city
+        warehouse.postal_code, warehouse.is_active = postal_code, is_active
+        if is_default and not was_default:
+            Warehouse.objects.filter(is_default=True).exclude(pk=warehouse.pk).update(is_default=False)
+        warehouse.is_default = is_default
+        warehouse.full_clean()
+        warehouse.save()
+    return warehouse

@@ -241,3 +241,49 @@ def test_catalog_pages_speak_indonesian(staff_client, shop):
 
     body = response.content.decode()
     assert "Varian dan stok" in body and "Harga kanal dan margin" in body
+
+
+def test_making_another_warehouse_the_default_moves_the_flag(staff_client, shop, default_warehouse, second_warehouse):
+    client = staff_client(roles.ADMIN)
+
+    response = client.post(reverse("catalog:warehouse-edit", args=[second_warehouse.pk]), {
+        "code": "sby", "name": "Gudang Surabaya", "city": "Surabaya", "is_default": "on", "is_active": "on"})
+
+    assert response.status_code == 302
+    default_warehouse.refresh_from_db()
+    second_warehouse.refresh_from_db()
+    assert (default_warehouse.is_default, second_warehouse.is_default) == (False, True)
+    assert client.get(reverse("catalog:warehouse-list")).status_code == 200
+
+
+def test_the_default_warehouse_cannot_be_switched_off_directly(staff_client, default_warehouse):
+    client = staff_client(roles.ADMIN)
+
+    response = client.post(reverse("catalog:warehouse-edit", args=[default_warehouse.pk]), {
+        "code": "utama", "name": "Gudang Utama", "is_active": "on"})
+
+    assert response.status_code == 200
+    assert "is_default" in response.context["form"].errors
+
+
+def test_warehouse_staff_transfer_stock_between_warehouses(staff_client, shop, default_warehouse, second_warehouse):
+    client = staff_client(roles.WAREHOUSE)
+
+    client.post(reverse("catalog:stock-adjust"), {
+        "mode": "transfer", "transfer-sku": "DSH-2", "transfer-warehouse": default_warehouse.pk,
+        "transfer-to_warehouse": second_warehouse.pk, "transfer-quantity": "4", "transfer-reason": "isi gudang"})
+
+    assert StockLevel.objects.get(variant=shop["variants"][2], warehouse=second_warehouse).on_hand == 4
+
+
+def test_product_page_runs_a_fixed_number_of_queries(staff_client, shop, django_assert_max_num_queries):
+    product = shop["variants"][0].product
+    for i in range(6):
+        variant = VariantFactory(product=product, sku=f"EXTRA-{i}")
+        ListingFactory(variant=variant, channel=shop["channel"])
+    client = staff_client(roles.OWNER)
+
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("catalog:product-detail", args=[product.pk]))
+
+    assert len(response.context["variants"]) == 7
