@@ -270,9 +270,13 @@ def _finish(notification: Notification, *, status: str, error: str, kind: str, p
 def notification_retry(*, notification_id: int, actor) -> Notification:
     """Put a failed notification back in the queue and send it again (after commit).
 
-    Claimed with a conditional update, so two people clicking "retry" send it once. A row that
-    failed because its template did not render is re-rendered from the current template.
+    The row is locked and must still be failed, so two people clicking "retry" send it once. For an
+    order's message the recipient is taken again from the customer (staff often fix a wrong number
+    or address, then retry), and a row whose template did not render is rendered again from the
+    current template.
     """
+    from orders.models import Order
+
     with transaction.atomic():
         notification = Notification.objects.select_for_update(of=("self",)).filter(pk=notification_id).first()
         if notification is None:
@@ -280,9 +284,20 @@ def notification_retry(*, notification_id: int, actor) -> Notification:
         if notification.status != Notification.Status.FAILED:
             raise Conflict(f"Only a failed notification can be retried; this one is {notification.status}.")
         update_fields = ["status", "error", "error_kind", "retried_by", "updated_at"]
-        if not notification.body and notification.order_id:
-            _rerender(notification)
-            update_fields += ["subject", "body", "language"]
+        order = (
+            Order.objects.select_related("customer", "customer__notification_preference")
+            .filter(pk=notification.order_id)
+            .first()
+            if notification.order_id else None
+        )
+        if order is not None:
+            current = _recipient(order, notification.channel)
+            if current and current != notification.recipient:
+                notification.recipient = current
+                update_fields.append("recipient")
+            if not notification.body:
+                _rerender(notification, order)
+                update_fields += ["subject", "body", "language"]
         notification.status = Notification.Status.QUEUED
         notification.error = ""
         notification.error_kind = ""
@@ -292,12 +307,7 @@ def notification_retry(*, notification_id: int, actor) -> Notification:
     return notification
 
 
-def _rerender(notification: Notification) -> None:
-    from orders.models import Order
-
-    order = Order.objects.select_related("customer", "customer__notification_preference").get(
-        pk=notification.order_id
-    )
+def _rerender(notification: Notification, order) -> None:
     language = _customer_language(order)
     templates = {
         (t.channel, t.language): t

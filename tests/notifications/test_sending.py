@@ -197,3 +197,20 @@ def test_the_sweep_recovers_lost_and_stuck_notifications(scripted):
     assert stuck.status == Notification.Status.SENT and stuck.attempts == 2
     assert fresh.status == Notification.Status.QUEUED
     assert len(provider.sent) == 1  # the stuck SMS went through the file provider
+
+
+def test_retry_uses_the_customers_corrected_address(scripted, django_capture_on_commit_callbacks, owner):
+    provider = scripted(["permanent", "ok"])
+    order = OrderFactory()
+    notification = queued(order=order)
+    notification_send(notification_id=notification.pk)
+    order.customer.phone = "+6285799998888"
+    order.customer.save(update_fields=["phone"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_retry(notification_id=notification.pk, actor=owner)
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.recipient == "+6285799998888"
+    assert provider.sent[0].recipient == "+6285799998888"
