@@ -242,19 +242,43 @@ class TransitionForm(forms.Form):
 
 
 class ResolveOversoldForm(forms.Form):
+    """Clear an order's oversold flag: map lines whose SKU matched no product, then reserve or force.
+
+    One `map_<line id>` field per unmapped line of `order` takes the SKU of the product it really is.
+    """
+
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
     force = forms.BooleanField(
         label=_("Accept without stock (e.g. goods bought in outside the system)"), required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, order=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.unmapped = [line for line in order.lines.all() if line.variant_id is None] if order else []
+        for line in self.unmapped:
+            self.fields[f"map_{line.pk}"] = forms.CharField(
+                label=_("Product SKU for %(sku)s") % {"sku": line.sku}, required=False, max_length=64
+            )
+        self.order_fields(["note", *(f"map_{line.pk}" for line in self.unmapped), "force"])
         style_form(self, small=True)
 
     def clean(self):
+        from catalog.models import ProductVariant
+
         data = super().clean()
         if data.get("force") and not (data.get("note") or "").strip():
             self.add_error("note", _("Say why the order is accepted without stock."))
+        wanted = {line.pk: (data.get(f"map_{line.pk}") or "").strip() for line in self.unmapped}
+        skus = {sku for sku in wanted.values() if sku}
+        variants = dict(ProductVariant.objects.filter(sku__in=skus).values_list("sku", "pk")) if skus else {}
+        data["line_variants"] = {}
+        for line_id, sku in wanted.items():
+            if not sku:
+                continue
+            if sku not in variants:
+                self.add_error(f"map_{line_id}", _("No product has SKU %(sku)s.") % {"sku": sku})
+            else:
+                data["line_variants"][line_id] = variants[sku]
         return data
 
 

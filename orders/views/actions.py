@@ -34,6 +34,11 @@ class OrderAction:
     # "unpack": packed -> processing is a different step).
     allowed_from: frozenset[str] | None = None
 
+    def make_form(self, order: Order | None = None, data=None) -> forms.Form:
+        """The action's form; the oversold form needs the order to offer its unmapped lines."""
+        extra = {"order": order} if self.form_class is ResolveOversoldForm else {}
+        return self.form_class(data, prefix=self.key, **extra)
+
     def service(self) -> Callable[..., Order]:
         return getattr(services, SERVICE_NAMES[self.key])
 
@@ -52,7 +57,11 @@ class OrderAction:
         elif self.key == "ship":
             kwargs.update(courier=data["courier"], tracking_number=data["tracking_number"], note=data.get("note", ""))
         elif self.key == "resolve_oversold":
-            kwargs.update(note=data.get("note", ""), force=bool(data.get("force")))
+            kwargs.update(
+                note=data.get("note", ""),
+                force=bool(data.get("force")),
+                line_variants=data.get("line_variants") or None,
+            )
         else:
             kwargs["note"] = data.get("note", "")
         return self.service()(**kwargs)
@@ -110,7 +119,7 @@ ACTIONS: dict[str, OrderAction] = {
 def available_actions(order: Order, user) -> list[dict]:
     """The actions this user may take on this order now, each with an unbound form."""
     return [
-        {"action": action, "form": action.form_class(prefix=action.key)}
+        {"action": action, "form": action.make_form(order)}
         for action in ACTIONS.values()
         if action.is_available(order) and user.has_perm(action.permission)
     ]

@@ -154,7 +154,12 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
         raise Http404
     if not request.user.has_perm(spec.permission):
         raise PermissionDenied
-    form = spec.form_class(request.POST, prefix=spec.key)
+    order = None
+    if spec.key == "resolve_oversold":
+        order = Order.objects.prefetch_related("lines").filter(pk=order_id).first()
+        if order is None:
+            raise Http404
+    form = spec.make_form(order, request.POST)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields)
         messages.error(request, _("%(action)s: %(errors)s") % {"action": spec.label, "errors": errors})

@@ -261,3 +261,35 @@ def test_detail_offers_the_customers_signed_link_and_a_whatsapp_message(staff_cl
     assert response.context["customer_link"] == link
     assert response.context["whatsapp_link"].startswith("https://wa.me/6281234567890?text=")
     assert "status+pesanan" in response.context["whatsapp_link"]
+
+
+def test_an_oversold_line_with_an_unknown_sku_is_mapped_to_a_product_from_the_page(
+    staff_client, place_order, make_variant
+):
+    # given: a marketplace line whose SKU matched no product, holding no stock
+    from orders.models import OrderLine
+    from orders.services.stock import release_order_stock
+
+    order = place_order(qty=1)
+    release_order_stock(order)
+    line = order.lines.get()
+    OrderLine.objects.filter(pk=line.pk).update(variant=None, sku="KAOS-HITAM-XL-PROMO")
+    Order.objects.filter(pk=order.pk).update(is_oversold=True)
+    real = make_variant("KAOS-HTM-XL", stock=5)
+    client = staff_client()
+
+    # when: the page offers a field for the unmapped line
+    actions = {item["action"].key: item["form"] for item in client.get(detail_url(order)).context["actions"]}
+    form = actions["resolve_oversold"]
+    assert f"map_{line.pk}" in form.fields
+
+    # and a wrong SKU is refused, the right one maps and reserves
+    client.post(action_url(order, "resolve_oversold"), {f"resolve_oversold-map_{line.pk}": "NGGAK-ADA"})
+    assert Order.objects.get(pk=order.pk).is_oversold
+    client.post(action_url(order, "resolve_oversold"), {f"resolve_oversold-map_{line.pk}": "KAOS-HTM-XL"})
+
+    # then
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert not order.is_oversold
+    assert (line.variant_id, line.stock_reserved) == (real.pk, True)
