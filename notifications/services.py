@@ -196,12 +196,12 @@ def notification_queue(
         existing = Notification.objects.filter(**fields).first()
         if existing is not None:
             return existing
-    with transaction.atomic():
-        notification = Notification.objects.create(
-            **fields, recipient=recipient, subject=subject[:255], body=body, language=language,
-        )
-    _send_after_commit([notification.pk])
-    return notification
+    row = Notification(**fields, recipient=recipient, subject=subject[:255], body=body, language=language)
+    created = _insert_new([row])
+    if not created:  # a concurrent call for the same target won
+        return Notification.objects.get(**fields)
+    _send_after_commit([row.pk])
+    return row
 
 
 def _send_after_commit(ids: list[int]) -> None:
