@@ -24,18 +24,24 @@ PAGE_SIZE = 50
 @staff_required("notifications.view_notification")
 def notification_list(request: HttpRequest) -> HttpResponse:
     form = NotificationFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.notification_list(
-        status=filters.get("status", ""), channel=filters.get("channel", ""), event=filters.get("event", ""),
-        search=(filters.get("q") or "").strip(),
-    )
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied is an error, not "show everything".
+        qs = Notification.objects.none()
+        status = 400
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        qs = selectors.notification_list(
+            status=filters.get("status", ""), channel=filters.get("channel", ""), event=filters.get("event", ""),
+            search=(filters.get("q") or "").strip(),
+        )
+        status = 200
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "notifications/list.html", {
         "form": form, "page": page, "notifications": page.object_list, "query": query.urlencode(),
         "can_retry": request.user.has_perm("notifications.retry_notification"),
-    })
+    }, status=status)
 
 
 @staff_required("notifications.view_notification")

@@ -297,3 +297,13 @@ def test_the_order_page_snippet_lists_the_orders_messages_for_allowed_roles(rf, 
     assert "SMTP 554: rejected" in page
     assert reverse("notifications:retry", args=[Notification.objects.get().pk]) in page
     assert render_for(roles.WAREHOUSE).strip() == ""
+
+
+def test_an_unknown_filter_value_is_a_clear_400(staff_client):
+    failed()
+
+    response = staff_client(roles.CUSTOMER_SERVICE).get(reverse("notifications:list"), {"status": "lost"})
+
+    assert response.status_code == 400
+    assert "lost" in response.content.decode()
+    assert list(response.context["notifications"]) == []
