@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,6 +67,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "can_export": request.user.has_perm("orders.export_order"),
         "can_add": request.user.has_perm("orders.add_order"),
         "filtered": bool(filters),
+        "open_statuses": (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.PROCESSING, OrderStatus.PACKED),
+        "now": timezone.now(),
     }
     template = "orders/_order_table.html" if request.htmx and request.htmx.target == "order-table" else (
         "orders/order_list.html"

@@ -83,6 +83,7 @@ def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, bro
     page.fill("#id_ship_postal_code", "40115")
     page.fill("#id_shipping_amount", "12.000")
     page.select_option("#id_payment_method", "cod")
+    expect(page.locator("#estimated-total")).to_have_text("Rp 182.000")
     page.click("#create-order")
 
     # then: the order page shows the new order with its total

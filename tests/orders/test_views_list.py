@@ -246,3 +246,13 @@ def test_warehouse_does_not_see_the_manual_order_link(client, make_user):
     urls = {link["url"] for link in response.context["links"]}
     assert reverse("orders:list") in urls
     assert reverse("orders:create") not in urls
+
+
+def test_a_late_ship_by_deadline_is_flagged_in_the_list(staff_client, place_order):
+    order = advance(place_order(), OrderStatus.PROCESSING)
+    Order.objects.filter(pk=order.pk).update(ship_by=timezone.now() - timedelta(hours=2))
+
+    html = staff_client().get(URL).content.decode()
+
+    assert "bi-alarm" in html
+    assert "text-danger fw-semibold" in html
