@@ -178,7 +178,7 @@ def test_a_delivery_stored_but_never_processed_is_recovered_by_the_sweep(shop, f
     assert delivery.status == Status.RECEIVED
     assert not Order.objects.exists()
     # when the periodic sweep runs a few minutes later
-    InboundDelivery.objects.filter(pk=delivery.pk).update(received_at=timezone.now() - timedelta(minutes=5))
+    InboundDelivery.objects.filter(pk=delivery.pk).update(received_at=timezone.now() - timedelta(minutes=11))
     assert tasks.deliveries_sweep() == 1
     # then the delivery is processed and the order exists
     delivery.refresh_from_db()
@@ -204,12 +204,14 @@ def test_a_worker_that_died_while_processing_is_recovered_by_the_sweep(shop, fak
     assert Order.objects.filter(channel=channel).count() == 1
 
 
-def test_a_fresh_claim_is_left_alone_by_the_sweep(shop, fake, live_server, monkeypatch):
+def test_a_fresh_claim_or_a_recent_delivery_is_left_alone_by_the_sweep(shop, fake, live_server, monkeypatch):
     fake.put_order("shopee", "2211BUSY", status="READY_TO_SHIP")
     monkeypatch.setattr(tasks.delivery_process, "delay", lambda *a, **k: None)
     _send(fake, live_server, "2211BUSY")
     InboundDelivery.objects.update(status=Status.PROCESSING, claimed_at=timezone.now())
-
+    assert tasks.deliveries_sweep() == 0
+    # nor is a delivery received a few minutes ago: it may still be waiting in a busy queue
+    InboundDelivery.objects.update(status=Status.RECEIVED, received_at=timezone.now() - timedelta(minutes=3))
     assert tasks.deliveries_sweep() == 0
 
 
