@@ -93,7 +93,8 @@ def _seed_orders(ctx) -> None:
     staff = _demo_staff()
     created = 0
     for day in range(ctx.days, -1, -1):
-        for _ in range(rng.randint(*ORDERS_PER_DAY)):
+        # A busier last two days, so the work queues have something in them.
+        for _ in range(rng.randint(*ORDERS_PER_DAY) + (6 if day < 2 else 0)):
             placed_at = now - timedelta(days=day, hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
             if placed_at > now:
                 placed_at = now - timedelta(minutes=rng.randint(1, 120))
@@ -116,8 +117,20 @@ def _demo_staff():
     return get_user_model().objects.filter(is_active=True).order_by("id").first()
 
 
+def _available() -> dict[int, int]:
+    from catalog.models import StockLevel
+
+    rows = StockLevel.objects.values("variant_id").annotate(n=Sum(F("on_hand") - F("reserved"))).order_by()
+    return {row["variant_id"]: row["n"] for row in rows}
+
+
 def _lines(rng, variants) -> list:
-    picked = rng.sample(variants, min(len(variants), rng.choice([1, 1, 1, 2, 2, 3])))
+    """1-3 lines of products that are in stock."""
+    available = _available()
+    candidates = [v for v in variants if available.get(v.id, 0) >= 3]
+    if not candidates:
+        return []
+    picked = rng.sample(candidates, min(len(candidates), rng.choice([1, 1, 1, 2, 2, 3])))
     return [(variant, rng.choice([1, 1, 1, 2, 3])) for variant in picked]
 
 
@@ -128,6 +141,11 @@ def _place(ctx, channel, customer, variants, placed_at, target):
 
     rng = ctx.rng
     lines = _lines(rng, variants)
+    if not lines:
+        return None
+    # Now and then a recent marketplace order names a SKU the catalog no longer knows (renamed on the
+    # marketplace): it is recorded anyway and lands in the oversold queue.
+    unknown_sku = channel.is_marketplace and (ctx.now - placed_at).days < 3 and rng.random() < 0.15
     address = f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}, {customer.city or 'Jakarta'}"
     postal = str(rng.randint(10110, 99999))
     cod = rng.random() < 0.2
@@ -141,7 +159,8 @@ def _place(ctx, channel, customer, variants, placed_at, target):
             updated_at=placed_at + timedelta(minutes=5),
             paid_at=None if word == UNPAID_WORD.get(channel.kind) else placed_at + timedelta(minutes=3),
             lines=[
-                ExternalOrderLine(external_line_id=str(i), sku=variant.sku, name=str(variant.product.name),
+                ExternalOrderLine(external_line_id=str(i), sku=f"{variant.sku}-OLD" if unknown_sku and i == 1
+                                  else variant.sku, name=str(variant.product.name),
                                   quantity=qty, unit_price_amount=variant.price_amount)
                 for i, (variant, qty) in enumerate(lines, start=1)
             ],
