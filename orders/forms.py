@@ -152,9 +152,13 @@ class OrderFilterForm(forms.Form):
         return data
 
     def filters(self) -> dict:
-        """Only the filters that were given, in the shape order_list() expects."""
-        if not self.is_valid():
+        """The valid filters that were given, in the shape order_list() expects.
+
+        A filter with an error (shown next to it) is left out; the others still apply.
+        """
+        if not self.is_bound:
             return {}
+        self.is_valid()
         data = self.cleaned_data
         result: dict = {}
         for key in ("q", "sku", "status", "payment_method"):
@@ -181,8 +185,9 @@ class OrderFilterForm(forms.Form):
 
     @property
     def page_size(self) -> int:
-        if self.is_valid() and self.cleaned_data.get("per_page"):
-            return self.cleaned_data["per_page"]
+        if self.is_bound:
+            self.is_valid()
+            return self.cleaned_data.get("per_page") or PAGE_SIZES[0]
         return PAGE_SIZES[0]
 
 

@@ -256,3 +256,13 @@ def test_a_late_ship_by_deadline_is_flagged_in_the_list(staff_client, place_orde
 
     assert "bi-alarm" in html
     assert "text-danger fw-semibold" in html
+
+
+def test_one_bad_filter_does_not_drop_the_others(staff_client, place_order):
+    paid = advance(place_order(), OrderStatus.PAID)
+    place_order()
+
+    response = staff_client().get(URL, {"status": "paid", "date_from": "2026-05-10", "date_to": "2026-05-01"})
+
+    assert numbers_in(response) == [paid.number]
+    assert "date_to" in response.context["form"].errors
