@@ -175,11 +175,14 @@ def main() -> None:
         raise SystemExit("Point DATABASE_URL at PostgreSQL: this benchmark measures row locking there.")
     spread_ids, hot_id = _prepare(units_per_sku=1_000_000, hot_units=10_000_000)
     connection.close()
+    load_before = os.getloadavg()[0]
     rows = [_run("spread", spread_ids, args.workers, args.seconds), _run("hot", [hot_id], args.workers, args.seconds)]
+    load_after = os.getloadavg()[0]
     check = _check()
     machine = _machine()
     print(f"Machine: {machine}")
     print(f"Check: {check}")
+    print(f"Load average (1 min) before/after: {load_before:.1f} / {load_after:.1f}")
     print()
     print("| Scenario | Workers | Reservations/s | p50 ms | p95 ms | p99 ms | Reserved in run |")
     print("|---|---:|---:|---:|---:|---:|---:|")
