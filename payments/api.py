@@ -1,0 +1,164 @@
+"""REST API for payments: /api/v1/payments/, statement imports and refunds.
+
+Reading needs `payments.view_payment`; importing statements `payments.import_statements`;
+refunds `payments.manage_payments` (Finance and Owner). Serializers validate, services write.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.errors import NotFound
+from core.permissions import HasPerms
+from payments import conf
+from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, StatementImport
+from payments.services import payments as payment_services
+from payments.services import statements as statement_services
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    order_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id", "reference", "order_id", "order_number", "method", "provider", "status", "base_amount",
+            "unique_code", "amount", "received_amount", "fee_amount", "refunded_amount", "provider_reference",
+            "expires_at", "paid_at", "created_at",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("order", str, description="Order id or order number"),
+        OpenApiParameter("status", str, enum=PaymentStatus.values),
+        OpenApiParameter("method", str, enum=PaymentMethod.values),
+    ])
+)
+class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PaymentSerializer
+    permission_classes = [HasPerms]
+    required_perms = ("payments.view_payment",)
+    lookup_value_regex = r"\d+"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        qs = Payment.objects.select_related("order").order_by("-created_at", "-id")
+        params = self.request.query_params
+        order = params.get("order", "").strip()
+        if order:
+            qs = qs.filter(Q(order__number=order) | Q(order_id=int(order))) if order.isdigit() else qs.filter(
+                order__number=order)
+        for name, choices in (("status", PaymentStatus.values), ("method", PaymentMethod.values)):
+            value = params.get(name, "").strip()
+            if value:
+                if value not in choices:
+                    raise serializers.ValidationError({name: [f"must be one of {', '.join(choices)}"]})
+                qs = qs.filter(**{name: value})
+        return qs
+
+
+class StatementImportSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StatementImport
+        fields = [
+            "id", "filename", "format", "bank_account", "column_mapping", "status", "percent", "rows_total",
+            "rows_parsed", "rows_new", "rows_duplicate", "rows_credit", "rows_matched", "rows_ambiguous",
+            "rows_left", "error", "created_at", "started_at", "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class StatementImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=StatementImport.Format.choices)
+    bank_account = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    column_mapping = serializers.JSONField(required=False, default=dict,
+                                           help_text='Generic CSV: {"date": "Tanggal", "amount": "Nominal", ...}')
+
+    def validate_file(self, value):
+        if value.size > conf.statement_max_bytes():
+            raise serializers.ValidationError("The file is too large.")
+        return value
+
+    def validate_column_mapping(self, value):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value or "{}")
+            except ValueError:
+                raise serializers.ValidationError("Not valid JSON.") from None
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be an object.")
+        return value
+
+
+class StatementImportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             viewsets.GenericViewSet):
+    """Upload a statement (202: imported in the background); poll the job for progress."""
+
+    serializer_class = StatementImportSerializer
+    permission_classes = [HasPerms]
+    required_perms = ("payments.import_statements",)
+    parser_classes = [MultiPartParser, FormParser]
+    queryset = StatementImport.objects.order_by("-created_at", "-id")
+    filter_backends: list = []
+
+    @extend_schema(request=StatementImportInputSerializer, responses={202: StatementImportSerializer})
+    def create(self, request, *args, **kwargs):
+        data = StatementImportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        job = statement_services.statement_import_create(
+            data=values["file"].read(), filename=values["file"].name, fmt=values["format"],
+            bank_account_id=values["bank_account"], column_mapping=values["column_mapping"], actor=request.user,
+        )
+        job.refresh_from_db()
+        return Response(StatementImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "payment", "order", "amount", "kind", "reason", "reference", "created_at"]
+        read_only_fields = fields
+
+
+class RefundInputSerializer(serializers.Serializer):
+    payment = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, help_text="Whole rupiah")
+    kind = serializers.ChoiceField(choices=Refund.Kind.choices)
+    reason = serializers.CharField(max_length=2000)
+    reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class RefundViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = RefundSerializer
+    permission_classes = [HasPerms]
+    required_perms = ("payments.view_refund",)
+    write_perms = ("payments.manage_payments", "payments.add_refund")
+    parser_classes = [JSONParser, FormParser]
+    queryset = Refund.objects.order_by("-created_at", "-id")
+    filter_backends: list = []
+
+    @extend_schema(request=RefundInputSerializer, responses={201: RefundSerializer})
+    def create(self, request, *args, **kwargs):
+        data = RefundInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not Payment.objects.filter(pk=values["payment"]).exists():
+            raise NotFound("Payment not found.")
+        refund = payment_services.refund_create(
+            payment_id=values["payment"], amount=values["amount"], kind=values["kind"], reason=values["reason"],
+            reference=values["reference"], actor=request.user, source="api",
+        )
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
