@@ -250,3 +250,9 @@ def test_instructions_show_the_exact_amount_and_accounts():
     assert info["can_upload_proof"] is True
     assert [a.bank for a in info["bank_accounts"]] == ["BCA"]
     assert order.access_key in info["upload_url"]
+
+
+def test_the_beat_schedule_runs_the_expiry_task(settings):
+    from payments.tasks import expire_unpaid_orders_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["payments.expire_overdue"]["task"] == expire_unpaid_orders_task.name
