@@ -231,9 +231,24 @@ def on_order_created(order_id: int) -> None:
 
 
 def on_order_status_changed(change) -> None:
-    """orders hook: a cancelled order no longer expects its open payments (frees the kode unik)."""
+    """orders hook.
+
+    Cancelled: the order no longer expects its open payments (frees the kode unik).
+    Paid by someone else than payments (staff marked it paid after seeing the transfer, a
+    gateway integration in the orders app): the open transfer/gateway payment is recorded as
+    received, so the ledger and the order agree. Marketplace and COD orders are paid to the
+    marketplace or the courier, not to us, and wait for their payout or remittance.
+    """
     from orders.models import OrderStatus
 
+    if change.to_status == OrderStatus.PAID and change.source != "payments":
+        for payment_id in Payment.objects.filter(
+            order_id=change.order_id, status=PaymentStatus.PENDING,
+            method__in=[PaymentMethod.BANK_TRANSFER, *GATEWAY_METHODS],
+        ).values_list("pk", flat=True):
+            payment_mark_paid(payment_id=payment_id, source=change.source or "order",
+                              note="The order was marked paid")
+        return
     if change.to_status != OrderStatus.CANCELLED:
         return
     for payment_id in Payment.objects.filter(

@@ -256,3 +256,25 @@ def test_the_beat_schedule_runs_the_expiry_task(settings):
     from payments.tasks import expire_unpaid_orders_task
 
     assert settings.CELERY_BEAT_SCHEDULE["payments.expire_overdue"]["task"] == expire_unpaid_orders_task.name
+
+
+def test_an_order_marked_paid_by_staff_records_its_open_payment(django_capture_on_commit_callbacks):
+    from orders.services import order_mark_paid
+
+    order = make_order(total=75_000)
+    payment = payment_open(order_id=order.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_paid(order_id=order.pk, source="staff", note="WhatsApp screenshot")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID
+    assert JournalEntry.objects.filter(payment=payment, kind="receipt").count() == 1
+
+
+def test_a_cancelled_order_frees_its_unique_code():
+    from orders.services import order_cancel
+
+    order = make_order(total=75_000)
+    payment = payment_open(order_id=order.pk)
+    order_cancel(order_id=order.pk, actor=None, reason="Pembeli membatalkan")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.EXPIRED
