@@ -25,7 +25,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def headers() -> list[str]:
     return [
-        _("Order"),
+        _("Order number"),
         _("Placed at"),
         _("Channel"),
         _("External id"),

@@ -202,3 +202,11 @@ def test_the_page_never_leaks_the_customers_phone_to_a_lookup_failure(client, or
 
     assert "+6281234567890" not in response.content.decode()
     assert "Budi" not in response.content.decode()
+
+
+def test_the_order_page_speaks_indonesian(client, order):
+    html = client.get(signed(order)).content.decode()
+
+    assert f"Pesanan {order.number}" in html
+    assert "Menunggu pembayaran" in html or "menunggu pembayaran" in html
+    assert "Riwayat status" in html
