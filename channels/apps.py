@@ -9,7 +9,7 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # Provider modules register themselves in channels.adapters.ADAPTERS on import.
         from channels import selectors
-        from channels.adapters import lazada, shopee, tiktok  # noqa: F401
+        from channels.adapters import lazada, shopee, tiktok, tokopedia  # noqa: F401
         from core import roles
         from core.navigation import NavLink, WorkQueue, register_link, register_queue
 

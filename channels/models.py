@@ -10,7 +10,7 @@ from channels import crypto
 
 # Names of the secrets a channel may hold. Values are encrypted at rest and never shown back.
 CREDENTIAL_FIELDS: dict[str, str] = {
-    "partner_id": _("Partner id (Shopee)"),
+    "partner_id": _("Partner id (Shopee) or app id (Tokopedia fs_id)"),
     "partner_key": _("Partner key (Shopee)"),
     "push_key": _("Live push partner key (Shopee, if different)"),
     "app_key": _("App key (TikTok Shop, Lazada)"),

@@ -10,7 +10,7 @@ from channels import selectors, services
 from channels.adapters.base import TransientAdapterError
 from core import inbox
 
-PUSH_PROVIDERS = ("shopee", "tiktok", "lazada")
+PUSH_PROVIDERS = ("shopee", "tiktok", "lazada", "tokopedia")
 
 
 @shared_task(

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from channels import selectors, tasks
-from channels.adapters import get_adapter, lazada, shopee, tiktok
+from channels.adapters import get_adapter, lazada, shopee, tiktok, tokopedia
 from channels.adapters.base import MalformedPush
 from channels.models import Channel
 from core import inbox
@@ -54,6 +54,7 @@ def _inspector(kind: str, account_ref: Callable[[dict], str]) -> inbox.Inspector
 _SHOPEE = _inspector(Channel.Kind.SHOPEE, shopee.account_ref)
 _TIKTOK = _inspector(Channel.Kind.TIKTOK_SHOP, tiktok.account_ref)
 _LAZADA = _inspector(Channel.Kind.LAZADA, lazada.account_ref)
+_TOKOPEDIA = _inspector(Channel.Kind.TOKOPEDIA, tokopedia.account_ref)
 
 
 def _receive(request: HttpRequest, provider: str, inspect: inbox.Inspector) -> HttpResponse:
@@ -78,3 +79,9 @@ def tiktok_push(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lazada_push(request: HttpRequest) -> HttpResponse:
     return _receive(request, "lazada", _LAZADA)
+
+
+@csrf_exempt
+@require_POST
+def tokopedia_push(request: HttpRequest) -> HttpResponse:
+    return _receive(request, "tokopedia", _TOKOPEDIA)

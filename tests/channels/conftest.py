@@ -6,7 +6,8 @@ from channels import services
 from channels.models import Channel
 from tests.fakes.marketplace import Credentials, FakeMarketplace
 
-KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA}
+KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA,
+         "tokopedia": Channel.Kind.TOKOPEDIA}
 SHOPEE_CALLBACK = "https://oms.example.id/webhooks/shopee/"
 
 

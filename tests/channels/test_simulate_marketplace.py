@@ -13,7 +13,7 @@ from orders.models import Order
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize("provider", ["shopee", "lazada"])
+@pytest.mark.parametrize("provider", ["shopee", "lazada", "tokopedia"])
 def test_the_simulator_streams_signed_pushes_that_become_orders(make_channel, make_variant, live_server, monkeypatch,
                                                                 provider):
     # given a channel (without working credentials) and products in the catalog

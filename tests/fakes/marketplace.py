@@ -46,6 +46,10 @@ class Credentials:
     lazada_app_secret: str = "lazada-app-secret"
     lazada_access_token: str = "lazada-access-token"
     lazada_seller_id: str = "1234567"
+    tokopedia_fs_id: str = "13004"
+    tokopedia_access_token: str = "tkpd-access-token"
+    tokopedia_webhook_secret: str = "tkpd-webhook-secret"
+    tokopedia_shop_id: str = "4821553"
 
     def for_channel(self, provider: str) -> dict:
         if provider == "shopee":
@@ -56,11 +60,15 @@ class Credentials:
         if provider == "tiktok":
             return {"app_key": self.tiktok_app_key, "app_secret": self.tiktok_app_secret,
                     "access_token": self.tiktok_access_token}
+        if provider == "tokopedia":
+            return {"partner_id": self.tokopedia_fs_id, "access_token": self.tokopedia_access_token,
+                    "webhook_secret": self.tokopedia_webhook_secret}
         return {"app_key": self.lazada_app_key, "app_secret": self.lazada_app_secret,
                 "access_token": self.lazada_access_token}
 
     def shop_id(self, provider: str) -> str:
-        return {"shopee": self.shopee_shop_id, "tiktok": self.tiktok_shop_id, "lazada": self.lazada_seller_id}[provider]
+        return {"shopee": self.shopee_shop_id, "tiktok": self.tiktok_shop_id, "lazada": self.lazada_seller_id,
+                "tokopedia": self.tokopedia_shop_id}[provider]
 
 
 @dataclass
@@ -143,9 +151,8 @@ class FakeMarketplace:
         return f"http://{host}:{port}"
 
     def base_url(self, provider: str) -> str:
-        return {"shopee": f"{self.url}/shopee", "tiktok": f"{self.url}/tiktok", "lazada": f"{self.url}/lazada/rest"}[
-            provider
-        ]
+        return {"shopee": f"{self.url}/shopee", "tiktok": f"{self.url}/tiktok", "lazada": f"{self.url}/lazada/rest",
+                "tokopedia": f"{self.url}/tokopedia"}[provider]
 
     # --- state -------------------------------------------------------------------------------
     def put_order(
@@ -186,6 +193,13 @@ class FakeMarketplace:
                 "data": {"order_id": order_id, "order_status": order.status, "is_on_hold_order": False,
                          "update_time": order.update_time},
             }
+        elif provider == "tokopedia":
+            payload = {
+                "fs_id": int(self.creds.tokopedia_fs_id), "order_id": int(order_id), "order_status": int(order.status),
+                "shop_id": int(self.creds.tokopedia_shop_id), "update_time": order.update_time,
+                "product_details": [{"id": 1000 + i, "Name": f"Produk {sku}", "Quantity": qty}
+                                    for i, (sku, qty, _p) in enumerate(order.lines)],
+            }
         else:
             payload = {
                 "seller_id": self.creds.lazada_seller_id, "message_type": 0,
@@ -200,6 +214,9 @@ class FakeMarketplace:
             signature = _hmac(self.creds.shopee_push_key, callback_url.encode() + b"|" + body)
         elif provider == "tiktok":
             signature = _hmac(self.creds.tiktok_app_secret, self.creds.tiktok_app_key.encode() + body)
+        elif provider == "tokopedia":
+            return {"Authorization-Hmac": _hmac(self.creds.tokopedia_webhook_secret, body),
+                    "Content-Type": "application/json"}
         else:
             signature = _hmac(self.creds.lazada_app_secret, self.creds.lazada_app_key.encode() + body)
         return {"Authorization": signature, "Content-Type": "application/json"}
@@ -232,6 +249,8 @@ class FakeMarketplace:
                 status, payload = self._tiktok(method, path[len("/tiktok"):], query, body, environ)
             elif provider == "lazada":
                 status, payload = self._lazada(method, path[len("/lazada/rest"):], query, body)
+            elif provider == "tokopedia":
+                status, payload = self._tokopedia(method, path[len("/tokopedia"):], query, body, environ)
             else:
                 status, payload = 404, {"error": "not_found"}
         except Exception as exc:  # the fake must answer, and say what broke
@@ -248,7 +267,7 @@ class FakeMarketplace:
         if order is None and self.auto_orders and order_id.startswith(self.auto_orders):
             number = int("".join(ch for ch in order_id if ch.isdigit()) or 0)
             order = self.put_order(provider, order_id, status={"shopee": "READY_TO_SHIP", "tiktok": "AWAITING_SHIPMENT",
-                                                               "lazada": "pending"}[provider],
+                                                               "lazada": "pending", "tokopedia": "220"}[provider],
                                    lines=[(f"SIM-{number % 20:02d}", 1 + number % 3, 25000 + 5000 * (number % 7))])
         return order
 
@@ -449,6 +468,60 @@ class FakeMarketplace:
                              "detail": [{"seller_sku": s, "message": "SKU not found"} for s in failed]}
             return 200, {"code": "0", "request_id": uuid.uuid4().hex}
         return 200, {"code": "InvalidApiPath", "message": path}
+
+    # Tokopedia ---------------------------------------------------------------------------
+    def _tokopedia(self, method: str, path: str, query: dict, body: bytes, environ):
+        c = self.creds
+        if environ.get("HTTP_AUTHORIZATION") != f"Bearer {c.tokopedia_access_token}":
+            return 401, {"header": {"error_code": "UNAUTHORIZED", "reason": "invalid token"}, "data": None}
+        ok = {"header": {"process_time": 0.01, "messages": "Your request has been processed successfully"}}
+        if path == f"/v2/fs/{c.tokopedia_fs_id}/order" and method == "GET":
+            o = self._lookup("tokopedia", query.get("order_id", ""))
+            return 200, {**ok, "data": self._tokopedia_order(o) if o else None}
+        if path == "/v2/order/list" and method == "GET":
+            start, end = int(query["from_date"]), int(query["to_date"])
+            if end - start > 3 * 86400 + 1:
+                return 400, {"header": {"error_code": "BAD_REQUEST", "reason": "range over 3 days"}, "data": None}
+            rows = sorted((o for o in self._orders_of("tokopedia") if start <= o.update_time < end),
+                          key=lambda o: (o.update_time, o.order_id))
+            page, per_page = int(query.get("page") or 1), min(int(query.get("per_page") or 50), 100)
+            chunk = rows[(page - 1) * per_page : page * per_page]
+            return 200, {**ok, "data": [{"order_id": int(o.order_id)} for o in chunk]}
+        if path == f"/inventory/v1/fs/{c.tokopedia_fs_id}/stock/update" and method == "POST":
+            rows = json.loads(body)
+            with self.lock:
+                self.stock_updates.append(("tokopedia", {"shop_id": query.get("shop_id"), "rows": rows}))
+            failed = [r for r in rows if str(r["product_id"]) in self.stock_failures]
+            return 200, {**ok, "data": {"failed_rows": len(failed), "succeed_rows": len(rows) - len(failed),
+                                        "failed_rows_data": [{"product_id": r["product_id"], "message": "not found"}
+                                                             for r in failed]}}
+        return 404, {"header": {"error_code": "NOT_FOUND", "reason": path}, "data": None}
+
+    def _tokopedia_order(self, o: FakeOrder) -> dict:
+        from datetime import UTC, datetime
+
+        def iso(epoch: int) -> str:
+            return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        return {
+            "order_id": int(o.order_id), "order_status": int(o.status), "shop_id": int(self.creds.tokopedia_shop_id),
+            "create_time": iso(o.create_time), "update_time": iso(o.update_time),
+            "open_amt": o.subtotal + o.shipping_fee, "item_price": o.subtotal,
+            "buyer_info": {"buyer_id": 8970001, "buyer_fullname": o.buyer, "buyer_phone": o.phone,
+                           "buyer_email": "pembeli@example.id"},
+            "recipient": {"name": o.buyer, "phone": o.phone, "address": {
+                "address_full": f"Jl. Melawai Raya No. 12, {o.city}, {o.province}", "district": "Kebayoran Baru",
+                "city": o.city, "province": o.province, "country": "Indonesia", "postal_code": "12110"}},
+            "payment_info": {"gateway_name": "BCA Virtual Account",
+                             "payment_date": iso(o.create_time + 30) if int(o.status) >= 220 else ""},
+            "order_info": {
+                "order_detail": [{"order_detail_id": int(f"{o.order_id}{i}"), "product_id": 2000 + i,
+                                  "product_name": f"Produk {sku}", "sku": sku, "quantity": qty,
+                                  "product_price": price, "subtotal_price": qty * price}
+                                 for i, (sku, qty, price) in enumerate(o.lines)],
+                "shipping_info": {"logistic_name": "JNE Reguler", "shipping_price": o.shipping_fee, "awb": ""},
+            },
+        }
 
     @staticmethod
     def _lazada_time(epoch: int) -> str:

@@ -21,13 +21,15 @@ from django.core.management.base import BaseCommand, CommandError
 from channels import selectors
 from channels.models import Channel
 
-PROVIDERS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA}
+PROVIDERS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA,
+             "tokopedia": Channel.Kind.TOKOPEDIA}
 # Each provider's forward path of status words, and its cancellation word.
 FLOWS = {
     "shopee": (["UNPAID", "READY_TO_SHIP", "PROCESSED", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED"], "CANCELLED"),
     "tiktok": (["UNPAID", "AWAITING_SHIPMENT", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED"],
                "CANCELLED"),
     "lazada": (["unpaid", "pending", "ready_to_ship", "shipped", "delivered", "confirmed"], "canceled"),
+    "tokopedia": (["100", "220", "400", "450", "500", "600", "700"], "10"),
 }
 BUYERS = ["Budi Santoso", "Siti Rahayu", "Andi Wijaya", "Dewi Lestari", "Rina Kartika", "Agus Setiawan",
           "Putri Maharani", "Joko Susilo", "Nur Aini", "Fajar Pratama"]
@@ -68,7 +70,8 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         webhook_url = f"{options['url'].rstrip('/')}/webhooks/{provider}/"
 
-        shop_field = {"shopee": "shopee_shop_id", "tiktok": "tiktok_shop_id", "lazada": "lazada_seller_id"}[provider]
+        shop_field = {"shopee": "shopee_shop_id", "tiktok": "tiktok_shop_id", "lazada": "lazada_seller_id",
+                      "tokopedia": "tokopedia_shop_id"}[provider]
         creds = Credentials(**{shop_field: channel.shop_id})
         saved = {"api_base_url": channel.api_base_url, "callback_url": channel.callback_url,
                  "credentials_token": channel.credentials_token}
