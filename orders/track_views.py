@@ -24,7 +24,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -49,11 +49,19 @@ DEFAULT_PAYMENT_TEMPLATE = "orders/track/_payment_default.html"
 
 @dataclass(frozen=True)
 class TrackSection:
-    """One block on the customer's page: a template rendered with `order` and `section` (the context)."""
+    """One block on the customer's page.
+
+    `template` is rendered with `order`, the section's own `context` keys, and that context again as
+    `section`. A `position` below TOP_POSITION puts the block at the top, beside the payment block
+    (payment instructions, a proof upload); others follow the items (resi tracking, returns, reviews).
+    """
 
     template: str
     context: dict = field(default_factory=dict)
     position: int = 100
+
+
+TOP_POSITION = 50
 
 
 TrackSectionHook = Callable[[HttpRequest, Order], "TrackSection | None"]
@@ -202,9 +210,17 @@ def _timeline(order: Order) -> list[dict]:
     return steps
 
 
-def _sections(request: HttpRequest, order: Order) -> list[TrackSection]:
+def _sections(request: HttpRequest, order: Order) -> tuple[list[str], list[str]]:
+    """The hooks' sections rendered to HTML: (top of the page, after the items)."""
     sections = [section for hook in TRACK_SECTIONS if (section := hook(request, order)) is not None]
-    return sorted(sections, key=lambda s: s.position)
+    top: list[str] = []
+    bottom: list[str] = []
+    for section in sorted(sections, key=lambda s: s.position):
+        html = render_to_string(
+            section.template, {**section.context, "order": order, "section": section.context}, request=request
+        )
+        (top if section.position < TOP_POSITION else bottom).append(html)
+    return top, bottom
 
 
 def _payment_template() -> str:
@@ -223,6 +239,7 @@ def track_order(request: HttpRequest, number: str, key: str) -> HttpResponse:
         raise Http404
     language = _language(request)
     with translation.override(language):
+        sections_top, sections = _sections(request, order)
         context = {
             "order": order,
             "lines": list(order.lines.all()),
@@ -230,7 +247,8 @@ def track_order(request: HttpRequest, number: str, key: str) -> HttpResponse:
             "status_text": status_message(order.status),
             "status_icon": _STATUS_MESSAGES.get(order.status, ("circle", ""))[0],
             "payment_template": _payment_template(),
-            "sections": _sections(request, order),
+            "sections_top": sections_top,
+            "sections": sections,
             "awaiting_payment": order.status == OrderStatus.AWAITING_PAYMENT,
         }
     return _render(request, "orders/track/order.html", context)

@@ -186,6 +186,26 @@ def test_other_apps_add_sections_through_track_sections(client, order, monkeypat
     assert f'<section id="review">Puas? {order.number}</section>' in response.content.decode()
 
 
+def test_a_top_section_renders_before_the_timeline_with_its_context_keys(client, order, monkeypatch, tmp_path,
+                                                                        settings):
+    # given: a payments-style block whose template expects `info`
+    template_dir = tmp_path / "templates"
+    (template_dir / "pay").mkdir(parents=True)
+    (template_dir / "pay" / "_info.html").write_text('<div id="pay-info">{{ info.code }}</div>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], template_dir]}]
+    monkeypatch.setattr(
+        track_views, "TRACK_SECTIONS", [lambda request, shown: TrackSection("pay/_info.html", {"info": {"code": 417}},
+                                                                           position=10)]
+    )
+
+    # when
+    html = client.get(signed(order)).content.decode()
+
+    # then
+    assert '<div id="pay-info">417</div>' in html
+    assert html.index('id="pay-info"') < html.index('id="timeline"')
+
+
 def test_an_app_provided_payment_template_replaces_the_default(client, order, tmp_path, settings):
     template_dir = tmp_path / "templates"
     (template_dir / "orders" / "track").mkdir(parents=True)
