@@ -335,11 +335,15 @@ class ManualOrderForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel"].queryset = Channel.objects.filter(is_active=True, kind__in=MANUAL_CHANNEL_KINDS)
+        self.fields["channel"].queryset = self.channel_choices()
         self.fields["channel"].empty_label = _("Choose a channel")
         style_form(self)
         self.fields["customer_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["ship_phone"].widget.attrs.update({"inputmode": "tel"})
+
+    @staticmethod
+    def channel_choices():
+        return Channel.objects.filter(is_active=True, kind__in=MANUAL_CHANNEL_KINDS).order_by("name")
 
     @staticmethod
     def _phone(value: str, field: str, form: ManualOrderForm) -> str:

@@ -6,7 +6,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,10 +18,11 @@ from core.errors import DomainError
 from core.permissions import staff_required
 from orders import selectors, services
 from orders.forms import ManualOrderForm, ManualOrderLineFormSet
-from orders.models import Customer
+from orders.models import Customer, Order
 
 ADD = "orders.add_order"
 SEARCH_LIMIT = 10
+LAST_CHANNEL_KEY = "orders.manual_channel"
 
 
 def shortage_messages(exc: OutOfStock) -> list[str]:
@@ -87,13 +88,14 @@ def order_create(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                request.session[LAST_CHANNEL_KEY] = order.channel_id
                 messages.success(request, _("Order %(number)s created.") % {"number": order.number})
                 if request.POST.get("next") == "another":
                     return redirect("orders:create")
                 return redirect("orders:detail", order_id=order.pk)
         status = 400
     else:
-        form = ManualOrderForm()
+        form = ManualOrderForm(initial=_initial(request))
         lines = ManualOrderLineFormSet(prefix="lines")
         status = 200
     return render(
@@ -102,6 +104,18 @@ def order_create(request: HttpRequest) -> HttpResponse:
         {"form": form, "lines": lines, "shortages": shortages},
         status=status,
     )
+
+
+def _initial(request: HttpRequest) -> dict:
+    """The channel of this agent's last manual order, or the only manual channel there is."""
+    choices = ManualOrderForm.channel_choices()
+    last = request.session.get(LAST_CHANNEL_KEY)
+    ids = list(choices.values_list("pk", flat=True)[:50])
+    if last in ids:
+        return {"channel": last}
+    if len(ids) == 1:
+        return {"channel": ids[0]}
+    return {}
 
 
 # Field names in the services' ValidationError -> fields of the manual order form.
@@ -151,7 +165,18 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or request.GET.get("customer_phone") or request.GET.get("customer_name") or "").strip()
     customers: list[Customer] = []
     if len(q) >= 3:
-        customers = list(selectors.customer_list(search=q)[:SEARCH_LIMIT])
+        latest_with_address = (
+            Order.objects.filter(customer=OuterRef("pk")).exclude(shipping_address="").order_by("-placed_at", "-id")
+        )
+        customers = list(
+            selectors.customer_list(search=q).annotate(
+                last_order_id=Subquery(latest_with_address.values("pk")[:1])
+            )[:SEARCH_LIMIT]
+        )
+        # The address of each customer's latest order, so a returning buyer is one click.
+        last_orders = Order.objects.in_bulk([c.last_order_id for c in customers if c.last_order_id])
+        for customer in customers:
+            customer.last_order = last_orders.get(customer.last_order_id)
     return render(request, "orders/manual/_customer_results.html", {"customers": customers, "q": q})
 
 

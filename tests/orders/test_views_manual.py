@@ -256,3 +256,36 @@ def test_variant_search_ignores_inactive_products(staff_client, make_variant):
     response = staff_client().get(reverse("orders:variant-search"), {"q": "LAMA"})
 
     assert response.context["variants"] == []
+
+
+def test_customer_search_offers_the_address_of_the_customers_last_order(staff_client, wa_channel, make_variant):
+    # given: Rina ordered before, to Bandung
+    make_variant("KAOS-M", stock=10)
+    client = staff_client()
+    client.post(URL, form_data(wa_channel, ("KAOS-M", 1)))
+
+    # when
+    response = client.get(reverse("orders:customer-search"), {"customer_phone": "081277778888"},
+                          HTTP_HX_REQUEST="true")
+
+    # then
+    html = response.content.decode()
+    assert 'data-address="Jl. Melati No. 5, RT 02/RW 03"' in html
+    assert 'data-postal="40115"' in html
+    assert 'data-city="Bandung"' in html
+
+
+def test_the_form_starts_on_the_channel_of_the_agents_last_order(staff_client, wa_channel, make_channel,
+                                                                   make_variant):
+    ig = make_channel(Channel.Kind.INSTAGRAM, "IG")
+    make_variant("KAOS-M", stock=10)
+    client = staff_client()
+    assert client.get(URL).context["form"].initial == {}
+
+    client.post(URL, {**form_data(ig, ("KAOS-M", 1)), "next": "another"})
+
+    assert client.get(URL).context["form"].initial == {"channel": ig.pk}
+
+
+def test_the_only_manual_channel_is_preselected(staff_client, wa_channel):
+    assert staff_client().get(URL).context["form"].initial == {"channel": wa_channel.pk}
