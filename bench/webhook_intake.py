@@ -8,12 +8,14 @@ started in a subprocess), 20 SKUs with stock and an API token; starts gunicorn o
               InboundDelivery insert (same gunicorn, middleware and database);
 2. intake   - closed loop at --concurrency against POST /webhooks/shopee/ (size check, channel
               lookup, signature over the raw body, insert, queue on Redis); no worker running;
-3. sustained- open loop at --rate pushes/s for --duration s with a Celery worker processing:
-              every push is a new order the worker fetches from the fake marketplace's
-              get_order_detail and upserts (customer, lines, stock reservation). Latency is
-              measured from each push's scheduled send time (no coordinated omission); "end to
-              end" is the time from sending a push until its order is committed (polled every
-              50 ms in the database the API reads; a sample is re-checked through GET /api/v1/orders/).
+3. sustained- open loop at --rate pushes/s for --duration s with a Celery worker processing.
+              --new-share of the pushes announce a new order (the worker fetches it from the fake
+              marketplace's get_order_detail and creates it: customer, lines, stock reservation,
+              payment and notification rows); the rest announce a status change of an earlier
+              order (the fake moves it along first). Latency is measured from each push's
+              scheduled send time (no coordinated omission); "end to end" is the time from sending
+              a push until the order shows that status in the database the API reads (polled
+              every 50 ms; a sample is re-checked through GET /api/v1/orders/).
 
 Every push is unique (its own msg_id and order), signed exactly as Shopee signs. Loopback only.
 
@@ -124,13 +126,13 @@ class Pushes:
         self.prefix = prefix
         self.count = 0
 
-    def next(self) -> tuple[str, bytes, str]:
+    def next(self, order_sn: str = "", status: str = "READY_TO_SHIP") -> tuple[str, bytes, str]:
         self.count += 1
-        order_sn = f"{self.prefix}{self.count:07d}"
+        order_sn = order_sn or f"{self.prefix}{self.count:07d}"
         now = int(time.time())
         body = json.dumps(
-            {"msg_id": f"{order_sn}-m", "data": {"items": [], "ordersn": order_sn, "status": "READY_TO_SHIP",
-                                                 "completed_scenario": "", "update_time": now},
+            {"msg_id": f"{order_sn}-{self.count}", "data": {"items": [], "ordersn": order_sn, "status": status,
+                                                            "completed_scenario": "", "update_time": now},
              "shop_id": SHOP_ID, "code": 3, "timestamp": now},
             separators=(",", ":"),
         ).encode()
@@ -190,14 +192,76 @@ async def closed_loop(port: int, path: str, pushes: Pushes, concurrency: int, du
     return {"requests": len(latencies), "rps": len(latencies) / elapsed, "codes": codes, "latencies": latencies}
 
 
-async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration: float, pool: int) -> dict:
-    """Send at a fixed rate; latency counts from the scheduled send time."""
-    total = int(rate * duration)
+FLOW = ["READY_TO_SHIP", "PROCESSED", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED"]
+
+
+def plan_pushes(total: int, rate: float, new_share: float, prefix: str, seed: int = 4) -> list[tuple[str, str]]:
+    """(order_sn, status) per push: a share announce new orders, the rest move earlier orders along.
+
+    An order is moved along only 3 s (in schedule time) after its previous push, like a real shop
+    where an order changes status minutes apart; with too few movable orders a new one is used.
+    """
+    import random
+
+    rng = random.Random(seed)
+    plan: list[tuple[str, str]] = []
+    movable: list[tuple[float, str, int]] = []  # (ready at, order_sn, flow index)
+    created = 0
+    for i in range(total):
+        at = i / rate
+        ready = [m for m in movable if m[0] <= at]
+        if ready and rng.random() >= new_share:
+            entry = rng.choice(ready)
+            movable.remove(entry)
+            _at, order_sn, step = entry
+            step += 1
+            plan.append((order_sn, FLOW[step]))
+            if step < len(FLOW) - 1:
+                movable.append((at + 3, order_sn, step))
+        else:
+            created += 1
+            order_sn = f"{prefix}{created:07d}"
+            plan.append((order_sn, FLOW[0]))
+            movable.append((at + 3, order_sn, 0))
+    return plan
+
+
+async def _admin(fake_port: int, rows: list[dict]) -> None:
+    body = json.dumps(rows).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", fake_port)
+    writer.write(b"POST /_admin/orders HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: "
+                 + str(len(body)).encode() + b"\r\n\r\n" + body)
+    await reader.read()
+    writer.close()
+
+
+async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration: float, pool: int,
+                    plan: list[tuple[str, str]], fake_port: int) -> dict:
+    """Send the planned pushes at a fixed rate; latency counts from the scheduled send time.
+
+    Status changes are applied to the fake marketplace ~150 ms before their push is sent.
+    """
+    total = min(int(rate * duration), len(plan))
     queue: asyncio.Queue = asyncio.Queue()
     latencies: list[float] = []
     codes: dict[int, int] = {}
-    sent: dict[str, float] = {}
-    start = time.perf_counter() + 0.2
+    sent: dict[tuple[str, str], float] = {}
+    start = time.perf_counter() + 0.5
+
+    async def mover() -> None:
+        window = 0.1
+        index = 0
+        while index < total:
+            horizon = time.perf_counter() - start + 0.25
+            rows = []
+            while index < total and index / rate <= horizon:
+                order_sn, status = plan[index]
+                if status != FLOW[0]:
+                    rows.append({"provider": "shopee", "order_id": order_sn, "status": status})
+                index += 1
+            if rows:
+                await _admin(fake_port, rows)
+            await asyncio.sleep(window)
 
     async def producer() -> None:
         for i in range(total):
@@ -205,18 +269,19 @@ async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration:
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            queue.put_nowait(scheduled)
+            queue.put_nowait((scheduled, plan[i]))
         for _ in range(pool):
             queue.put_nowait(None)
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while True:
-            scheduled = await queue.get()
-            if scheduled is None:
+            item = await queue.get()
+            if item is None:
                 break
-            order_sn, body, signature = pushes.next()
-            sent[order_sn] = time.time()
+            scheduled, (order_sn, status) = item
+            _sn, body, signature = pushes.next(order_sn, status)
+            sent[(order_sn, status)] = time.time()
             try:
                 code = await _request(reader, writer, path, body, signature)
             except (ConnectionError, asyncio.IncompleteReadError):
@@ -228,33 +293,36 @@ async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration:
         writer.close()
 
     began = time.perf_counter()
-    await asyncio.gather(producer(), *(connection() for _ in range(pool)))
+    await asyncio.gather(mover(), producer(), *(connection() for _ in range(pool)))
     elapsed = time.perf_counter() - began
     return {"requests": len(latencies), "rps": len(latencies) / elapsed, "codes": codes, "latencies": latencies,
             "sent": sent}
 
 
-def watch_orders(database_url: str, sent: dict[str, float], timeout: float) -> dict[str, float]:
-    """Poll the orders table every 50 ms; time from each push until its order is committed."""
+def watch_orders(database_url: str, sent: dict[tuple[str, str], float], timeout: float) -> dict:
+    """Poll the orders table every 50 ms: time from each push until the order shows its status."""
     import psycopg
 
-    pending = set(sent)
-    seen: dict[str, float] = {}
+    rank = {status: i for i, status in enumerate(FLOW)}
+    pending = dict(sent)
+    seen: dict[tuple[str, str], float] = {}
     deadline = time.time() + timeout
     with psycopg.connect(database_url, autocommit=True) as conn:
         while pending and time.time() < deadline:
             now = time.time()
-            rows = conn.execute(
-                "SELECT external_id FROM orders_order WHERE external_id = ANY(%s)", (list(pending),)
-            ).fetchall()
-            for (external_id,) in rows:
-                seen[external_id] = now - sent[external_id]
-                pending.discard(external_id)
+            ids = list({order_sn for order_sn, _status in pending})
+            current = dict(conn.execute(
+                "SELECT external_id, marketplace_status FROM orders_order WHERE external_id = ANY(%s)", (ids,)
+            ).fetchall())
+            for key in list(pending):
+                order_sn, status = key
+                if order_sn in current and rank.get(current[order_sn], -1) >= rank[status]:
+                    seen[key] = now - pending.pop(key)
             time.sleep(0.05)
     return seen
 
 
-def api_check(port: int, token: str, external_ids: list[str]) -> int:
+def api_check(port: int, token: str, external_ids) -> int:
     visible = 0
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     for external_id in external_ids:
@@ -300,6 +368,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--skip-closed", action="store_true", help="run only the sustained phase")
+    parser.add_argument("--new-share", type=float, default=1.0,
+                        help="share of sustained pushes that announce a new order (the rest are status changes)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_channels_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
     args = parser.parse_args()
@@ -364,18 +434,23 @@ def main() -> None:
             cwd=ROOT, env=env,
         )
         time.sleep(4)
+        total = int(args.rate * args.duration)
+        plan = plan_pushes(total, args.rate, args.new_share, "B")
         sustained = asyncio.run(open_loop(port, "/webhooks/shopee/", Pushes(callback, "B"), args.rate,
-                                          args.duration, args.pool))
-        results.append(summary(f"sustained {args.rate:g}/s with worker", sustained))
-        seen = watch_orders(args.database_url, sustained["sent"], timeout=120)
+                                          args.duration, args.pool, plan, fake_port))
+        results.append(summary(f"sustained {args.rate:g}/s with worker, new-order share {args.new_share:g}",
+                               sustained))
+        seen = watch_orders(args.database_url, sustained["sent"], timeout=180)
         e2e = list(seen.values())
+        new_orders = sum(1 for _sn, status in sustained["sent"] if status == FLOW[0])
         row = {
-            "phase": "end to end (push -> order committed)", "orders": len(seen), "pushes": len(sustained["sent"]),
+            "phase": "end to end (push -> order shows the pushed status)", "pushes": len(sustained["sent"]),
+            "new_orders": new_orders, "seen": len(seen),
             "p50_ms": round(percentile(e2e, 50) * 1000), "p95_ms": round(percentile(e2e, 95) * 1000),
             "p99_ms": round(percentile(e2e, 99) * 1000), "max_ms": round(max(e2e) * 1000) if e2e else None,
         }
         print(json.dumps(row), flush=True)
-        sample = sorted(seen)[:: max(1, len(seen) // 25)]
+        sample = sorted({order_sn for order_sn, _status in seen})[:: max(1, len(seen) // 25)]
         print(json.dumps({"api_visible_sample": f"{api_check(port, token, sample)}/{len(sample)}"}), flush=True)
         print(json.dumps({
             "machine": f"{os.cpu_count()} CPU, {platform.python_implementation()} {platform.python_version()}",
