@@ -75,8 +75,9 @@ def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, bro
     match = page.locator("[data-pick-variant][data-sku='KAOS-E2E-L']")
     expect(match).to_be_visible()
     expect(match).to_contain_text("10 tersedia")
-    match.click()
+    page.locator("#id_lines-0-sku").press("Enter")  # takes the first suggestion, does not submit
     expect(page.locator("#id_lines-0-sku")).to_have_value("KAOS-E2E-L")
+    expect(page.locator("[data-line-row='0'] [data-stock]")).to_have_text("10 tersedia")
     page.fill("#id_lines-0-quantity", "2")
     page.fill("#id_ship_address", "Jl. Melati No. 5")
     page.fill("#id_ship_city", "Bandung")
@@ -133,4 +134,5 @@ def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, br
 
     # then
     expect(page.locator("#shortages")).to_contain_text("TOPI-E2E")
+    expect(page.locator("#shortages")).to_contain_text("hanya tersedia 1")
     assert Order.objects.count() == 0

@@ -266,3 +266,23 @@ def test_one_bad_filter_does_not_drop_the_others(staff_client, place_order):
 
     assert numbers_in(response) == [paid.number]
     assert "date_to" in response.context["form"].errors
+
+
+def test_status_tabs_count_orders_under_the_other_filters(staff_client, place_order, make_channel):
+    # given
+    wa = make_channel(Channel.Kind.WHATSAPP, "WA")
+    advance(place_order(channel=wa), OrderStatus.PAID)
+    place_order(channel=wa)
+    place_order(channel=wa)
+    place_order()  # another channel
+
+    # when
+    response = staff_client().get(URL, {"channel": wa.pk, "status": "paid"})
+
+    # then
+    tabs = {tab["value"]: tab for tab in response.context["status_tabs"]}
+    assert tabs[""]["count"] == 3
+    assert tabs["paid"]["count"] == 1 and tabs["paid"]["active"]
+    assert tabs["awaiting_payment"]["count"] == 2
+    assert f"channel={wa.pk}" in tabs["awaiting_payment"]["query"]
+    assert "status=awaiting_payment" in tabs["awaiting_payment"]["query"]
