@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import ChannelCatalogSettings, Product, ProductVariant, Warehouse
+from catalog.models import PLATFORM_CHOICES, ChannelCatalogSettings, Product, ProductVariant, Warehouse
 from channels.models import Channel
 
 
@@ -160,7 +160,7 @@ class StockReceiveForm(SkuFormMixin, StyledForm):
 class CompetitorPriceForm(StyledForm):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(is_active=True))
     competitor = forms.CharField(label=_("Competitor"), max_length=120)
-    platform = forms.ChoiceField(label=_("Platform"), choices=[("", "-"), *Channel.Kind.choices], required=False)
+    platform = forms.ChoiceField(label=_("Platform"), choices=[("", "-"), *PLATFORM_CHOICES], required=False)
     url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
     price_amount = forms.IntegerField(label=_("Price (Rp)"), min_value=1)
     observed_on = forms.DateField(label=_("Seen on"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -272,6 +272,19 @@ class StockPushAttempt(models.Model):
         return f"{self.sku}={self.quantity} -> {self.channel_id}: {'ok' if self.ok else 'failed'}"
 
 
+PLATFORM_CHOICES = [
+    ("shopee", "Shopee"),
+    ("tiktok_shop", "TikTok Shop"),
+    ("tokopedia", "Tokopedia"),
+    ("lazada", "Lazada"),
+    ("bukalapak", "Bukalapak"),
+    ("website", _("Website")),
+    ("instagram", "Instagram"),
+    ("facebook", "Facebook"),
+    ("offline", _("Offline store")),
+]
+
+
 class CompetitorPrice(models.Model):
     """A competitor's price seen on a marketplace, for market research and our price position."""
 
@@ -280,7 +293,9 @@ class CompetitorPrice(models.Model):
         ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="competitor_prices"
     )
     competitor = models.CharField(max_length=120)
-    platform = models.CharField(max_length=20, blank=True, help_text=_("Where the competitor sells."))
+    platform = models.CharField(
+        max_length=20, blank=True, choices=PLATFORM_CHOICES, help_text=_("Where the competitor sells.")
+    )
     url = models.URLField(blank=True, max_length=500)
     price_amount = models.BigIntegerField()
     observed_on = models.DateField(db_index=True)

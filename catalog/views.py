@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import forms, selectors, services
 from catalog.models import (
+    PLATFORM_CHOICES,
     CatalogImport,
     ChannelCatalogSettings,
     Product,
@@ -425,7 +426,7 @@ def competitor_list(request: HttpRequest) -> HttpResponse:
         rows.append({"record": record, "our_price": ours})
     return render(request, "catalog/competitor_list.html", {
         "page": page, "rows": rows, "form": form, "can_add": can_add, "q": search,
-        "query": _query_without_page(request), "platforms": Channel.Kind.choices, "stage_key": "catalog",
+        "query": _query_without_page(request), "platforms": PLATFORM_CHOICES, "stage_key": "catalog",
     })
 
 
