@@ -116,6 +116,8 @@ def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, br
     channel = ChannelFactory(kind=Channel.Kind.INSTAGRAM, name="Instagram Toko", code="IG")
     variant = VariantFactory(sku="TOPI-E2E", price_amount=40_000)
     stock_receive(variant_id=variant.pk, quantity=1, reason="stok awal")
+    scarf = VariantFactory(sku="SYAL-E2E", price_amount=30_000)
+    stock_receive(variant_id=scarf.pk, quantity=5, reason="stok awal")
     UserFactory(username="cs-joko", role=roles.CUSTOMER_SERVICE)
     page = browser_page
     page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/orders/new/")
@@ -130,9 +132,17 @@ def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, br
     page.fill("#id_customer_name", "Joko")
     page.fill("#id_lines-0-sku", "TOPI-E2E")
     page.fill("#id_lines-0-quantity", "3")
+    # and a second line added with the button, searched like the first
+    page.click("#add-line")
+    page.locator("#id_lines-1-sku").press_sequentially("SYAL", delay=30)
+    expect(page.locator("[data-pick-variant][data-sku='SYAL-E2E']")).to_contain_text("5 tersedia")
+    page.locator("#id_lines-1-sku").press("Enter")
+    expect(page.locator("#id_lines-1-sku")).to_have_value("SYAL-E2E")
     page.click("#create-order")
 
-    # then
+    # then: only the short SKU is named, the typed lines are kept, nothing is saved
     expect(page.locator("#shortages")).to_contain_text("TOPI-E2E")
     expect(page.locator("#shortages")).to_contain_text("hanya tersedia 1")
+    expect(page.locator("#shortages")).not_to_contain_text("SYAL-E2E")
+    expect(page.locator("#id_lines-1-sku")).to_have_value("SYAL-E2E")
     assert Order.objects.count() == 0
