@@ -65,6 +65,47 @@ sys.stdout.write(f"CHECK orders={orders} units={units} reserved={reserved}\\n")
 """
 
 
+PROFILE = """
+import cProfile, pstats, random, sys, time, uuid
+from django.test import Client
+from rest_framework.authtoken.models import Token
+sys.path.insert(0, "bench")
+from order_api import order_body
+
+N = int("%(n)s")
+token = Token.objects.get(user__username="bench-webstore").key
+client, rng = Client(), random.Random(99)
+def post():
+    response = client.post("/api/v1/orders/", data=order_body(rng), content_type="application/json",
+                           HTTP_AUTHORIZATION="Token " + token, HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    assert response.status_code == 201, response.content
+for _ in range(5):
+    post()
+started = time.perf_counter()
+for _ in range(N):
+    post()
+sys.stdout.write("PROFILE one client, no profiler: %%.1f ms/order\\n" %% ((time.perf_counter() - started) / N * 1000))
+profile = cProfile.Profile()
+profile.enable()
+for _ in range(N):
+    post()
+profile.disable()
+stats = pstats.Stats(profile).stats
+parts = [
+    ("whole request (DRF dispatch)", "rest_framework/views.py", "dispatch"),
+    ("  authentication + permissions", "rest_framework/views.py", "initial"),
+    ("  input validation", "rest_framework/serializers.py", "is_valid"),
+    ("  orders.services.order_create", "orders/services/create.py", "order_create"),
+    ("    catalog stock_reserve", "catalog/services/stock.py", "stock_reserve"),
+    ("    order-created hooks (all apps)", "orders/hooks.py", "run_order_created"),
+    ("  response (order_get + serializer)", "orders/api.py", "_detail"),
+]
+for label, filename, function in parts:
+    spent = sum(v[3] for k, v in stats.items() if k[0].endswith(filename) and k[2] == function)
+    sys.stdout.write("PROFILE %%-38s %%6.1f ms/order (under cProfile)\\n" %% (label, spent / N * 1000))
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -178,11 +219,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=50, help="orders posted first and not measured")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_bench_order_api")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"))
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="afterwards, post N orders in-process under cProfile and show where the time goes")
     args = parser.parse_args()
 
     env = {
@@ -234,6 +277,10 @@ def main() -> None:
     }
     print(check)
     print(json.dumps(result, indent=2))
+    if args.profile:
+        for line in manage(env, "shell", stdin=PROFILE % {"n": args.profile}).splitlines():
+            if line.startswith("PROFILE"):
+                print(line[8:])
     if failures:
         sys.exit(1)
 
