@@ -84,8 +84,16 @@ def track_url(order: Order) -> str:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only, as for the login lock-out: a forwarded header is the client's to forge.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client address the login lock-out uses too (AXES_IPWARE_META_PRECEDENCE_ORDER).
+
+    By default only REMOTE_ADDR: a forwarded header is the client's to forge unless a trusted proxy
+    sets it, and a deployment behind one lists that header in the same setting.
+    """
+    for key in getattr(settings, "AXES_IPWARE_META_PRECEDENCE_ORDER", None) or ["REMOTE_ADDR"]:
+        value = (request.META.get(key) or "").split(",")[0].strip()
+        if value:
+            return value
+    return "unknown"
 
 
 def _failure_key(request: HttpRequest) -> str:

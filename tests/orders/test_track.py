@@ -230,3 +230,12 @@ def test_the_order_page_speaks_indonesian(client, order):
     assert f"Pesanan {order.number}" in html
     assert "Menunggu pembayaran" in html or "menunggu pembayaran" in html
     assert "Riwayat status" in html
+
+
+def test_a_forged_forwarded_header_does_not_dodge_the_limit(client, order):
+    for i in range(track_views.FAILURE_LIMIT):
+        client.post(LOOKUP, {"number": f"X-{i}", "contact": "0812"}, HTTP_X_FORWARDED_FOR=f"1.2.3.{i}")
+
+    response = client.post(LOOKUP, {"number": "X", "contact": "0812"}, HTTP_X_FORWARDED_FOR="9.9.9.9")
+
+    assert response.status_code == 429
