@@ -108,43 +108,86 @@ def channel_credentials_clear(*, channel_id: int, names: list[str]) -> Channel:
 
 
 # --- webhook deliveries ------------------------------------------------------------------------
-def delivery_process(*, delivery_id: int, final_attempt: bool = True) -> str:
-    """Process one stored push: re-fetch its orders from the marketplace API and upsert them.
+DELIVERY_BATCH = 50  # pushes answered by one worker pass (one order-detail call per 50 orders)
 
-    Returns "skipped" (already done, or another worker has it), "processed" or "failed".
-    Transient provider trouble is re-raised for the task's retry (the delivery goes back to
-    "received", or "failed" on the last attempt); other errors leave it "failed" with the reason.
+
+def _error_text(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, AdapterError) else f"{type(exc).__name__}: {exc}"
+
+
+def delivery_process(*, delivery_id: int, final_attempt: bool = True) -> str:
+    """Process a stored push: re-fetch its orders from the marketplace API and upsert them.
+
+    The worker also takes other waiting pushes of the same channel (up to DELIVERY_BATCH), so a
+    backlog is drained with one order-detail call per 50 orders and several pushes about one
+    order cost one fetch and one upsert (the fetch returns the order's latest state anyway).
+
+    Returns "skipped" (already done, or another worker has it), "processed" or "failed" for the
+    given delivery. Transient provider trouble about it is re-raised for the task's retry (it
+    goes back to "received", or "failed" on the last attempt); other errors leave it "failed"
+    with the reason. The other pushes of the batch end processed, failed, or back in "received"
+    for the sweep.
     """
     delivery = inbox.delivery_claim(delivery_id=delivery_id)
     if delivery is None:
         return "skipped"
-    try:
-        channel = delivery.channel
-        adapter = get_adapter(channel) if channel is not None else None
-        if adapter is None:
-            raise AdapterError("the delivery belongs to no channel with a marketplace adapter")
-        info = adapter.parse_push(bytes(delivery.body))
-        if info.order_ids:
-            externals = adapter.fetch_orders(info.order_ids)
-            for external in externals:
-                _upsert(channel_id=channel.pk, external=external)
-            missing = sorted(set(info.order_ids) - {e.external_id for e in externals})
-            if missing:
-                raise TransientAdapterError(f"the marketplace did not return order(s) {', '.join(missing)}")
-    except TransientAdapterError as exc:
-        if final_attempt:
-            inbox.delivery_finish(delivery_id=delivery_id, error=str(exc))
+    batch = [delivery, *inbox.delivery_claim_batch(delivery=delivery, limit=DELIVERY_BATCH - 1)]
+    errors: dict[int, Exception] = {}
+    channel = delivery.channel
+    adapter = get_adapter(channel) if channel is not None else None
+    if adapter is None:
+        errors = {d.pk: AdapterError("the delivery belongs to no channel with a marketplace adapter") for d in batch}
+    else:
+        errors = _process_batch(adapter, channel, batch)
+    for item in batch:
+        exc = errors.get(item.pk)
+        if exc is None:
+            inbox.delivery_finish(delivery_id=item.pk)
+        elif isinstance(exc, TransientAdapterError) and not (item.pk == delivery_id and final_attempt):
+            inbox.delivery_release(delivery_id=item.pk, error=_error_text(exc))
         else:
-            inbox.delivery_release(delivery_id=delivery_id, error=str(exc))
-        raise
-    except AdapterError as exc:
-        inbox.delivery_finish(delivery_id=delivery_id, error=str(exc))
-        return "failed"
+            inbox.delivery_finish(delivery_id=item.pk, error=_error_text(exc))
+    own = errors.get(delivery_id)
+    if own is None:
+        return "processed"
+    if isinstance(own, TransientAdapterError) or not isinstance(own, AdapterError):
+        raise own
+    return "failed"
+
+
+def _process_batch(adapter, channel: Channel, batch: list) -> dict[int, Exception]:
+    """Fetch and upsert the orders a batch of pushes names; the error of each delivery that failed."""
+    errors: dict[int, Exception] = {}
+    wanted: dict[str, list[int]] = {}
+    for item in batch:
+        try:
+            info = adapter.parse_push(bytes(item.body))
+        except Exception as exc:  # a stored body that no longer parses fails alone
+            errors[item.pk] = AdapterError(f"unreadable push: {exc}")
+            continue
+        for order_id in info.order_ids:
+            wanted.setdefault(order_id, []).append(item.pk)
+    if not wanted:
+        return errors
+    try:
+        externals = adapter.fetch_orders(list(wanted))
     except Exception as exc:
-        inbox.delivery_finish(delivery_id=delivery_id, error=f"{type(exc).__name__}: {exc}")
-        raise
-    inbox.delivery_finish(delivery_id=delivery_id)
-    return "processed"
+        for ids in wanted.values():
+            for pk in ids:
+                errors.setdefault(pk, exc)
+        return errors
+    for external in externals:
+        try:
+            _upsert(channel_id=channel.pk, external=external)
+        except Exception as exc:
+            logger.exception("upsert of %s order %s failed", channel.kind, external.external_id)
+            for pk in wanted.get(external.external_id, []):
+                errors.setdefault(pk, exc)
+    missing = set(wanted) - {e.external_id for e in externals}
+    for order_id in sorted(missing):
+        for pk in wanted[order_id]:
+            errors.setdefault(pk, TransientAdapterError(f"the marketplace did not return order(s) {order_id}"))
+    return errors
 
 
 # --- pull sync ---------------------------------------------------------------------------------

@@ -204,6 +204,31 @@ def delivery_claim(*, delivery_id: int) -> InboundDelivery | None:
     return InboundDelivery.objects.select_related("channel").get(pk=delivery_id)
 
 
+def delivery_claim_batch(*, delivery: InboundDelivery, limit: int) -> list[InboundDelivery]:
+    """Claim up to `limit` more waiting deliveries of the same provider and channel (oldest first).
+
+    A worker that must call the provider anyway can answer several pushes with one request;
+    rows another worker holds are skipped, and the tasks queued for the claimed rows find them
+    taken and return.
+    """
+    if limit <= 0 or delivery.channel_id is None:
+        return []
+    with transaction.atomic():
+        ids = list(
+            InboundDelivery.objects.select_for_update(skip_locked=True)
+            .filter(provider=delivery.provider, channel_id=delivery.channel_id, status=Status.RECEIVED)
+            .exclude(pk=delivery.pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        InboundDelivery.objects.filter(pk__in=ids, status=Status.RECEIVED).update(
+            status=Status.PROCESSING, attempts=F("attempts") + 1, claimed_at=timezone.now(), error=""
+        )
+    return list(InboundDelivery.objects.filter(pk__in=ids, status=Status.PROCESSING).order_by("pk"))
+
+
 def delivery_finish(*, delivery_id: int, error: str = "") -> None:
     """Mark a claimed delivery processed, or failed with the error (a later retry may claim it)."""
     if error:

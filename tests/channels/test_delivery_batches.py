@@ -1,0 +1,81 @@
+"""A worker answers the waiting pushes of a channel together: one fetch per 50 orders."""
+
+from __future__ import annotations
+
+from channels import services
+from core.models import InboundDelivery
+from orders.models import Order
+
+Status = InboundDelivery.Status
+
+
+def _store(fake, post_push, django_capture_on_commit_callbacks, order_ids):
+    with django_capture_on_commit_callbacks(execute=False):
+        for order_id in order_ids:
+            assert post_push(fake, "shopee", order_id).status_code == 200
+    return list(InboundDelivery.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def test_one_task_drains_the_waiting_pushes_of_its_channel_with_one_fetch(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks
+):
+    channel = make_channel("shopee", fake)
+    for n in range(3):
+        fake.put_order("shopee", f"BATCH{n}", status="READY_TO_SHIP")
+    first, *others = _store(fake, post_push, django_capture_on_commit_callbacks, ["BATCH0", "BATCH1", "BATCH2"])
+
+    assert services.delivery_process(delivery_id=first) == "processed"
+
+    assert Order.objects.filter(channel=channel).count() == 3
+    assert set(InboundDelivery.objects.values_list("status", flat=True)) == {Status.PROCESSED}
+    assert [c[1] for c in fake.calls] == ["/shopee/api/v2/order/get_order_detail"]
+    # and the tasks queued for the other pushes find nothing left to do
+    assert [services.delivery_process(delivery_id=pk) for pk in others] == ["skipped", "skipped"]
+
+
+def test_several_pushes_about_one_order_cost_one_fetch_and_one_upsert(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks
+):
+    channel = make_channel("shopee", fake)
+    fake.put_order("shopee", "SAME", status="READY_TO_SHIP")
+    first, *_ = _store(fake, post_push, django_capture_on_commit_callbacks, ["SAME", "SAME", "SAME"])
+    fake.put_order("shopee", "SAME", status="SHIPPED")
+
+    services.delivery_process(delivery_id=first)
+
+    order = Order.objects.get(channel=channel)
+    assert order.status == "shipped"
+    assert InboundDelivery.objects.filter(status=Status.PROCESSED).count() == 3
+    assert len(fake.calls) == 1
+
+
+def test_a_missing_order_leaves_only_its_own_push_waiting(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks
+):
+    make_channel("shopee", fake)
+    fake.put_order("shopee", "HERE", status="READY_TO_SHIP")
+    fake.put_order("shopee", "GONE", status="READY_TO_SHIP")
+    first, second = _store(fake, post_push, django_capture_on_commit_callbacks, ["HERE", "GONE"])
+    del fake.orders[("shopee", "GONE")]
+
+    assert services.delivery_process(delivery_id=first) == "processed"
+
+    assert InboundDelivery.objects.get(pk=first).status == Status.PROCESSED
+    waiting = InboundDelivery.objects.get(pk=second)
+    assert waiting.status == Status.RECEIVED
+    assert "GONE" in waiting.error
+
+
+def test_pushes_of_another_channel_are_not_taken(make_channel, fake, post_push, django_capture_on_commit_callbacks):
+    make_channel("shopee", fake)
+    make_channel("tiktok", fake)
+    fake.put_order("shopee", "S1", status="READY_TO_SHIP")
+    fake.put_order("tiktok", "7001", status="AWAITING_SHIPMENT")
+    with django_capture_on_commit_callbacks(execute=False):
+        post_push(fake, "shopee", "S1")
+        post_push(fake, "tiktok", "7001")
+    shopee_delivery = InboundDelivery.objects.get(provider="shopee")
+
+    services.delivery_process(delivery_id=shopee_delivery.pk)
+
+    assert InboundDelivery.objects.get(provider="tiktok").status == Status.RECEIVED
