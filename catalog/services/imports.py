@@ -299,6 +299,7 @@ def catalog_import_apply(*, import_id: int, actor=None) -> CatalogImport:
             if not claimed:
                 raise Conflict(_("This import was already applied."))
             products: dict[str, Product] = {}
+            counts: list[tuple[int, int, int]] = []
             warehouses = {w.code: w for w in Warehouse.objects.filter(is_active=True)}
             for action in plan:
                 v = action["values"]
@@ -346,11 +347,13 @@ def catalog_import_apply(*, import_id: int, actor=None) -> CatalogImport:
                     variant_cost_set(variant_id=variant.pk, cost_amount=v["cost_amount"], actor=actor,
                                      note=_("Import %(f)s") % {"f": record.filename})
                 if v.get("_warehouse"):
-                    level = StockLevel.objects.filter(variant=variant, warehouse=warehouses[v["_warehouse"]]).first()
-                    if level is None or level.on_hand != v["on_hand"]:
-                        stock_count(variant_id=variant.pk, warehouse_id=warehouses[v["_warehouse"]].pk,
-                                    counted_quantity=v["on_hand"], actor=actor, reference=reference,
-                                    reason=_("Import %(f)s") % {"f": record.filename})
+                    counts.append((variant.pk, warehouses[v["_warehouse"]].pk, v["on_hand"]))
+            # Stock rows are locked in (variant, warehouse) order, like every other stock change.
+            for variant_id, warehouse_id, on_hand in sorted(counts):
+                level = StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id).first()
+                if level is None or level.on_hand != on_hand:
+                    stock_count(variant_id=variant_id, warehouse_id=warehouse_id, counted_quantity=on_hand,
+                                actor=actor, reference=reference, reason=_("Import %(f)s") % {"f": record.filename})
     except (DomainError, ValueError) as exc:
         if isinstance(exc, Conflict):
             raise

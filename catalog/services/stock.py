@@ -135,6 +135,77 @@ def _reference_is_holding_or_shipped(reference: str) -> bool:
     return any(r["held"] > 0 or r["shipped"] for r in rows)
 
 
+def _prepare_reserve(
+    *, reference: str, lines: Sequence[StockRequest], warehouse_id: int | None
+) -> tuple[dict[int, int], dict[int, str], list[int], int]:
+    """Validate a reservation request: (wanted per variant, SKUs, candidate warehouses, default warehouse)."""
+    if not reference:
+        raise InvalidStockChange(_("A reservation needs a reference."), field="reference")
+    wanted = _summed(lines)
+    variants = dict(ProductVariant.objects.filter(pk__in=wanted).values_list("pk", "sku")) if wanted else {}
+    missing = sorted(set(wanted) - set(variants))
+    if missing:
+        raise NotFound(_("Variants do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+    if warehouse_id is not None:
+        _warehouse(warehouse_id)
+        return wanted, variants, [warehouse_id], warehouse_id
+    active = list(Warehouse.objects.filter(is_active=True).values_list("pk", "is_default"))
+    default_id = next((pk for pk, is_default in active if is_default), None) or warehouse_default().pk
+    return wanted, variants, sorted({pk for pk, _d in active} | {default_id}), default_id
+
+
+def _reserve_locked(
+    *,
+    reference: str,
+    wanted: dict[int, int],
+    variants: dict[int, str],
+    levels: Iterable[StockLevel],
+    default_id: int,
+    candidates: Iterable[int],
+    actor,
+) -> None:
+    """Plan and write a reservation on rows already locked; all or nothing."""
+    candidates = set(candidates)
+    by_variant: dict[int, list[StockLevel]] = defaultdict(list)
+    for level in levels:
+        if level.warehouse_id in candidates:
+            by_variant[level.variant_id].append(level)
+
+    plan: list[tuple[StockLevel, int]] = []
+    shortages: list[Shortage] = []
+    for variant_id in sorted(wanted):
+        need = wanted[variant_id]
+        rows = sorted(
+            by_variant.get(variant_id, []),
+            key=lambda r: (r.warehouse_id != default_id, -r.available, r.warehouse_id),
+        )
+        total = sum(max(r.available, 0) for r in rows)
+        if total < need:
+            shortages.append(Shortage(sku=variants[variant_id], requested=need, available=total))
+            continue
+        for row in rows:
+            if need == 0:
+                break
+            take = min(need, row.available)
+            if take > 0:
+                plan.append((row, take))
+                need -= take
+    if shortages:
+        raise OutOfStock(shortages)
+
+    movements = []
+    for row, take in plan:
+        row.reserved += take
+        _save(row)
+        movements.append(
+            StockMovement(
+                variant_id=row.variant_id, warehouse_id=row.warehouse_id, kind=Kind.RESERVE,
+                reserved_change=take, reference=reference, actor=actor,
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
 def stock_reserve(
     *,
     reference: str,
@@ -145,72 +216,71 @@ def stock_reserve(
     """Reserve every line or nothing; raise OutOfStock naming every short SKU.
 
     Idempotent per reference: when the reference still holds a reservation, or its stock was already
-    shipped, nothing happens. After a full release the reference may reserve again (an edited order).
-    Quantities of the same variant on several lines are summed.
+    shipped, nothing happens. After a full release the reference may reserve again; to change what
+    an order holds in one step use `stock_reserve_replace`. Quantities of the same variant on
+    several lines are summed.
     """
-    if not reference:
-        raise InvalidStockChange(_("A reservation needs a reference."), field="reference")
-    wanted = _summed(lines)
+    wanted, variants, candidates, default_id = _prepare_reserve(
+        reference=reference, lines=lines, warehouse_id=warehouse_id
+    )
     if not wanted:
         return
-    variants = dict(ProductVariant.objects.filter(pk__in=wanted).values_list("pk", "sku"))
-    missing = sorted(set(wanted) - set(variants))
-    if missing:
-        raise NotFound(_("Variants do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))})
-
-    if warehouse_id is not None:
-        _warehouse(warehouse_id)
-        candidates = [warehouse_id]
-        default_id = warehouse_id
-    else:
-        active = list(Warehouse.objects.filter(is_active=True).values_list("pk", "is_default"))
-        default_id = next((pk for pk, is_default in active if is_default), None) or warehouse_default().pk
-        candidates = sorted({pk for pk, _d in active} | {default_id})
-
     with transaction.atomic():
         levels = _lock_existing_levels(wanted, candidates)
         # Checked under the locks: a concurrent call for the same reference has committed by now.
         if _reference_is_holding_or_shipped(reference):
             return
+        _reserve_locked(reference=reference, wanted=wanted, variants=variants, levels=levels,
+                        default_id=default_id, candidates=candidates, actor=actor)
+        stock_push_schedule(variant_ids=wanted.keys())
 
-        by_variant: dict[int, list[StockLevel]] = defaultdict(list)
-        for level in levels:
-            by_variant[level.variant_id].append(level)
 
-        plan: list[tuple[StockLevel, int]] = []
-        shortages: list[Shortage] = []
-        for variant_id in sorted(wanted):
-            need = wanted[variant_id]
-            rows = sorted(
-                by_variant.get(variant_id, []),
-                key=lambda r: (r.warehouse_id != default_id, -r.available, r.warehouse_id),
-            )
-            total = sum(max(r.available, 0) for r in rows)
-            if total < need:
-                shortages.append(Shortage(sku=variants[variant_id], requested=need, available=total))
-                continue
-            for row in rows:
-                if need == 0:
-                    break
-                take = min(need, row.available)
-                if take > 0:
-                    plan.append((row, take))
-                    need -= take
-        if shortages:
-            raise OutOfStock(shortages)
+def stock_reserve_replace(
+    *,
+    reference: str,
+    lines: Sequence[StockRequest],
+    actor=None,
+    warehouse_id: int | None = None,
+    reason: str = "",
+) -> None:
+    """Swap what `reference` holds for `lines` (an edited order), all or nothing.
 
-        movements = []
-        for row, take in plan:
-            row.reserved += take
+    What the reference still holds is released and the new lines reserved in one transaction,
+    with one lock pass over the old and new rows in (variant, warehouse) order, so it cannot
+    deadlock against other reservations. The released units count as available for the new lines.
+    On OutOfStock the old reservation stays as it was. Empty `lines` just releases.
+    """
+    wanted, variants, candidates, default_id = _prepare_reserve(
+        reference=reference, lines=lines, warehouse_id=warehouse_id
+    )
+    held_before = _reference_holdings(reference)
+    with transaction.atomic():
+        variant_ids = set(wanted) | {v for v, _w in held_before}
+        warehouse_ids = set(candidates) | {w for _v, w in held_before}
+        levels = _lock_existing_levels(variant_ids, warehouse_ids)
+        holdings = {pair: held for pair, held in _reference_holdings(reference).items() if held > 0}
+        by_pair = {(lvl.variant_id, lvl.warehouse_id): lvl for lvl in levels}
+        missing_pairs = [pair for pair in holdings if pair not in by_pair]
+        if missing_pairs:  # held in a warehouse outside the lock pass (e.g. deactivated since): lock it too
+            by_pair.update(_lock_levels(missing_pairs))
+        releases = []
+        for pair in sorted(holdings):
+            row = by_pair[pair]
+            row.reserved -= holdings[pair]
             _save(row)
-            movements.append(
+            releases.append(
                 StockMovement(
-                    variant_id=row.variant_id, warehouse_id=row.warehouse_id, kind=Kind.RESERVE,
-                    reserved_change=take, reference=reference, actor=actor,
+                    variant_id=pair[0], warehouse_id=pair[1], kind=Kind.RELEASE, reserved_change=-holdings[pair],
+                    reference=reference, reason=(reason or _("Replaced by a new reservation"))[:255], actor=actor,
                 )
             )
-        StockMovement.objects.bulk_create(movements)
-        stock_push_schedule(variant_ids=wanted.keys())
+        StockMovement.objects.bulk_create(releases)
+        if wanted:
+            # Plans against the figures with the old reservation given back; OutOfStock rolls the
+            # release back too, so the reference keeps what it held.
+            _reserve_locked(reference=reference, wanted=wanted, variants=variants, levels=list(by_pair.values()),
+                            default_id=default_id, candidates=candidates, actor=actor)
+        stock_push_schedule(variant_ids=set(wanted) | {v for v, _w in holdings})
 
 
 def _settle(*, reference: str, actor, kind: str, reason: str = "") -> None:

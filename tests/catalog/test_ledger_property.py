@@ -20,6 +20,7 @@ operation = st.one_of(
     st.tuples(st.just("receive"), st.integers(0, 2), st.integers(0, 1), st.integers(1, 20)),
     st.tuples(st.just("reserve"), st.integers(0, 2), st.integers(0, 5), st.integers(1, 8)),
     st.tuples(st.just("release"), st.integers(0, 5)),
+    st.tuples(st.just("replace"), st.integers(0, 2), st.integers(0, 5), st.integers(0, 8)),
     st.tuples(st.just("commit"), st.integers(0, 5)),
     st.tuples(st.just("adjust"), st.integers(0, 2), st.integers(0, 1), st.integers(-10, 10)),
     st.tuples(st.just("count"), st.integers(0, 2), st.integers(0, 1), st.integers(0, 30)),
@@ -49,6 +50,9 @@ def test_ledger_always_sums_to_on_hand_and_reserved(ops):
                         elif kind == "reserve":
                             services.stock_reserve(reference=f"order:{op[2]}", lines=[
                                 StockRequest(variants[op[1]].pk, op[3]), StockRequest(variants[0].pk, 1)])
+                        elif kind == "replace":
+                            lines = [StockRequest(variants[op[1]].pk, op[3])] if op[3] else []
+                            services.stock_reserve_replace(reference=f"order:{op[2]}", lines=lines)
                         elif kind == "release":
                             services.stock_release(reference=f"order:{op[1]}")
                         elif kind == "commit":

@@ -243,3 +243,36 @@ def test_ledger_sums_to_the_stock_figures_after_a_working_day(default_warehouse,
     sums = StockMovement.objects.filter(variant=variant).aggregate(o=Sum("on_hand_change"), r=Sum("reserved_change"))
     row = level(variant, default_warehouse)
     assert (row.on_hand, row.reserved) == (sums["o"], sums["r"]) == (15, 0)
+
+
+def test_replace_swaps_what_a_reference_holds(default_warehouse, stocked_variant):
+    a, b = stocked_variant(on_hand=5), stocked_variant(on_hand=5)
+    services.stock_reserve(reference="order:20", lines=[StockRequest(a.pk, 2)])
+
+    services.stock_reserve_replace(reference="order:20", lines=[StockRequest(b.pk, 3)], reason="buyer changed size")
+
+    assert level(a, default_warehouse).reserved == 0
+    assert level(b, default_warehouse).reserved == 3
+    release = StockMovement.objects.get(reference="order:20", kind=Kind.RELEASE)
+    assert (release.variant_id, release.reserved_change, release.reason) == (a.pk, -2, "buyer changed size")
+
+
+def test_replace_counts_the_released_units_as_available(default_warehouse, stocked_variant):
+    variant = stocked_variant(on_hand=5)
+    services.stock_reserve(reference="order:21", lines=[StockRequest(variant.pk, 4)])
+
+    services.stock_reserve_replace(reference="order:21", lines=[StockRequest(variant.pk, 5)])
+
+    assert level(variant, default_warehouse).reserved == 5
+
+
+def test_replace_that_runs_short_keeps_the_old_reservation(default_warehouse, stocked_variant):
+    a, b = stocked_variant(on_hand=5), stocked_variant(on_hand=1, sku="REPL-SHORT")
+    services.stock_reserve(reference="order:22", lines=[StockRequest(a.pk, 2)])
+
+    with pytest.raises(OutOfStock) as caught:
+        services.stock_reserve_replace(reference="order:22", lines=[StockRequest(b.pk, 2)])
+
+    assert caught.value.shortages == [Shortage("REPL-SHORT", 2, 1)]
+    assert level(a, default_warehouse).reserved == 2
+    assert not StockMovement.objects.filter(reference="order:22", kind=Kind.RELEASE).exists()
