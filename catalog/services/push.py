@@ -89,7 +89,7 @@ def stock_push_flush(*, now=None) -> FlushResult:
     """Send the pending stock of every queued variant to each channel that lists it."""
     from catalog.selectors import channel_stock_quantities
     from channels.adapters import get_adapter
-    from channels.adapters.base import StockPushItem, StockPushResult
+    from channels.adapters.base import AdapterError, StockPushItem, StockPushResult, TransientAdapterError
     from channels.models import Channel
 
     try:
@@ -132,10 +132,13 @@ def stock_push_flush(*, now=None) -> FlushResult:
             items = [
                 StockPushItem(sku=q.sku, quantity=q.quantity, item_id=q.item_id, model_id=q.model_id) for q in batch
             ]
+            permanent = False
             try:
                 results = list(adapter.push_stock(items) or [])
             except Exception as exc:
                 logger.warning("stock push to channel %s failed: %s", channel.pk, exc)
+                # A refused request (bad credentials...) will fail the same way again; anything else may pass.
+                permanent = isinstance(exc, AdapterError) and not isinstance(exc, TransientAdapterError)
                 message = f"{type(exc).__name__}: {exc}"[:2000]
                 results = [StockPushResult(sku=item.sku, ok=False, error=message) for item in items]
             by_sku = {r.sku: r for r in results}
@@ -143,7 +146,7 @@ def stock_push_flush(*, now=None) -> FlushResult:
             for q in batch:
                 result = by_sku.get(q.sku) or StockPushResult(sku=q.sku, ok=False, error="no answer for this SKU")
                 attempt_number = wanted.get(q.variant_id, 0) + 1
-                will_retry = not result.ok and attempt_number < MAX_PUSH_ATTEMPTS
+                will_retry = not result.ok and not permanent and attempt_number < MAX_PUSH_ATTEMPTS
                 rows.append(
                     StockPushAttempt(
                         channel=channel, listing_id=q.listing_id, sku=q.sku, quantity=q.quantity, ok=result.ok,

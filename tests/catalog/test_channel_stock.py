@@ -174,3 +174,23 @@ def test_changing_a_channels_stock_rules_pushes_its_listings_again(shopee, defau
     services.channel_settings_save(channel_id=shopee.pk, safety_buffer=3)
 
     assert list(StockPushRequest.objects.values_list("variant_id", "channel_id")) == [(variant.pk, shopee.pk)]
+
+
+def test_a_refused_push_is_not_retried_but_a_transient_one_is(shopee, default_warehouse, stocked_variant,
+                                                                fake_adapter):
+    from channels.adapters.base import AdapterError, TransientAdapterError
+
+    variant = stocked_variant(on_hand=5)
+    ListingFactory(channel=shopee, variant=variant)
+    fake_adapter.raise_error = AdapterError("invalid access token")
+    services.stock_push_all()
+
+    services.stock_push_flush()
+
+    assert StockPushAttempt.objects.get().will_retry is False
+    assert not StockPushRequest.objects.exists()
+
+    fake_adapter.raise_error = TransientAdapterError("HTTP 503")
+    services.stock_push_all()
+    services.stock_push_flush()
+    assert StockPushRequest.objects.count() == 1
