@@ -144,11 +144,32 @@ def _move(
         return order
 
 
+EVENT_PAYMENT_RECEIVED = "payment_received"
+_PAST_PAYMENT = {S.PROCESSING, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED}
+
+
 def order_mark_paid(
     *, order_id: int, actor=None, source: str = "staff", note: str = "", paid_at: datetime | None = None
 ) -> Order:
-    """awaiting_payment -> paid (a gateway callback, a checked bank transfer)."""
-    return _move(order_id, S.PAID, actor=actor, source=source, note=note, at=paid_at)
+    """awaiting_payment -> paid (a gateway callback, a checked bank transfer).
+
+    An order already past payment is returned unchanged, except that a cash-on-delivery order
+    (which ships before it is paid) gets its paid_at stamped and a `payment_received` event once.
+    A cancelled order raises InvalidTransition: the money has to be refunded, not booked.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if order.status in _PAST_PAYMENT:
+            if order.paid_at is None:
+                order.paid_at = paid_at or timezone.now()
+                order.save(update_fields=["paid_at", "updated_at"])
+                record_event(order, EVENT_PAYMENT_RECEIVED, actor=actor, source=source, note=note,
+                             data={"cod": order.is_cod})
+            return order
+        if order.status == S.PAID:
+            return order
+        apply_transition(order, S.PAID, actor=actor, source=source, note=note, at=paid_at)
+        return order
 
 
 def order_confirm(*, order_id: int, actor=None, source: str = "staff", note: str = "") -> Order:

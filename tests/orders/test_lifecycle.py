@@ -74,7 +74,10 @@ def test_each_service_follows_the_table_from_every_status(service, start, place_
     extra = {"reason": "test"} if service == "order_cancel" else {}
     call = getattr(services, service)
     # when the service runs
-    if start == target or start in allowed:
+    if service == "order_mark_paid" and start in {S.PROCESSING, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED}:
+        # already past payment: unchanged (paid_at stamped for COD), see test_services
+        assert call(order_id=order.id).status == start
+    elif start == target or start in allowed:
         result = call(order_id=order.id, **extra)
         # then the order is in the target state, with one event when it moved
         assert result.status == target

@@ -278,3 +278,23 @@ def test_notes_and_tags_are_recorded_on_the_timeline(place_order, owner):
     assert list(order.events.values_list("kind", flat=True)) == ["created", "note", "tags_changed"]
     with pytest.raises(ValidationError):
         order_add_note(order_id=order.id, note="  ")
+
+
+def test_cod_payment_after_delivery_is_stamped_without_moving_the_order(place_order):
+    order = place_order(payment_method="cod")
+    order_confirm(order_id=order.id)
+    order_mark_packed(order_id=order.id)
+    order_mark_shipped(order_id=order.id)
+    order_mark_delivered(order_id=order.id)
+    order = order_mark_paid(order_id=order.id, source="gateway")
+    order_mark_paid(order_id=order.id, source="gateway")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED and order.paid_at is not None
+    assert order.events.filter(kind="payment_received").count() == 1
+
+
+def test_paying_a_cancelled_order_is_refused(place_order):
+    order = place_order()
+    order_cancel(order_id=order.id, reason="x")
+    with pytest.raises(InvalidTransition):
+        order_mark_paid(order_id=order.id)
