@@ -539,7 +539,10 @@ def product_price_position(*, product: Product, within_percent: Decimal | int = 
 
 
 def competitor_price_list(*, search: str = "", platform: str = "") -> QuerySet[CompetitorPrice]:
-    qs = CompetitorPrice.objects.select_related("product", "variant", "created_by")
+    qs = CompetitorPrice.objects.select_related("product", "variant", "created_by").prefetch_related(
+        Prefetch("product__variants", queryset=ProductVariant.objects.only("id", "product_id", "price_amount",
+                                                                          "is_active"))
+    )
     if search:
         qs = qs.filter(Q(product__name__icontains=search) | Q(competitor__icontains=search))
     if platform:

@@ -26,6 +26,7 @@ from catalog.models import (
     StockMovement,
     Warehouse,
 )
+from catalog.pricing import price_position
 from catalog.services import imports
 from channels.models import Channel
 from core.errors import DomainError
@@ -422,8 +423,13 @@ def competitor_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, records, 50)
     rows = []
     for record in page.object_list:
-        ours = record.variant.price_amount if record.variant_id else None
-        rows.append({"record": record, "our_price": ours})
+        if record.variant_id:
+            ours = record.variant.price_amount
+        else:
+            prices = [v.price_amount for v in record.product.variants.all() if v.is_active and v.price_amount > 0]
+            ours = min(prices) if prices else None
+        position = price_position(our_price_amount=ours, competitor_amounts=[record.price_amount]) if ours else None
+        rows.append({"record": record, "our_price": ours, "position": position})
     return render(request, "catalog/competitor_list.html", {
         "page": page, "rows": rows, "form": form, "can_add": can_add, "q": search,
         "query": _query_without_page(request), "platforms": PLATFORM_CHOICES, "stage_key": "catalog",

@@ -287,3 +287,17 @@ def test_product_page_runs_a_fixed_number_of_queries(staff_client, shop, django_
         response = client.get(reverse("catalog:product-detail", args=[product.pk]))
 
     assert len(response.context["variants"]) == 7
+
+
+def test_competitor_list_shows_our_price_position_with_few_queries(staff_client, shop, django_assert_max_num_queries):
+    for i in range(8):
+        variant = VariantFactory(price_amount=100_000)
+        CompetitorPrice.objects.create(product=variant.product, competitor=f"Toko {i}", price_amount=90_000 + i * 5000,
+                                       observed_on="2026-11-21")
+    client = staff_client(roles.ADMIN)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("catalog:competitor-list"))
+
+    positions = {row["record"].competitor: row["position"].position for row in response.context["rows"]}
+    assert positions["Toko 0"] == "above" and positions["Toko 2"] == "cheapest"
