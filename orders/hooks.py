@@ -23,9 +23,14 @@ class StatusChange:
 
 OrderCreatedHook = Callable[[int], None]
 StatusChangedHook = Callable[[StatusChange], None]
+# Called by orders.services.order_expire with the order id before an unpaid order is cancelled for
+# its passed payment deadline; returns a reason to keep the order (e.g. "money received, needs
+# review") or None. Payments registers one, so the orders sweep never cancels a paid-in-part order.
+ExpiryGuard = Callable[[int], "str | None"]
 
 _created: list[OrderCreatedHook] = []
 _status_changed: list[StatusChangedHook] = []
+_expiry_guards: list[ExpiryGuard] = []
 
 
 def register_order_created(hook: OrderCreatedHook) -> None:
@@ -46,3 +51,17 @@ def run_order_created(order_id: int) -> None:
 def run_status_changed(change: StatusChange) -> None:
     for hook in _status_changed:
         hook(change)
+
+
+def register_expiry_guard(hook: ExpiryGuard) -> None:
+    if hook not in _expiry_guards:
+        _expiry_guards.append(hook)
+
+
+def expiry_blocked(order_id: int) -> str | None:
+    """The first reason a registered guard gives to keep this unpaid order, or None."""
+    for hook in _expiry_guards:
+        reason = hook(order_id)
+        if reason:
+            return reason
+    return None

@@ -218,11 +218,17 @@ def customer_list(*, search: str = "") -> QuerySet[Customer]:
     return qs.order_by("name", "id")
 
 
-def orders_due_for_expiry(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Ids of unpaid orders whose payment deadline has passed."""
+def orders_due_for_expiry(
+    *, now: datetime | None = None, grace: timedelta = timedelta(minutes=15), limit: int = 500
+) -> list[int]:
+    """Ids of unpaid orders whose payment deadline passed more than `grace` ago.
+
+    The grace lets a payment that arrived just in time be matched first (and the payments app's
+    own sweep, which expires the payment rows too, go first).
+    """
     now = now or timezone.now()
     return list(
-        Order.objects.filter(status=S.AWAITING_PAYMENT, payment_due_at__lt=now)
+        Order.objects.filter(status=S.AWAITING_PAYMENT, payment_due_at__lt=now - grace)
         .order_by("payment_due_at")
         .values_list("id", flat=True)[:limit]
     )

@@ -232,8 +232,9 @@ def order_cancel(*, order_id: int, actor=None, source: str = "staff", note: str 
 def order_expire(*, order_id: int, actor=None, source: str = "system", note: str = "") -> Order:
     """Cancel an unpaid order whose payment deadline has passed, releasing its stock.
 
-    Idempotent and race-safe: an order that is paid meanwhile, has no deadline (COD, marketplace)
-    or is not yet due is returned unchanged.
+    Idempotent and race-safe: an order that is paid meanwhile, has no deadline (COD, marketplace),
+    is not yet due, or that an expiry guard keeps (orders.hooks.register_expiry_guard, e.g. the
+    payments app when money was received) is returned unchanged.
     """
     with transaction.atomic():
         order = lock_order(order_id)
@@ -241,6 +242,7 @@ def order_expire(*, order_id: int, actor=None, source: str = "system", note: str
             order.status != S.AWAITING_PAYMENT
             or order.payment_due_at is None
             or order.payment_due_at > timezone.now()
+            or hooks.expiry_blocked(order.id)
         ):
             return order
         apply_transition(

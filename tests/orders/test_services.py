@@ -262,7 +262,7 @@ def test_expire_sweep_task_cancels_due_orders(place_order):
 
     due = place_order()
     fresh = place_order()
-    Order.objects.filter(pk=due.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    Order.objects.filter(pk=due.pk).update(payment_due_at=timezone.now() - timedelta(minutes=20))
     assert orders_expire_sweep.delay().get() == 1
     assert Order.objects.get(pk=due.pk).status == OrderStatus.CANCELLED
     assert Order.objects.get(pk=fresh.pk).status == OrderStatus.AWAITING_PAYMENT
@@ -298,3 +298,20 @@ def test_paying_a_cancelled_order_is_refused(place_order):
     order_cancel(order_id=order.id, reason="x")
     with pytest.raises(InvalidTransition):
         order_mark_paid(order_id=order.id)
+
+
+def test_sweep_leaves_orders_just_past_their_deadline_for_a_grace_period(place_order):
+    from orders.tasks import orders_expire_sweep
+
+    just_due = place_order()
+    Order.objects.filter(pk=just_due.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
+    assert orders_expire_sweep.delay().get() == 0
+
+
+def test_an_expiry_guard_keeps_an_order_with_money_received(place_order, monkeypatch):
+    order = place_order()
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(hours=1))
+    monkeypatch.setattr(hooks, "_expiry_guards", [lambda order_id: "partial transfer needs review"])
+    assert order_expire(order_id=order.id).status == OrderStatus.AWAITING_PAYMENT
+    monkeypatch.setattr(hooks, "_expiry_guards", [lambda order_id: None])
+    assert order_expire(order_id=order.id).status == OrderStatus.CANCELLED
