@@ -30,6 +30,7 @@ DEBOUNCE_SECONDS = 5
 PUSH_BATCH_SIZE = 50
 MAX_PUSH_ATTEMPTS = 5
 FLUSH_SCHEDULED_KEY = "catalog:stock_push:scheduled"
+ATTEMPT_RETENTION_DAYS = 30
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -97,6 +98,8 @@ def stock_push_flush(*, now=None) -> FlushResult:
     except Exception:
         logger.warning("stock push: cache unavailable", exc_info=True)
     now = now or timezone.now()
+    # The attempt log keeps ATTEMPT_RETENTION_DAYS; trimmed here so it needs no job of its own.
+    StockPushAttempt.objects.filter(attempted_at__lt=now - timedelta(days=ATTEMPT_RETENTION_DAYS)).delete()
     claimed = _claim(now)
     if not claimed:
         return FlushResult(0, 0, 0, 0)

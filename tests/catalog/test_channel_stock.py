@@ -194,3 +194,13 @@ def test_a_refused_push_is_not_retried_but_a_transient_one_is(shopee, default_wa
     services.stock_push_all()
     services.stock_push_flush()
     assert StockPushRequest.objects.count() == 1
+
+
+def test_old_push_attempts_are_trimmed_by_the_flush(shopee):
+    old = StockPushAttempt.objects.create(channel=shopee, sku="OLD", quantity=1, ok=True)
+    StockPushAttempt.objects.filter(pk=old.pk).update(attempted_at=timezone.now() - timedelta(days=31))
+    StockPushAttempt.objects.create(channel=shopee, sku="NEW", quantity=1, ok=True)
+
+    services.stock_push_flush()
+
+    assert list(StockPushAttempt.objects.values_list("sku", flat=True)) == ["NEW"]
