@@ -259,3 +259,17 @@ def test_old_idempotency_keys_are_purged(token_client, kaos):
     assert idempotency_keys_purge.delay().get() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
     assert Order.objects.count() == 2
+
+
+def test_customer_list_uses_a_fixed_number_of_queries(api_client, place_order, django_assert_max_num_queries):
+    from orders.services import CustomerInput
+
+    client = api_client()
+    place_order()
+    client.get("/api/v1/customers/")
+    with django_assert_max_num_queries(6) as few:
+        client.get("/api/v1/customers/")
+    for n in range(10):
+        place_order(customer=CustomerInput(name=f"Pembeli {n}", phone=f"0813{n:08d}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/customers/").json()["count"] == 11
