@@ -50,7 +50,7 @@ def _querystring(request: HttpRequest, **overrides) -> str:
 def order_list(request: HttpRequest) -> HttpResponse:
     channels = Channel.objects.order_by("name")
     form = OrderFilterForm(request.GET or None, channels=channels)
-    filters = form.filters() if request.GET else {}
+    filters = form.filters()
     paginator = Paginator(list_queryset(filters), form.page_size)
     status_tabs = _status_tabs(request, filters)
     page = paginator.get_page(request.GET.get("page"))
