@@ -67,4 +67,3 @@ class OrdersConfig(AppConfig):
                 order=5,
             )
         )
-        __import__("orders.navigation", fromlist=["register"]).register()
