@@ -301,3 +301,18 @@ def test_competitor_list_shows_our_price_position_with_few_queries(staff_client,
 
     positions = {row["record"].competitor: row["position"].position for row in response.context["rows"]}
     assert positions["Toko 0"] == "above" and positions["Toko 2"] == "cheapest"
+
+
+def test_admin_applies_the_suggested_channel_price_in_one_click(staff_client, shop):
+    variant = shop["variants"][0]
+    client = staff_client(roles.ADMIN)
+    page = client.get(reverse("catalog:product-detail", args=[variant.product_id]))
+    margin = next(m for row in page.context["variants"] for m in row["margins"] if m.listing)
+
+    client.post(reverse("catalog:listing-save", args=[variant.product_id]), {
+        "variant": variant.pk, "channel": margin.channel_id, "price_amount": margin.suggested_price_amount,
+        "item_id": margin.listing.item_id, "is_active": "on"})
+
+    listing = ChannelListing.objects.get(pk=margin.listing.pk)
+    assert listing.price_amount == margin.suggested_price_amount
+    assert "Use this price on the channel" in page.content.decode() or "Pakai harga ini" in page.content.decode()
