@@ -84,7 +84,8 @@ def run(args) -> None:
     from payments.services.statements import statement_import_create, statement_import_run
     from payments.tasks import order_payment_sync_batch_task
 
-    logging.getLogger("payments").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="  %(message)s", force=True)
+    logging.getLogger("payments.services.statements").setLevel(logging.INFO)
     rng = random.Random(args.seed)
     now = timezone.now()
     t0 = time.perf_counter()

@@ -362,12 +362,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300, help="pushes per second in the sustained phase")
     parser.add_argument("--duration", type=float, default=30, help="seconds of the sustained phase")
     parser.add_argument("--closed-duration", type=float, default=15, help="seconds of each closed-loop phase")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the closed-loop phases")
     parser.add_argument("--concurrency", type=int, default=16, help="connections in the closed-loop phases")
     parser.add_argument("--pool", type=int, default=64, help="connections available in the sustained phase")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--skip-closed", action="store_true", help="run only the sustained phase")
+    parser.add_argument("--skip-sustained", action="store_true", help="run only the closed-loop phases")
     parser.add_argument("--new-share", type=float, default=1.0,
                         help="share of sustained pushes that announce a new order (the rest are status changes)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_channels_bench")
@@ -415,17 +417,32 @@ def main() -> None:
         async def closed_phases() -> None:
             # warm every worker and connection pool, not measured
             await closed_loop(port, "/bench/ceiling/", Pushes(callback, "W"), args.concurrency, 2)
-            await closed_loop(port, "/webhooks/shopee/", Pushes(callback, "W"), args.concurrency, 2)
-            results.append(summary("ceiling (bare insert view)", await closed_loop(
-                port, "/bench/ceiling/", Pushes(callback, "C"), args.concurrency, args.closed_duration)))
-            results.append(summary("intake (POST /webhooks/shopee/)", await closed_loop(
-                port, "/webhooks/shopee/", Pushes(callback, "I"), args.concurrency, args.closed_duration)))
+            await closed_loop(port, "/webhooks/shopee/", Pushes(callback, "V"), args.concurrency, 2)
+            # alternate the two endpoints so a change in background load hits both alike
+            runs: dict[str, list[dict]] = {"ceiling": [], "intake": []}
+            for round_ in range(args.rounds):
+                for name, path in (("ceiling", "/bench/ceiling/"), ("intake", "/webhooks/shopee/")):
+                    runs[name].append(await closed_loop(
+                        port, path, Pushes(callback, f"{name[0].upper()}{round_}"), args.concurrency,
+                        args.closed_duration / args.rounds))
+            labels = {"ceiling": "ceiling (bare insert view)", "intake": "intake (POST /webhooks/shopee/)"}
+            for name, label in labels.items():
+                merged = {"requests": sum(r["requests"] for r in runs[name]),
+                          "rps": sorted(r["rps"] for r in runs[name])[len(runs[name]) // 2],
+                          "codes": {}, "latencies": [x for r in runs[name] for x in r["latencies"]]}
+                for r in runs[name]:
+                    for code, count in r["codes"].items():
+                        merged["codes"][code] = merged["codes"].get(code, 0) + count
+                results.append(summary(label, merged))
+                print(json.dumps({"rounds_per_second": [round(r["rps"], 1) for r in runs[name]]}), flush=True)
 
         if not args.skip_closed:
             asyncio.run(closed_phases())
             ratio = results[1]["per_second"] / results[0]["per_second"]
             print(json.dumps({"intake_to_ceiling": round(ratio, 2)}), flush=True)
 
+        if args.skip_sustained:
+            return
         # the intake phases queued tasks for orders the fake does not serve; start clean for the worker
         redis.Redis.from_url(args.redis_url).flushdb()
         worker = subprocess.Popen(

@@ -87,7 +87,7 @@ class BankAccount(models.Model):
 
 class Payment(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
-    method = models.CharField(max_length=20, choices=PaymentMethod.choices, db_index=True)
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     provider = models.CharField(max_length=20, blank=True, help_text=_("midtrans, xendit, or the marketplace"))
     status = models.CharField(
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
@@ -104,7 +104,7 @@ class Payment(models.Model):
     provider_status = models.CharField(max_length=40, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -153,11 +153,12 @@ class PaymentEvent(models.Model):
     kind = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              db_index=False)
     source = models.CharField(max_length=40, blank=True, help_text=_("staff, gateway, statement, system, api"))
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -274,12 +275,11 @@ class StatementLine(models.Model):
     is_credit = models.BooleanField()
     is_pending = models.BooleanField(default=False)
     fingerprint = models.CharField(max_length=64, unique=True)
-    match_status = models.CharField(
-        max_length=12, choices=LineMatch.choices, default=LineMatch.UNMATCHED, db_index=True
-    )
+    match_status = models.CharField(max_length=12, choices=LineMatch.choices, default=LineMatch.UNMATCHED)
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines")
     matched_at = models.DateTimeField(null=True, blank=True)
-    matched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    matched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False)
     note = models.TextField(blank=True)
 
     class Meta:
@@ -296,7 +296,8 @@ class LineAllocation(models.Model):
     line = models.ForeignKey(StatementLine, on_delete=models.CASCADE, related_name="allocations")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     amount = models.BigIntegerField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -360,12 +361,13 @@ class JournalEntry(models.Model):
         UNIDENTIFIED = "unidentified", _("Unidentified receipt")
 
     key = models.CharField(max_length=80, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     booked_on = models.DateField(db_index=True)
     description = models.CharField(max_length=255, blank=True)
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -378,7 +380,7 @@ class JournalEntry(models.Model):
 
 class JournalLine(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
-    account = models.CharField(max_length=4, choices=Account.choices, db_index=True)
+    account = models.CharField(max_length=4, choices=Account.choices)
     debit_amount = models.BigIntegerField(default=0)
     credit_amount = models.BigIntegerField(default=0)
 
