@@ -6,4 +6,4 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if not is_staff_member(user):
         return {}
-    return {"nav_stages": navigation_for(user)}
+    return {"nav_stages": navigation_for(user, request.path)}

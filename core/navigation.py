@@ -83,17 +83,31 @@ def links_for(user, stage: str) -> list[dict]:
     return result
 
 
-def navigation_for(user) -> list[dict]:
-    return [
+def navigation_for(user, path: str = "") -> list[dict]:
+    """The sidebar: every stage, with the stage holding the current page marked active.
+
+    The active stage is the one whose stage page or one of whose links is the longest prefix of
+    `path`, so /dashboard/catalog/stock/5/ opens Katalog.
+    """
+    stages = [
         {
             "key": key,
             "title": label,
             "icon": icon,
             "url": reverse("dashboard:stage", kwargs={"stage": key}),
             "links": links_for(user, key),
+            "active": False,
         }
         for key, label, icon in STAGES
     ]
+    best, best_len = None, 0
+    for stage in stages:
+        for url in [stage["url"], *(link["url"] for link in stage["links"])]:
+            if path.startswith(url) and len(url) > best_len:
+                best, best_len = stage, len(url)
+    if best is not None:
+        best["active"] = True
+    return stages
 
 
 def queues_for(user, stage: str | None = None) -> list[dict]:

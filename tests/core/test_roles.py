@@ -63,11 +63,22 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 @pytest.mark.django_db
 def test_navigation_shows_only_links_the_role_may_open(staff_client):
-    owner_page = staff_client(roles.OWNER).get("/dashboard/").content.decode()
+    owner_page = staff_client(roles.OWNER).get("/dashboard/stage/settings/").content.decode()
     assert "/dashboard/failed-work/" in owner_page
 
-    finance_page = staff_client(roles.FINANCE).get("/dashboard/").content.decode()
+    finance_page = staff_client(roles.FINANCE).get("/dashboard/stage/settings/").content.decode()
     assert "/dashboard/failed-work/" not in finance_page
+
+
+@pytest.mark.django_db
+def test_sidebar_opens_the_stage_of_the_current_page(staff_client):
+    client = staff_client(roles.OWNER)
+
+    on_failed_work = client.get("/dashboard/failed-work/").context["nav_stages"]
+    on_home = client.get("/dashboard/").context["nav_stages"]
+
+    assert [s["key"] for s in on_failed_work if s["active"]] == ["settings"]
+    assert not any(s["active"] for s in on_home)
 
 
 @pytest.mark.django_db
