@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -404,7 +404,7 @@ def competitor_list(request: HttpRequest) -> HttpResponse:
     form = forms.CompetitorPriceForm(request.POST or None, initial={"product": request.GET.get("product")})
     if request.method == "POST":
         if not can_add:
-            raise Http404
+            raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -452,7 +452,7 @@ def channel_settings(request: HttpRequest) -> HttpResponse:
         )
         if form.is_bound:
             if not can_edit:
-                raise Http404
+                raise PermissionDenied
             if form.is_valid():
                 services.channel_settings_save(channel_id=channel.pk, actor=request.user, **form.cleaned_data)
                 saved = True

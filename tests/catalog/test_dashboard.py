@@ -316,3 +316,16 @@ def test_admin_applies_the_suggested_channel_price_in_one_click(staff_client, sh
     listing = ChannelListing.objects.get(pk=margin.listing.pk)
     assert listing.price_amount == margin.suggested_price_amount
     assert "Use this price on the channel" in page.content.decode() or "Pakai harga ini" in page.content.decode()
+
+
+def test_finance_sees_channel_rules_but_cannot_change_them(staff_client, shop):
+    channel = shop["channel"]
+    client = staff_client(roles.FINANCE)
+
+    assert client.get(reverse("catalog:channel-settings")).status_code == 200
+    response = client.post(reverse("catalog:channel-settings"), {
+        "channel": channel.pk, f"c{channel.pk}-packaging_cost_amount": "1", f"c{channel.pk}-target_margin_percent": "1",
+        f"c{channel.pk}-stock_share_percent": "1", f"c{channel.pk}-safety_buffer": "0"})
+
+    assert response.status_code == 403
+    assert not ChannelCatalogSettings.objects.filter(channel=channel).exists()
