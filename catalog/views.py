@@ -282,6 +282,8 @@ def stock(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/stock.html", {
         "warehouses": warehouses, "warehouse": warehouse, "q": search,
         "page": _page(request, levels, 50), "query": _query_without_page(request), "stage_key": "catalog",
+        "recent": list(selectors.stock_movement_list(warehouse_id=warehouse.pk)[:15])
+        if request.user.has_perm("catalog.view_stockmovement") else [],
     })
 
 
