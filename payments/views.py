@@ -82,6 +82,7 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
         "events": payment.events.select_related("actor"),
         "proofs": payment.proofs.select_related("decided_by"),
         "allocations": payment.allocations.select_related("line"),
+        "matched_lines": payment.lines.filter(match_status="matched"),
         "refunds": payment.refunds.select_related("created_by"),
         "candidates": selectors.candidate_lines_for_payment(payment) if payment.is_open else [],
         "summary": selectors.order_payment_summary(order_id=payment.order_id),

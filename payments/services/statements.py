@@ -471,12 +471,15 @@ def _apply_matches(pairs: list[tuple[int, int, str]]) -> int:
 
 
 def _insert_side_effects(line_ids: list[int], now, today: date) -> None:
-    """Allocations, payment events and balanced receipt entries for matched lines, set-based."""
+    """Payment events and balanced receipt entries for matched lines, set-based.
+
+    An automatic match is recorded on the line itself (line.payment); LineAllocation rows are
+    for Finance's manual matches and splits.
+    """
     from payments.models import Account, JournalEntry, JournalLine, PaymentEvent
 
     lines_t = StatementLine._meta.db_table
     pay_t = Payment._meta.db_table
-    alloc_t = LineAllocation._meta.db_table
     event_t = PaymentEvent._meta.db_table
     entry_t = JournalEntry._meta.db_table
     jline_t = JournalLine._meta.db_table
@@ -485,11 +488,6 @@ def _insert_side_effects(line_ids: list[int], now, today: date) -> None:
     data_expr = "CAST('{\"line_id\": ' || l.id || '}' AS jsonb)" if pg else "'{\"line_id\": ' || l.id || '}'"
     key_expr = "'receipt:line:' || l.id"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {alloc_t} (line_id, payment_id, amount, created_at) "  # noqa: S608
-            f"SELECT l.id, l.payment_id, l.amount, %s FROM {lines_t} l WHERE l.id IN ({ids_sql})",
-            [now, *line_ids],
-        )
         cursor.execute(
             f"INSERT INTO {event_t} (payment_id, kind, from_status, to_status, source, note, data, created_at) "  # noqa: S608
             f"SELECT p.id, 'received', CASE WHEN p.status = 'paid' THEN 'pending' ELSE 'expired' END, p.status, "
