@@ -18,6 +18,7 @@ urlpatterns = [
     path("stock/", views.stock, name="stock"),
     path("stock/ledger/", views.movement_list, name="movement-list"),
     path("stock/adjust/", views.stock_adjust, name="stock-adjust"),
+    path("stock/count-sheet/", views.stock_count_sheet, name="stock-count-sheet"),
     path("stock/restock/", views.restock, name="restock"),
     path("warehouses/", views.warehouse_list, name="warehouse-list"),
     path("warehouses/new/", views.warehouse_create, name="warehouse-create"),

@@ -348,6 +348,65 @@ def stock_adjust(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/stock_adjust.html", {"forms": bound, "mode": mode, "stage_key": "catalog"})
 
 
+@staff_required("catalog.adjust_stock")
+def stock_count_sheet(request: HttpRequest) -> HttpResponse:
+    """Stock count (opname) of many SKUs at once: type what is on the shelf, save the whole sheet.
+
+    Only filled-in rows are counted; the sheet is all or nothing (one bad row saves none).
+    """
+    warehouses = list(selectors.warehouse_list(active_only=True)) or [services.warehouse_default()]
+    code = request.POST.get("warehouse") or request.GET.get("warehouse")
+    warehouse = next((w for w in warehouses if w.code == code), warehouses[0])
+    search = request.GET.get("q", "").strip()
+    page = _page(request, selectors.warehouse_stock_list(warehouse_id=warehouse.pk, search=search), 100)
+    errors: dict[int, str] = {}
+    values: dict[int, str] = {}
+    if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()[:255] or _("Stock count")
+        counts: list[tuple[int, int]] = []
+        for key, raw in request.POST.items():
+            if not key.startswith("count-") or not raw.strip():
+                continue
+            try:
+                level_id = int(key.removeprefix("count-"))
+            except ValueError:
+                continue
+            values[level_id] = raw.strip()
+            try:
+                counted = int(raw.strip())
+                if counted < 0:
+                    raise ValueError
+            except ValueError:
+                errors[level_id] = _("Enter a whole number of 0 or more.")
+                continue
+            counts.append((level_id, counted))
+        levels = {lvl.pk: lvl for lvl in selectors.warehouse_stock_list(warehouse_id=warehouse.pk).filter(
+            pk__in=[level_id for level_id, _c in counts])}
+        if not errors:
+            with transaction.atomic():
+                for level_id, counted in sorted(counts, key=lambda c: levels[c[0]].variant_id if c[0] in levels else 0):
+                    level = levels.get(level_id)
+                    if level is None:
+                        continue
+                    try:
+                        services.stock_count(variant_id=level.variant_id, warehouse_id=warehouse.pk,
+                                             counted_quantity=counted, actor=request.user, reason=reason,
+                                             reference=f"opname:{timezone.localdate():%Y%m%d}")
+                    except DomainError as exc:
+                        errors[level_id] = exc.message
+                if errors:
+                    transaction.set_rollback(True)
+        if not errors:
+            messages.success(request, _("Stock count saved for %(n)s SKUs.") % {"n": len(counts)})
+            return redirect(f"{reverse('catalog:stock')}?warehouse={warehouse.code}")
+        messages.error(request, _("Nothing was saved; fix the marked rows."))
+    rows = [{"level": lvl, "value": values.get(lvl.pk, ""), "error": errors.get(lvl.pk)} for lvl in page.object_list]
+    return render(request, "catalog/stock_count_sheet.html", {
+        "warehouses": warehouses, "warehouse": warehouse, "q": search, "page": page, "rows": rows,
+        "query": _query_without_page(request), "has_errors": bool(errors), "stage_key": "catalog",
+    })
+
+
 @staff_required("catalog.view_stocklevel")
 def restock(request: HttpRequest) -> HttpResponse:
     form = forms.RestockForm(request.GET or None)

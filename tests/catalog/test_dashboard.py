@@ -34,7 +34,7 @@ def shop(default_warehouse, second_warehouse, stocked_variant):
     "url_name",
     ["catalog:product-list", "catalog:stock", "catalog:movement-list", "catalog:restock", "catalog:stock-adjust",
      "catalog:competitor-list", "catalog:channel-settings", "catalog:push-list", "catalog:import",
-     "catalog:product-create"],
+     "catalog:product-create", "catalog:stock-count-sheet", "catalog:warehouse-list", "catalog:warehouse-create"],
 )
 def test_owner_can_open_every_catalog_page(staff_client, shop, url_name):
     response = staff_client(roles.OWNER).get(reverse(url_name))
@@ -329,3 +329,32 @@ def test_finance_sees_channel_rules_but_cannot_change_them(staff_client, shop):
 
     assert response.status_code == 403
     assert not ChannelCatalogSettings.objects.filter(channel=channel).exists()
+
+
+def test_a_count_sheet_saves_every_filled_row(staff_client, shop, default_warehouse):
+    client = staff_client(roles.WAREHOUSE)
+    levels = {lvl.variant.sku: lvl for lvl in StockLevel.objects.filter(warehouse=default_warehouse)
+              .select_related("variant")}
+
+    response = client.post(reverse("catalog:stock-count-sheet"), {
+        "warehouse": "utama", "reason": "opname November",
+        f"count-{levels['DSH-1'].pk}": "8", f"count-{levels['DSH-2'].pk}": "12", f"count-{levels['DSH-0'].pk}": ""})
+
+    assert response.status_code == 302
+    assert StockLevel.objects.get(pk=levels["DSH-1"].pk).on_hand == 8
+    assert StockLevel.objects.get(pk=levels["DSH-2"].pk).on_hand == 12
+    assert StockLevel.objects.get(pk=levels["DSH-0"].pk).on_hand == 10
+
+
+def test_a_count_sheet_with_one_bad_row_saves_nothing(staff_client, shop, default_warehouse):
+    client = staff_client(roles.WAREHOUSE)
+    levels = {lvl.variant.sku: lvl for lvl in StockLevel.objects.filter(warehouse=default_warehouse)
+              .select_related("variant")}
+
+    response = client.post(reverse("catalog:stock-count-sheet"), {
+        "warehouse": "utama", f"count-{levels['DSH-1'].pk}": "8",
+        f"count-{levels['DSH-0'].pk}": "1"})  # 2 units of DSH-0 are reserved
+
+    assert response.status_code == 200
+    assert [r["level"].variant.sku for r in response.context["rows"] if r["error"]] == ["DSH-0"]
+    assert StockLevel.objects.get(pk=levels["DSH-1"].pk).on_hand == 10
