@@ -147,3 +147,22 @@ def test_customer_service_cannot_adjust_stock(api_client, shop):
 
 def test_anonymous_callers_are_refused(api_client):
     assert api_client(None).get("/api/v1/variants/").status_code in (401, 403)
+
+
+def test_product_and_variant_detail(api_client, shop):
+    client = api_client(roles.CUSTOMER_SERVICE)
+    variant = shop[0]
+
+    product = client.get(f"/api/v1/products/{variant.product_id}/").json()
+    detail = client.get(f"/api/v1/variants/{variant.pk}/").json()
+
+    assert [v["sku"] for v in product["variants"]] == ["API-0"]
+    assert (detail["sku"], detail["available"]) == ("API-0", 11)
+    assert client.get("/api/v1/variants/999999/").json()["error"]["code"] == "not_found"
+
+
+def test_a_bad_ledger_kind_filter_is_a_400(api_client, shop):
+    response = api_client(roles.OWNER).get("/api/v1/stock-movements/?kind=teleport")
+
+    assert response.status_code == 400
+    assert "kind" in response.json()["error"]["fields"]
