@@ -404,7 +404,8 @@ def restock_list(*, lead_time_days: int = 14, safety_days: int = 7, cover_days: 
     suggested quantity  = ceil(average daily sales x (lead time + safety days + cover days)) - available
 
     Listed: variants at or under their low-stock threshold, or at or under the reorder point with
-    sales in the window (all active variants with `include_all`).
+    sales in the window (all active variants with `include_all`). A variant under its threshold
+    with no sales in the window is suggested 2 x threshold - available.
     """
     now = now or timezone.now()
     sold = sales_by_variant(since=now - timedelta(days=VELOCITY_DAYS))
