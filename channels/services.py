@@ -132,27 +132,61 @@ def delivery_process(*, delivery_id: int, final_attempt: bool = True) -> str:
     if delivery is None:
         return "skipped"
     batch = [delivery, *inbox.delivery_claim_batch(delivery=delivery, limit=DELIVERY_BATCH - 1)]
-    errors: dict[int, Exception] = {}
-    channel = delivery.channel
-    adapter = get_adapter(channel) if channel is not None else None
-    if adapter is None:
-        errors = {d.pk: AdapterError("the delivery belongs to no channel with a marketplace adapter") for d in batch}
-    else:
-        errors = _process_batch(adapter, channel, batch)
-    for item in batch:
-        exc = errors.get(item.pk)
-        if exc is None:
-            inbox.delivery_finish(delivery_id=item.pk)
-        elif isinstance(exc, TransientAdapterError) and not (item.pk == delivery_id and final_attempt):
-            inbox.delivery_release(delivery_id=item.pk, error=_error_text(exc))
-        else:
-            inbox.delivery_finish(delivery_id=item.pk, error=_error_text(exc))
+    errors = _handle_batch(delivery.channel, batch, final_id=delivery_id if final_attempt else None)
     own = errors.get(delivery_id)
     if own is None:
         return "processed"
     if isinstance(own, TransientAdapterError) or not isinstance(own, AdapterError):
         raise own
     return "failed"
+
+
+def _handle_batch(channel: Channel | None, batch: list, *, final_id: int | None = None) -> dict[int, Exception]:
+    """Process claimed deliveries and record how each ended; returns the errors by delivery id.
+
+    A transient error gives the delivery back ("received", with the error) for a later retry,
+    except for `final_id` (its task's last attempt), which is marked failed.
+    """
+    adapter = get_adapter(channel) if channel is not None else None
+    if adapter is None:
+        errors: dict[int, Exception] = {
+            d.pk: AdapterError("the delivery belongs to no channel with a marketplace adapter") for d in batch
+        }
+    else:
+        errors = _process_batch(adapter, channel, batch)
+    for item in batch:
+        exc = errors.get(item.pk)
+        if exc is None:
+            inbox.delivery_finish(delivery_id=item.pk)
+        elif isinstance(exc, TransientAdapterError) and item.pk != final_id:
+            inbox.delivery_release(delivery_id=item.pk, error=_error_text(exc))
+        else:
+            inbox.delivery_finish(delivery_id=item.pk, error=_error_text(exc))
+    return errors
+
+
+def deliveries_drain(*, channel_id: int, on_idle=None, max_batches: int = 100) -> tuple[int, bool]:
+    """Process a channel's waiting pushes, DELIVERY_BATCH at a time, until none is left.
+
+    `on_idle()` is called once the channel looks drained, and the queue is checked once more
+    after it, so a push stored just before is not left behind (the intake schedules a drain only
+    while none is marked running). Returns (deliveries handled, more left after max_batches).
+    """
+    channel = Channel.objects.filter(pk=channel_id).first()
+    handled = 0
+    idle_called = False
+    for _ in range(max_batches):
+        batch = inbox.delivery_claim_waiting(channel_id=channel_id, limit=DELIVERY_BATCH)
+        if not batch and not idle_called:
+            if on_idle is not None:
+                on_idle()
+            idle_called = True
+            batch = inbox.delivery_claim_waiting(channel_id=channel_id, limit=DELIVERY_BATCH)
+        if not batch:
+            return handled, False
+        _handle_batch(channel, batch)
+        handled += len(batch)
+    return handled, True
 
 
 def _process_batch(adapter, channel: Channel, batch: list) -> dict[int, Exception]:

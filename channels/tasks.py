@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.cache import cache
 
 from channels import selectors, services
 from channels.adapters.base import TransientAdapterError
@@ -25,6 +26,37 @@ def delivery_process(self, delivery_id: int) -> str:
 # workers are still draining, or a delivery waiting for its retry after a transient error.
 SWEEP_RECEIVED_AFTER = timedelta(minutes=10)
 SWEEP_CLAIMED_AFTER = timedelta(minutes=15)
+
+
+# While this key exists a drain of the channel is queued or running, so the intake queues no
+# other: one Redis SET NX per push instead of one task per push. It expires on its own if a
+# worker dies mid-drain; the sweep catches anything left in between.
+DRAIN_KEY = "channels:drain:{channel_id}"
+DRAIN_KEY_TTL = 120
+
+
+def delivery_schedule(delivery) -> None:
+    """Intake hook (after commit): make sure a drain of the delivery's channel is on its way."""
+    key = DRAIN_KEY.format(channel_id=delivery.channel_id)
+    if cache.add(key, 1, timeout=DRAIN_KEY_TTL):
+        try:
+            deliveries_drain.delay(delivery.channel_id)
+        except Exception:
+            cache.delete(key)
+            raise
+
+
+@shared_task(bind=True, name="channels.tasks.deliveries_drain")
+def deliveries_drain(self, channel_id: int) -> int:
+    key = DRAIN_KEY.format(channel_id=channel_id)
+    try:
+        handled, more = services.deliveries_drain(channel_id=channel_id, on_idle=lambda: cache.delete(key))
+    except Exception:
+        cache.delete(key)
+        raise
+    if more:  # a long backlog: continue in a fresh task so one task never runs for ever
+        deliveries_drain.delay(channel_id)
+    return handled
 
 
 @shared_task(name="channels.tasks.deliveries_sweep")

@@ -59,7 +59,7 @@ _TOKOPEDIA = _inspector(Channel.Kind.TOKOPEDIA, tokopedia.account_ref)
 
 def _receive(request: HttpRequest, provider: str, inspect: inbox.Inspector) -> HttpResponse:
     return inbox.receive(
-        request, provider=provider, inspect=inspect, task=tasks.delivery_process, max_body_bytes=MAX_PUSH_BYTES
+        request, provider=provider, inspect=inspect, schedule=tasks.delivery_schedule, max_body_bytes=MAX_PUSH_BYTES
     )
 
 

@@ -151,16 +151,28 @@ def _enqueue(task, delivery_id: int) -> None:
         logger.exception("could not queue delivery %s; the sweep will pick it up", delivery_id)
 
 
+def _schedule(schedule, delivery: InboundDelivery) -> None:
+    try:
+        schedule(delivery)
+    except Exception:
+        logger.exception("could not schedule delivery %s; the sweep will pick it up", delivery.pk)
+
+
 def receive(
     request: HttpRequest,
     *,
     provider: str,
     inspect: Inspector,
-    task,
+    task=None,
+    schedule: Callable[[InboundDelivery], None] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     redact: Iterable[str] = (),
 ) -> HttpResponse:
-    """The whole intake of one webhook request; see the module docstring."""
+    """The whole intake of one webhook request; see the module docstring.
+
+    After commit a stored delivery is handed to `schedule(delivery)` when given (for example a
+    debounced "drain this account" task), else `task.delay(delivery.pk)`.
+    """
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -188,7 +200,10 @@ def receive(
         return HttpResponse(status=exc.status)
     delivery = delivery_store(provider=provider, request=request, body=body, accepted=accepted, redact=redact)
     if delivery.status == Status.RECEIVED:
-        transaction.on_commit(lambda: _enqueue(task, delivery.pk))
+        if schedule is not None:
+            transaction.on_commit(lambda: _schedule(schedule, delivery))
+        else:
+            transaction.on_commit(lambda: _enqueue(task, delivery.pk))
     return HttpResponse(status=200)
 
 
@@ -202,6 +217,31 @@ def delivery_claim(*, delivery_id: int) -> InboundDelivery | None:
     if not claimed:
         return None
     return InboundDelivery.objects.select_related("channel").get(pk=delivery_id)
+
+
+def delivery_claim_waiting(
+    *, provider: str | None = None, channel_id: int, limit: int, fresh_only: bool = True
+) -> list[InboundDelivery]:
+    """Claim up to `limit` waiting deliveries of one channel, oldest first (rows other workers hold are skipped).
+
+    `fresh_only` leaves out deliveries already tried once (given back after a transient error):
+    those wait for their retry or the sweep instead of being tried again at once.
+    """
+    with transaction.atomic():
+        qs = InboundDelivery.objects.select_for_update(skip_locked=True).filter(
+            channel_id=channel_id, status=Status.RECEIVED
+        )
+        if provider:
+            qs = qs.filter(provider=provider)
+        if fresh_only:
+            qs = qs.filter(claimed_at__isnull=True)
+        ids = list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        InboundDelivery.objects.filter(pk__in=ids).update(
+            status=Status.PROCESSING, attempts=F("attempts") + 1, claimed_at=timezone.now(), error=""
+        )
+    return list(InboundDelivery.objects.select_related("channel").filter(pk__in=ids).order_by("pk"))
 
 
 def delivery_claim_batch(*, delivery: InboundDelivery, limit: int) -> list[InboundDelivery]:

@@ -11,6 +11,15 @@ KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "laz
 SHOPEE_CALLBACK = "https://oms.example.id/webhooks/shopee/"
 
 
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Drain markers live in the cache (Redis db of this test run); start every test without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def fake():
     with FakeMarketplace() as server:

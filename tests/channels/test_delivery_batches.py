@@ -79,3 +79,49 @@ def test_pushes_of_another_channel_are_not_taken(make_channel, fake, post_push, 
     services.delivery_process(delivery_id=shopee_delivery.pk)
 
     assert InboundDelivery.objects.get(provider="tiktok").status == Status.RECEIVED
+
+
+def test_many_pushes_queue_one_drain_which_processes_them_all_and_lets_the_next_push_queue_again(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.cache import cache
+
+    from channels import tasks
+
+    channel = make_channel("shopee", fake)
+    for n in range(3):
+        fake.put_order("shopee", f"DRAIN{n}", status="READY_TO_SHIP")
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.deliveries_drain, "delay", lambda channel_id: queued.append(channel_id))
+    # when three pushes arrive while no drain is running
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            post_push(fake, "shopee", f"DRAIN{n}")
+    # then one drain is queued for the channel
+    assert queued == [channel.pk]
+    # and when it runs, every waiting push is processed with one fetch and the marker is gone
+    assert tasks.deliveries_drain.run(channel.pk) == 3
+    assert set(InboundDelivery.objects.values_list("status", flat=True)) == {Status.PROCESSED}
+    assert len(fake.calls) == 1
+    assert cache.get(tasks.DRAIN_KEY.format(channel_id=channel.pk)) is None
+    # so the next push queues a new drain
+    fake.put_order("shopee", "DRAIN9", status="READY_TO_SHIP")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_push(fake, "shopee", "DRAIN9")
+    assert queued == [channel.pk, channel.pk]
+
+
+def test_a_drain_does_not_retry_at_once_what_failed_transiently(make_channel, fake, post_push,
+                                                                 django_capture_on_commit_callbacks):
+    from channels import tasks
+
+    channel = make_channel("shopee", fake)
+    fake.put_order("shopee", "LATER", status="READY_TO_SHIP")
+    fake.fail_next = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        post_push(fake, "shopee", "LATER")  # the drain runs, the marketplace answers 503 once
+
+    delivery = InboundDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 1)
+    assert tasks.deliveries_drain.run(channel.pk) == 0  # left for the retry / sweep, not looped on
+    assert services.delivery_process(delivery_id=delivery.pk) == "processed"

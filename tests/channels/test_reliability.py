@@ -171,7 +171,7 @@ def test_a_delivery_stored_but_never_processed_is_recovered_by_the_sweep(shop, f
     def broker_gone(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.delivery_process, "delay", broker_gone)
+    monkeypatch.setattr(tasks.deliveries_drain, "delay", broker_gone)
     assert _send(fake, live_server, "2211CRASH").status_code == 200
     monkeypatch.undo()
     delivery = InboundDelivery.objects.get()
@@ -191,7 +191,7 @@ def test_a_delivery_stored_but_never_processed_is_recovered_by_the_sweep(shop, f
 def test_a_worker_that_died_while_processing_is_recovered_by_the_sweep(shop, fake, live_server, monkeypatch):
     channel, _kaos = shop
     fake.put_order("shopee", "2211DIED", status="READY_TO_SHIP")
-    monkeypatch.setattr(tasks.delivery_process, "delay", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.deliveries_drain, "delay", lambda *a, **k: None)
     _send(fake, live_server, "2211DIED")
     monkeypatch.undo()
     # given a worker claimed it twenty minutes ago and vanished
@@ -206,7 +206,7 @@ def test_a_worker_that_died_while_processing_is_recovered_by_the_sweep(shop, fak
 
 def test_a_fresh_claim_or_a_recent_delivery_is_left_alone_by_the_sweep(shop, fake, live_server, monkeypatch):
     fake.put_order("shopee", "2211BUSY", status="READY_TO_SHIP")
-    monkeypatch.setattr(tasks.delivery_process, "delay", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.deliveries_drain, "delay", lambda *a, **k: None)
     _send(fake, live_server, "2211BUSY")
     InboundDelivery.objects.update(status=Status.PROCESSING, claimed_at=timezone.now())
     assert tasks.deliveries_sweep() == 0
