@@ -183,3 +183,18 @@ def test_refund_from_the_payment_page(staff_client):
                  {"amount": 10_000, "kind": "return", "reason": "Damaged item", "reference": "RMA-9"})
     payment.refresh_from_db()
     assert (payment.status, payment.refunded_amount) == ("partially_refunded", 10_000)
+
+
+def test_the_customers_order_page_shows_the_amount_with_the_unique_code(client):
+    from payments.models import BankAccount
+
+    BankAccount.objects.create(bank="BCA", account_number="0123456789", holder_name="PT Toko Maju")
+    order = make_order(total=125_000)
+    payment = payment_open(order_id=order.pk)
+    response = client.get(reverse("track:order", kwargs={"number": order.number, "key": order.access_key}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    amount = f"{payment.amount:,}".replace(",", ".")
+    assert amount in html
+    assert "0123456789" in html
+    assert reverse("payments-pay:proof", kwargs={"number": order.number, "key": order.access_key}) in html
