@@ -198,3 +198,16 @@ def test_the_customers_order_page_shows_the_amount_with_the_unique_code(client):
     assert amount in html
     assert "0123456789" in html
     assert reverse("payments-pay:proof", kwargs={"number": order.number, "key": order.access_key}) in html
+
+
+def test_a_pdf_proof_is_accepted_and_a_truncated_pdf_is_not():
+    from core.errors import DomainError
+    from payments.services.proofs import proof_upload
+
+    payment = payment_open(order_id=make_order().pk)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    assert proof_upload(payment_id=payment.pk, data=pdf).content_type == "application/pdf"
+    with pytest.raises(DomainError):
+        proof_upload(payment_id=payment.pk, data=b"%PDF-1.4\n1 0 obj<<>>")
+    with pytest.raises(DomainError):
+        proof_upload(payment_id=payment.pk, data=b"\x89PNG\r\n\x1a\nbroken")

@@ -170,3 +170,55 @@ def test_xendit_expired_invoice_expires_the_payment(client, ewallet_payment, dja
         post_xendit(client, "invoice_expired")
     ewallet_payment.refresh_from_db()
     assert ewallet_payment.status == PaymentStatus.EXPIRED
+
+
+@pytest.mark.parametrize(
+    ("transaction_status", "fraud_status", "expected"),
+    [
+        ("settlement", "accept", PaymentStatus.PAID),
+        ("capture", "accept", PaymentStatus.PAID),
+        ("capture", "challenge", PaymentStatus.NEEDS_REVIEW),
+        ("capture", "deny", PaymentStatus.FAILED),
+        ("pending", "accept", None),
+        ("deny", "", PaymentStatus.FAILED),
+        ("cancel", "", PaymentStatus.FAILED),
+        ("failure", "", PaymentStatus.FAILED),
+        ("expire", "", PaymentStatus.EXPIRED),
+        ("refund", "", PaymentStatus.REFUNDED),
+        ("partial_refund", "", PaymentStatus.REFUNDED),
+    ],
+)
+def test_midtrans_statuses_map_to_payment_states(transaction_status, fraud_status, expected):
+    from payments.services.gateways import _midtrans_target
+
+    assert _midtrans_target(transaction_status, fraud_status) == expected
+
+
+def _signed(payload: dict) -> bytes:
+    from tests.payments.conftest import MIDTRANS_KEY
+
+    payload["signature_key"] = midtrans_signature(order_id=payload["order_id"], status_code=payload["status_code"],
+                                                  gross_amount=payload["gross_amount"], server_key=MIDTRANS_KEY)
+    return json.dumps(payload).encode()
+
+
+def test_midtrans_partial_refund_after_settlement_records_a_refund(client, va_payment,
+                                                                   django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_midtrans(client, "settlement")
+        payload = json.loads(body("midtrans", "settlement"))
+        payload.update(transaction_status="partial_refund", status_code="200", refund_amount="25000.00")
+        client.post("/webhooks/midtrans/", data=_signed(payload), content_type="application/json")
+    va_payment.refresh_from_db()
+    assert (va_payment.status, va_payment.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 25_000)
+    assert JournalEntry.objects.filter(payment=va_payment, kind="refund").count() == 1
+
+
+def test_midtrans_failure_fails_a_pending_payment(client, va_payment, django_capture_on_commit_callbacks):
+    payload = json.loads(body("midtrans", "pending"))
+    payload.update(transaction_status="deny", status_code="202", fraud_status="deny")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/webhooks/midtrans/", data=_signed(payload),
+                           content_type="application/json").status_code == 200
+    va_payment.refresh_from_db()
+    assert va_payment.status == PaymentStatus.FAILED
