@@ -25,13 +25,26 @@ def journal_post(
     order_id: int | None = None,
     payment_id: int | None = None,
     actor=None,
+    fresh: bool = False,
 ) -> JournalEntry | None:
-    """Post one entry of (account, debit, credit) lines; a key posted before is a no-op (None)."""
+    """Post one entry of (account, debit, credit) lines; a key posted before is a no-op (None).
+
+    `fresh=True` says the key cannot exist yet (the payment was created in this transaction).
+    """
     lines = [(account, debit, credit) for account, debit, credit in lines if debit or credit]
     if not lines:
         return None
     if sum(d for _a, d, _c in lines) != sum(c for _a, _d, c in lines):
         raise ValueError(f"journal entry {key} does not balance: {lines}")
+    if fresh:
+        entry = JournalEntry.objects.create(
+            key=key, kind=kind, booked_on=booked_on, description=description[:255], order_id=order_id,
+            payment_id=payment_id, created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        JournalLine.objects.bulk_create(
+            [JournalLine(entry=entry, account=a, debit_amount=d, credit_amount=c) for a, d, c in lines]
+        )
+        return entry
     if JournalEntry.objects.filter(key=key).exists():
         return None
     try:
@@ -53,8 +66,9 @@ def journal_post(
     return entry
 
 
-def post_charge(*, payment: Payment, booked_on: date, key_suffix: str = "") -> None:
+def post_charge(*, payment: Payment, booked_on: date, key_suffix: str = "", fresh: bool = False) -> None:
     journal_post(
+        fresh=fresh,
         key=f"charge:{payment.pk}{key_suffix}",
         kind=JournalEntry.Kind.CHARGE,
         booked_on=booked_on,

@@ -139,6 +139,7 @@ def payment_open(
     actor=None,
     source: str = "system",
     expires_at: datetime | None = None,
+    _order=None,
 ) -> Payment:
     """Open the payment we expect for an order.
 
@@ -150,10 +151,13 @@ def payment_open(
     from orders.models import Order
 
     with transaction.atomic():
-        try:
-            order = Order.objects.select_related("channel").get(pk=order_id)
-        except Order.DoesNotExist:
-            raise NotFound(f"Order {order_id} does not exist.") from None
+        order = _order
+        if order is None:
+            try:
+                order = Order.objects.select_related("channel").get(pk=order_id)
+            except Order.DoesNotExist:
+                raise NotFound(f"Order {order_id} does not exist.") from None
+        first = _order is not None  # from the order-created hook: the order has no payment yet
         method = method or payment_method_for_order(order)
         if method not in PaymentMethod.values:
             raise DomainError(f"Unknown payment method {method!r}.", detail={"method": method})
@@ -185,7 +189,7 @@ def payment_open(
                             order=order,
                             method=method,
                             provider=provider,
-                            reference=_next_reference(order),
+                            reference=f"{order.number}-P1" if first else _next_reference(order),
                             base_amount=base_amount,
                             unique_code=code,
                             amount=base_amount + code,
@@ -202,14 +206,14 @@ def payment_open(
                 order=order,
                 method=method,
                 provider=provider,
-                reference=_next_reference(order),
+                reference=f"{order.number}-P1" if first else _next_reference(order),
                 base_amount=base_amount,
                 amount=base_amount,
                 expires_at=expires_at,
             )
         _event(payment, "opened", "", payment.status, actor=actor, source=source,
                data={"amount": payment.amount, "unique_code": payment.unique_code})
-        journal.post_charge(payment=payment, booked_on=_local_today(now))
+        journal.post_charge(payment=payment, booked_on=_local_today(now), fresh=True)
     return payment
 
 
@@ -227,7 +231,7 @@ def on_order_created(order_id: int) -> None:
         return  # already paid elsewhere (an offline sale): nothing to expect
     if Payment.objects.filter(order_id=order_id).exists():
         return
-    payment_open(order_id=order_id, method=method, source="system")
+    payment_open(order_id=order_id, method=method, source="system", _order=order)
 
 
 def on_order_status_changed(change) -> None:

@@ -278,3 +278,10 @@ def test_a_cancelled_order_frees_its_unique_code():
     order_cancel(order_id=order.pk, actor=None, reason="Pembeli membatalkan")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.EXPIRED
+
+
+def test_opening_the_payment_of_a_new_order_is_cheap(django_assert_max_num_queries):
+    order = make_order(total=88_000)
+    with django_assert_max_num_queries(12):
+        on_order_created(order.pk)
+    assert Payment.objects.get(order=order).reference == f"{order.number}-P1"
