@@ -199,6 +199,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "orders.expire_unpaid": {"task": "orders.tasks.orders_expire_sweep", "schedule": 5 * 60},
     "orders.purge_idempotency_keys": {"task": "orders.tasks.idempotency_keys_purge", "schedule": 24 * 3600},
     "payments.expire_overdue": {"task": "payments.tasks.expire_unpaid_orders_task", "schedule": 5 * 60},
+    "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

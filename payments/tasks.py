@@ -54,3 +54,15 @@ def expire_unpaid_orders_task(self) -> int:
     from payments.services.payments import expire_overdue
 
     return expire_overdue()
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,))
+def gateway_deliveries_sweep_task(self) -> int:
+    """Beat: queue again gateway deliveries a crash left in received/processing."""
+    from core import inbox
+    from payments.services.gateways import MIDTRANS, XENDIT
+
+    ids = inbox.delivery_stale_ids(providers=[MIDTRANS, XENDIT])
+    for delivery_id in ids:
+        gateway_delivery_process_task.delay(delivery_id)
+    return len(ids)

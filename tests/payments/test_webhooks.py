@@ -222,3 +222,19 @@ def test_midtrans_failure_fails_a_pending_payment(client, va_payment, django_cap
                            content_type="application/json").status_code == 200
     va_payment.refresh_from_db()
     assert va_payment.status == PaymentStatus.FAILED
+
+
+def test_a_delivery_left_behind_by_a_crash_is_processed_by_the_sweep(client, va_payment):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.tasks import gateway_deliveries_sweep_task
+
+    # stored, but the worker died before processing it
+    InboundDelivery.objects.create(provider="midtrans", external_id="x:settlement::200", event_type="settlement",
+                                   headers={}, body=body("midtrans", "settlement"))
+    InboundDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=10))
+    assert gateway_deliveries_sweep_task.apply().get() == 1
+    va_payment.refresh_from_db()
+    assert va_payment.status == PaymentStatus.PAID
