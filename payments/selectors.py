@@ -146,6 +146,51 @@ def candidate_payments_for_line(line: StatementLine, *, limit: int = 10) -> list
     )
 
 
+def candidate_lines_for_payments(payments: list[Payment], *, limit: int = 5) -> dict[int, list[StatementLine]]:
+    """candidate_lines_for_payment for a page of payments, in one query."""
+    if not payments:
+        return {}
+    amounts = {p.amount for p in payments} | {p.base_amount for p in payments}
+    since = min(timezone.localdate(p.created_at) for p in payments) - timedelta(days=1)
+    lines = list(
+        StatementLine.objects.filter(
+            is_credit=True, is_pending=False, match_status__in=[LineMatch.UNMATCHED, LineMatch.AMBIGUOUS],
+            amount__in=amounts, booked_on__gte=since,
+        ).order_by("booked_on", "id")[:500]
+    )
+    result = {}
+    for payment in payments:
+        start = timezone.localdate(payment.created_at) - timedelta(days=1)
+        result[payment.pk] = [
+            ln for ln in lines if ln.amount in (payment.amount, payment.base_amount) and ln.booked_on >= start
+        ][:limit]
+    return result
+
+
+def candidate_payments_for_lines(lines: list[StatementLine], *, limit: int = 10) -> dict[int, list[Payment]]:
+    """candidate_payments_for_line for a page of lines, in one query."""
+    if not lines:
+        return {}
+    near = Q()
+    for line in lines:
+        near |= Q(amount__gt=line.amount - 1000, amount__lt=line.amount + 1000) | Q(base_amount=line.amount)
+    payments = list(
+        Payment.objects.filter(
+            method=PaymentMethod.BANK_TRANSFER,
+            status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.NEEDS_REVIEW],
+        )
+        .filter(near)
+        .select_related("order")
+        .order_by("-created_at")[:1000]
+    )
+    result = {}
+    for line in lines:
+        found = [p for p in payments if abs(p.amount - line.amount) < 1000 or p.base_amount == line.amount]
+        found.sort(key=lambda p: (p.amount != line.amount, p.base_amount != line.amount))
+        result[line.pk] = found[:limit]
+    return result
+
+
 def open_lines(status: str) -> QuerySet[StatementLine]:
     return StatementLine.objects.filter(match_status=status, is_credit=True).select_related(
         "statement_import", "payment"

@@ -126,7 +126,8 @@ def payment_action(request: HttpRequest, payment_id: int, action: str) -> HttpRe
 @staff_required(MANAGE)
 def proofs(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.proofs_to_verify(), 20)
-    rows = [{"proof": proof, "candidates": selectors.candidate_lines_for_payment(proof.payment)} for proof in page]
+    candidates = selectors.candidate_lines_for_payments([proof.payment for proof in page])
+    rows = [{"proof": proof, "candidates": candidates.get(proof.payment_id, [])} for proof in page]
     return render(request, "payments/proofs.html", {"page": page, "rows": rows, "stage_key": "payments"})
 
 
@@ -170,8 +171,8 @@ def reconcile(request: HttpRequest) -> HttpResponse:
         status = LineMatch.UNMATCHED
     page = _page(request, selectors.open_lines(status).order_by("-booked_on", "id"), 25)
     open_status = status in (LineMatch.UNMATCHED, LineMatch.AMBIGUOUS)
-    rows = [{"line": line, "candidates": selectors.candidate_payments_for_line(line) if open_status else []}
-            for line in page]
+    candidates = selectors.candidate_payments_for_lines(list(page)) if open_status else {}
+    rows = [{"line": line, "candidates": candidates.get(line.pk, [])} for line in page]
     return render(request, "payments/reconcile.html", {
         "page": page, "rows": rows, "status": status, "open_status": open_status,
         "counts": selectors.queue_counts(), "stage_key": "payments",

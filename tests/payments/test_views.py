@@ -211,3 +211,24 @@ def test_a_pdf_proof_is_accepted_and_a_truncated_pdf_is_not():
         proof_upload(payment_id=payment.pk, data=b"%PDF-1.4\n1 0 obj<<>>")
     with pytest.raises(DomainError):
         proof_upload(payment_id=payment.pk, data=b"\x89PNG\r\n\x1a\nbroken")
+
+
+def test_queue_pages_run_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries,
+                                                    django_capture_on_commit_callbacks):
+    from payments.services.proofs import proof_upload
+    from payments.services.statements import statement_import_create
+
+    rows = ["Tanggal Transaksi,Keterangan,Cabang,Jumlah"]
+    for i in range(12):
+        payment = payment_open(order_id=make_order(total=100_000 + i * 1_000).pk)
+        proof_upload(payment_id=payment.pk, data=png_bytes())
+        rows.append(f'{payment.created_at:%d/%m/%Y},X{i},0000,"{payment.base_amount:,}.00 CR"')
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_import_create(data="\n".join(rows).encode(), filename="m.csv", fmt="bca_business")
+    finance = staff_client(roles.FINANCE)
+    with django_assert_max_num_queries(20):
+        response = finance.get(reverse("payments:reconcile"))
+    assert response.status_code == 200
+    assert response.content.decode().count("/match/") >= 12
+    with django_assert_max_num_queries(14):
+        assert finance.get(reverse("payments:proofs")).status_code == 200
