@@ -133,19 +133,6 @@ def candidate_lines_for_payment(payment: Payment, *, limit: int = 5) -> list[Sta
     )
 
 
-def candidate_payments_for_line(line: StatementLine, *, limit: int = 10) -> list[Payment]:
-    return list(
-        Payment.objects.filter(
-            method=PaymentMethod.BANK_TRANSFER,
-            status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.NEEDS_REVIEW],
-        )
-        .filter(Q(amount=line.amount) | Q(base_amount=line.amount) | Q(amount__gt=line.amount - 1000,
-                                                                        amount__lt=line.amount + 1000))
-        .select_related("order")
-        .order_by("-created_at")[:limit]
-    )
-
-
 def candidate_lines_for_payments(payments: list[Payment], *, limit: int = 5) -> dict[int, list[StatementLine]]:
     """candidate_lines_for_payment for a page of payments, in one query."""
     if not payments:

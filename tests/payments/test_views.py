@@ -232,3 +232,28 @@ def test_queue_pages_run_a_fixed_number_of_queries(staff_client, django_assert_m
     assert response.content.decode().count("/match/") >= 12
     with django_assert_max_num_queries(14):
         assert finance.get(reverse("payments:proofs")).status_code == 200
+
+
+def test_the_payments_queues_are_on_finances_home_page_and_not_on_warehouses(make_user):
+    from core.navigation import queues_for
+
+    payment_open(order_id=make_order().pk)
+    finance = make_user(roles.FINANCE, username="fin-home")
+    keys = {q["key"] for q in queues_for(finance, "payments")}
+    assert {"payments.proofs", "payments.unmatched", "payments.ambiguous", "payments.needs_review",
+            "payments.overdue", "payments.unsettled", "payments.cod"} <= keys
+    warehouse = make_user(roles.WAREHOUSE, username="wh-home")
+    assert queues_for(warehouse, "payments") == []
+
+
+def test_resume_queues_an_unfinished_import_again(staff_client, django_capture_on_commit_callbacks):
+    from payments.services.statements import statement_import_create
+
+    data = (FIXTURES / "statements" / "bca_business.csv").read_bytes()
+    job = statement_import_create(data=data, filename="b.csv", fmt="bca_business", run=False)
+    finance = staff_client(roles.FINANCE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = finance.post(reverse("payments:import-resume", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.rows_total) == (StatementImport.Status.DONE, 5)
