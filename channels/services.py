@@ -165,12 +165,16 @@ def _handle_batch(channel: Channel | None, batch: list, *, final_id: int | None 
     return errors
 
 
-def deliveries_drain(*, channel_id: int, on_idle=None, max_batches: int = 100) -> tuple[int, bool]:
+def deliveries_drain(
+    *, channel_id: int, on_idle=None, on_backlog=None, max_batches: int = 100
+) -> tuple[int, bool]:
     """Process a channel's waiting pushes, DELIVERY_BATCH at a time, until none is left.
 
     `on_idle()` is called once the channel looks drained, and the queue is checked once more
     after it, so a push stored just before is not left behind (the intake schedules a drain only
-    while none is marked running). Returns (deliveries handled, more left after max_batches).
+    while none is marked running). `on_backlog()` is called after each full batch, so the caller
+    can start a helper drain (claims skip each other's rows). Returns (deliveries handled, more
+    left after max_batches).
     """
     channel = Channel.objects.filter(pk=channel_id).first()
     handled = 0
@@ -184,6 +188,8 @@ def deliveries_drain(*, channel_id: int, on_idle=None, max_batches: int = 100) -
             batch = inbox.delivery_claim_waiting(channel_id=channel_id, limit=DELIVERY_BATCH)
         if not batch:
             return handled, False
+        if len(batch) == DELIVERY_BATCH and on_backlog is not None:
+            on_backlog()
         _handle_batch(channel, batch)
         handled += len(batch)
     return handled, True

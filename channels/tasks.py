@@ -46,16 +46,36 @@ def delivery_schedule(delivery) -> None:
             raise
 
 
+# Drains of one channel running side by side when a backlog builds up (slot 0 is the intake's).
+DRAIN_SLOTS = 3
+
+
+def _helper_slot_start(channel_id: int) -> None:
+    for slot in range(1, DRAIN_SLOTS):
+        key = f"{DRAIN_KEY.format(channel_id=channel_id)}:{slot}"
+        if cache.add(key, 1, timeout=DRAIN_KEY_TTL):
+            try:
+                deliveries_drain.delay(channel_id, slot)
+            except Exception:
+                cache.delete(key)
+                raise
+            return
+
+
 @shared_task(bind=True, name="channels.tasks.deliveries_drain")
-def deliveries_drain(self, channel_id: int) -> int:
-    key = DRAIN_KEY.format(channel_id=channel_id)
+def deliveries_drain(self, channel_id: int, slot: int = 0) -> int:
+    key = DRAIN_KEY.format(channel_id=channel_id) + (f":{slot}" if slot else "")
     try:
-        handled, more = services.deliveries_drain(channel_id=channel_id, on_idle=lambda: cache.delete(key))
+        handled, more = services.deliveries_drain(
+            channel_id=channel_id,
+            on_idle=lambda: cache.delete(key),
+            on_backlog=(lambda: _helper_slot_start(channel_id)) if slot == 0 else None,
+        )
     except Exception:
         cache.delete(key)
         raise
     if more:  # a long backlog: continue in a fresh task so one task never runs for ever
-        deliveries_drain.delay(channel_id)
+        deliveries_drain.delay(channel_id, slot)
     return handled
 
 

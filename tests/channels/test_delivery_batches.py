@@ -125,3 +125,22 @@ def test_a_drain_does_not_retry_at_once_what_failed_transiently(make_channel, fa
     assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 1)
     assert tasks.deliveries_drain.run(channel.pk) == 0  # left for the retry / sweep, not looped on
     assert services.delivery_process(delivery_id=delivery.pk) == "processed"
+
+
+def test_a_backlog_starts_helper_drains_that_share_the_work(make_channel, fake, post_push,
+                                                            django_capture_on_commit_callbacks, monkeypatch):
+    from channels import tasks
+
+    channel = make_channel("shopee", fake)
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(120):
+            fake.put_order("shopee", f"BL{n:03d}", status="READY_TO_SHIP")
+            post_push(fake, "shopee", f"BL{n:03d}")
+    started: list[tuple] = []
+    monkeypatch.setattr(tasks.deliveries_drain, "delay", lambda *args: started.append(args))
+
+    assert tasks.deliveries_drain.run(channel.pk) == 120
+
+    assert started == [(channel.pk, 1), (channel.pk, 2)]  # one helper per full batch, up to the slots
+    assert InboundDelivery.objects.filter(status=Status.PROCESSED).count() == 120
+    assert Order.objects.filter(channel=channel).count() == 120
