@@ -147,7 +147,7 @@ def wait_until_up(port: int, timeout: float = 30) -> None:
     sys.exit("gunicorn did not start")
 
 
-def order_body(rng: random.Random) -> bytes:
+def order_body(rng: random.Random, payment_method: str = "bank_transfer") -> bytes:
     skus = rng.sample([f"B-{p:03d}-{v}" for p in range(50) for v in range(4)], rng.randint(1, 3))
     phone = "0812" + "".join(str(rng.randint(0, 9)) for _ in range(8))
     return json.dumps(
@@ -158,14 +158,16 @@ def order_body(rng: random.Random) -> bytes:
                          "postal_code": "12345"},
             "lines": [{"sku": sku, "quantity": rng.randint(1, 2)} for sku in skus],
             "shipping_amount": 12_000,
-            "payment_method": "bank_transfer",
+            "payment_method": payment_method,
         }
     ).encode()
 
 
-def run_load(port: int, token: str, total: int, concurrency: int, seed: int) -> tuple[list[float], list[int], float]:
+def run_load(
+    port: int, token: str, total: int, concurrency: int, seed: int, payment_method: str = "bank_transfer"
+) -> tuple[list[float], list[int], float]:
     rng = random.Random(seed)
-    bodies = [order_body(rng) for _ in range(total)]
+    bodies = [order_body(rng, payment_method) for _ in range(total)]
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
@@ -224,6 +226,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_bench_order_api")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"))
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--payment-method", default="bank_transfer",
+                        help="bank_transfer (payments assigns a kode unik under a per-amount lock), qris, cod...")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="afterwards, post N orders in-process under cProfile and show where the time goes")
     args = parser.parse_args()
@@ -252,8 +256,10 @@ def main() -> None:
     try:
         wait_until_up(port)
         if args.warmup:
-            run_load(port, token, args.warmup, args.concurrency, args.seed + 1)
-        latencies, failures, elapsed = run_load(port, token, args.orders, args.concurrency, args.seed)
+            run_load(port, token, args.warmup, args.concurrency, args.seed + 1, args.payment_method)
+        latencies, failures, elapsed = run_load(
+            port, token, args.orders, args.concurrency, args.seed, args.payment_method
+        )
     finally:
         server.terminate()
         server.wait(15)
@@ -263,6 +269,7 @@ def main() -> None:
     result = {
         "orders": args.orders,
         "concurrency": args.concurrency,
+        "payment_method": args.payment_method,
         "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
         "failures": len(failures),
         "failure_codes": sorted(set(failures)),
