@@ -37,15 +37,23 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def stock_push_schedule(*, variant_ids: Iterable[int]) -> int:
-    """Queue a push of these variants to every channel listing them; call inside the stock transaction."""
-    listed = sorted(
+def listed_variant_ids(variant_ids: Iterable[int]) -> list[int]:
+    """The variants among these that have an active listing on an active channel."""
+    return sorted(
         set(
             ChannelListing.objects.filter(
                 variant_id__in=set(variant_ids), is_active=True, channel__is_active=True
             ).values_list("variant_id", flat=True)
         )
     )
+
+
+def stock_push_schedule(*, variant_ids: Iterable[int], listed: Iterable[int] | None = None) -> int:
+    """Queue a push of these variants to every channel listing them; call inside the stock transaction.
+
+    `listed` (from listed_variant_ids, looked up before taking row locks) saves a query under the locks.
+    """
+    listed = sorted(set(listed)) if listed is not None else listed_variant_ids(variant_ids)
     if not listed:
         return 0
     now = timezone.now()

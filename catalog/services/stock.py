@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from catalog.errors import InvalidStockChange, OutOfStock, Shortage
 from catalog.models import ProductVariant, StockLevel, StockMovement, Warehouse
-from catalog.services.push import stock_push_schedule
+from catalog.services.push import listed_variant_ids, stock_push_schedule
 from core.errors import NotFound
 
 Kind = StockMovement.Kind
@@ -225,6 +225,7 @@ def stock_reserve(
     )
     if not wanted:
         return
+    listed = listed_variant_ids(wanted)  # read before the locks: keeps the locked section short
     with transaction.atomic():
         levels = _lock_existing_levels(wanted, candidates)
         # Checked under the locks: a concurrent call for the same reference has committed by now.
@@ -232,7 +233,7 @@ def stock_reserve(
             return
         _reserve_locked(reference=reference, wanted=wanted, variants=variants, levels=levels,
                         default_id=default_id, candidates=candidates, actor=actor)
-        stock_push_schedule(variant_ids=wanted.keys())
+        stock_push_schedule(variant_ids=wanted.keys(), listed=listed)
 
 
 def stock_reserve_replace(
