@@ -112,7 +112,7 @@ def estimate_fee(channel: Channel, subtotal: int) -> int:
 def order_number(channel: Channel, order_id: int, placed_at: datetime) -> str:
     """Readable, unique order number: <channel code>-YYMMDD-<order id, 6+ digits>."""
     day = timezone.localtime(placed_at).strftime("%y%m%d")
-    return f"{channel.code.upper()}-{day}-{order_id:06d}"
+    return f"{channel.code.upper()[:20]}-{day}-{order_id:06d}"  # fits Order.number (40) for any code
 
 
 def insert_order(

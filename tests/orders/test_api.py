@@ -273,3 +273,13 @@ def test_customer_list_uses_a_fixed_number_of_queries(api_client, place_order, d
         place_order(customer=CustomerInput(name=f"Pembeli {n}", phone=f"0813{n:08d}"))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/customers/").json()["count"] == 11
+
+
+def test_orders_api_needs_a_staff_role(api_client, make_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(make_user(None))
+    assert client.get(URL).status_code == 403
+    assert client.get("/api/v1/customers/").status_code == 403
+    assert APIClient().get(URL).status_code in (401, 403)

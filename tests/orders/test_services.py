@@ -315,3 +315,13 @@ def test_an_expiry_guard_keeps_an_order_with_money_received(place_order, monkeyp
     assert order_expire(order_id=order.id).status == OrderStatus.AWAITING_PAYMENT
     monkeypatch.setattr(hooks, "_expiry_guards", [lambda order_id: None])
     assert order_expire(order_id=order.id).status == OrderStatus.CANCELLED
+
+
+def test_order_number_fits_with_a_long_channel_code(buyer, make_variant):
+    from tests.factories import ChannelFactory
+
+    channel = ChannelFactory(code="rumah-kita-official-store-jakarta-2026")
+    make_variant("KAOS-L")
+    order = order_create(channel_id=channel.id, lines=[LineInput(sku="KAOS-L", quantity=1)], customer=buyer)
+    order.refresh_from_db()
+    assert order.number.startswith("RUMAH-KITA-OFFICIAL-") and len(order.number) <= 40
