@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from catalog import services
 from catalog.errors import InvalidStockChange, OutOfStock
-from catalog.models import ChannelListing, Product, StockMovement, Warehouse
+from catalog.models import ChannelListing, Product, ProductVariant, StockMovement, Warehouse
 from catalog.services import StockRequest
 from channels.models import Channel
 
@@ -147,6 +147,11 @@ def seed(ctx) -> None:
                     observed_on=(now - timedelta(days=rng.randint(0, 20))).date(),
                 )
 
+    if not variants:  # the catalog was seeded before: leave it as it is
+        ctx.shared["catalog"] = {"variant_ids": list(ProductVariant.objects.values_list("pk", flat=True)),
+                                 "warehouse_ids": [main.pk, second.pk]}
+        ctx.say("catalog already seeded")
+        return
     # A few weeks of day-to-day stock life: offline store sales, damage, a stock count.
     for day in range(28, 0, -1):
         when = now - timedelta(days=day, hours=rng.randint(0, 8))
@@ -180,7 +185,6 @@ def seed(ctx) -> None:
 
     ctx.shared["catalog"] = {
         "variant_ids": [v.pk for v in variants],
-        "skus": [v.sku for v in variants],
         "warehouse_ids": [main.pk, second.pk],
     }
     listings = ChannelListing.objects.count()

@@ -31,3 +31,16 @@ def test_demo_seed_builds_a_shop_whose_ledger_adds_up(settings, tmp_path):
         sums = StockMovement.objects.filter(variant_id=level.variant_id, warehouse_id=level.warehouse_id).aggregate(
             o=Sum("on_hand_change"), r=Sum("reserved_change"))
         assert (level.on_hand, level.reserved) == (sums["o"], sums["r"])
+
+
+def test_demo_seed_twice_leaves_the_catalog_alone(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ctx = DemoContext(rng=random.Random(3), now=timezone.now(), days=30, stdout=io.StringIO())
+    channels_demo.seed(ctx)
+    demo.seed(ctx)
+    movements = StockMovement.objects.count()
+
+    demo.seed(ctx)
+
+    assert StockMovement.objects.count() == movements
+    assert Product.objects.count() == len(demo.PRODUCTS)
