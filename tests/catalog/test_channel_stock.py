@@ -204,3 +204,15 @@ def test_old_push_attempts_are_trimmed_by_the_flush(shopee):
     services.stock_push_flush()
 
     assert list(StockPushAttempt.objects.values_list("sku", flat=True)) == ["NEW"]
+
+
+def test_the_flush_task_reports_what_it_sent(shopee, default_warehouse, stocked_variant, fake_adapter):
+    from catalog.tasks import stock_push_flush
+
+    ListingFactory(channel=shopee, variant=stocked_variant(on_hand=4))
+    services.stock_push_all()
+
+    result = stock_push_flush.delay().get()
+
+    assert stock_push_flush.name == "catalog.tasks.stock_push_flush"
+    assert result == {"attempted": 1, "ok": 1, "failed": 0, "requeued": 0}
