@@ -14,12 +14,21 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from core.permissions import HasPerms
 from payments import conf
 from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, StatementImport
 from payments.services import payments as payment_services
 from payments.services import statements as statement_services
+
+
+def _validation_error(exc: DomainError, *, fields: tuple[str, ...]) -> serializers.ValidationError:
+    """A 400 DomainError from a service, as the API's usual field errors."""
+    detail = exc.detail or {}
+    if isinstance(detail.get("fields"), dict):
+        return serializers.ValidationError(detail["fields"])
+    named = {key: [exc.message] for key in detail if key in fields}
+    return serializers.ValidationError(named or {"non_field_errors": [exc.message]})
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -118,10 +127,15 @@ class StatementImportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mix
         data = StatementImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        job = statement_services.statement_import_create(
-            data=values["file"].read(), filename=values["file"].name, fmt=values["format"],
-            bank_account_id=values["bank_account"], column_mapping=values["column_mapping"], actor=request.user,
-        )
+        try:
+            job = statement_services.statement_import_create(
+                data=values["file"].read(), filename=values["file"].name, fmt=values["format"],
+                bank_account_id=values["bank_account"], column_mapping=values["column_mapping"], actor=request.user,
+            )
+        except DomainError as exc:
+            if exc.http_status != 400:
+                raise
+            raise _validation_error(exc, fields=("file", "format", "bank_account", "column_mapping")) from None
         job.refresh_from_db()
         return Response(StatementImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -157,8 +171,13 @@ class RefundViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
         values = data.validated_data
         if not Payment.objects.filter(pk=values["payment"]).exists():
             raise NotFound("Payment not found.")
-        refund = payment_services.refund_create(
-            payment_id=values["payment"], amount=values["amount"], kind=values["kind"], reason=values["reason"],
-            reference=values["reference"], actor=request.user, source="api",
-        )
+        try:
+            refund = payment_services.refund_create(
+                payment_id=values["payment"], amount=values["amount"], kind=values["kind"], reason=values["reason"],
+                reference=values["reference"], actor=request.user, source="api",
+            )
+        except DomainError as exc:
+            if exc.http_status != 400:
+                raise
+            raise _validation_error(exc, fields=("payment", "amount", "kind", "reason", "reference")) from None
         return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

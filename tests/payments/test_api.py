@@ -65,6 +65,7 @@ def test_statement_import_rejects_a_bad_format_and_a_bad_mapping(api_client):
                            {"file": SimpleUploadedFile("m.csv", b"a,b\n"), "format": "generic",
                             "column_mapping": '{"description": "b"}'}, format="multipart")
     assert response.status_code == 400
+    assert "column_mapping" in response.json()["error"]["fields"]
 
 
 def test_refund_creation_through_the_api(api_client):
@@ -80,6 +81,7 @@ def test_refund_creation_through_the_api(api_client):
     too_much = client.post("/api/v1/payments/refunds/", {"payment": payment.pk, "amount": 999_999,
                                                          "kind": "return", "reason": "x"}, format="json")
     assert too_much.status_code == 400
+    assert too_much.json()["error"]["fields"]["amount"]
     missing = client.post("/api/v1/payments/refunds/", {"payment": payment.pk, "kind": "return"}, format="json")
     assert set(missing.json()["error"]["fields"]) == {"amount", "reason"}
 
