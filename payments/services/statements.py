@@ -161,14 +161,17 @@ def _insert_lines(job_id: int, rows: list[tuple]) -> list[tuple[int, int | None]
                 [job_id],
             )
             return list(cursor.fetchall())
-        placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(rows))
-        params = [value for row in rows for value in (job_id, *row)]
-        cursor.execute(
-            f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) VALUES {placeholders} "  # noqa: S608
-            "ON CONFLICT (fingerprint) DO NOTHING RETURNING id, payment_id",
-            params,
-        )
-        return list(cursor.fetchall())
+        inserted = []
+        for start in range(0, len(rows), 1_000):  # SQLite takes at most 32,766 parameters
+            part = rows[start : start + 1_000]
+            placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(part))
+            cursor.execute(
+                f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) VALUES {placeholders} "  # noqa: S608
+                "ON CONFLICT (fingerprint) DO NOTHING RETURNING id, payment_id",
+                [value for row in part for value in (job_id, *row)],
+            )
+            inserted += cursor.fetchall()
+        return inserted
 
 
 def statement_import_run(*, import_id: int) -> StatementImport:
