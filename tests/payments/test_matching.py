@@ -218,3 +218,24 @@ def test_pending_and_debit_rows_are_stored_but_never_matched(django_capture_on_c
     statuses = sorted(StatementLine.objects.filter(statement_import_id=job.pk).values_list("match_status", flat=True))
     assert statuses == ["debit", "pending", "unmatched", "unmatched"]
     assert timezone.now()
+
+
+def test_a_payment_paid_by_a_webhook_during_the_import_is_not_claimed_twice(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from payments.services import statements
+    from payments.services.payments import payment_mark_paid
+
+    a = open_payment(125_000)
+    real_find = statements.find_matches
+
+    def find_then_gateway_pays(credits):
+        result = real_find(credits)
+        payment_mark_paid(payment_id=a.pk, source="midtrans")  # the webhook wins the race
+        return result
+
+    monkeypatch.setattr(statements, "find_matches", find_then_gateway_pays)
+    job = run_import([(TODAY, a.amount)], django_capture_on_commit_callbacks)
+    assert (job.rows_matched, job.rows_left) == (0, 1)
+    assert JournalEntry.objects.filter(payment=a, kind="receipt").count() == 1
+    assert StatementLine.objects.get().match_status == LineMatch.UNMATCHED
