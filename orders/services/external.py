@@ -147,6 +147,8 @@ def _resolve_external_lines(channel: Channel, external: ExternalOrder) -> tuple[
 
     lines, unmapped = [], []
     for item in external.lines:
+        if int(item.quantity) <= 0:
+            continue  # an item the buyer removed before paying: nothing to ship or reserve
         variant = variant_resolve(
             channel_id=channel.id, sku=item.sku, item_id=item.item_id, model_id=item.model_id
         )
@@ -157,7 +159,7 @@ def _resolve_external_lines(channel: Channel, external: ExternalOrder) -> tuple[
                 variant_id=variant.id if variant is not None else None,
                 sku=(item.sku or (variant.sku if variant is not None else "") or f"{item.item_id}/{item.model_id}"),
                 name=item.name or (str(variant) if variant is not None else item.sku),
-                quantity=max(int(item.quantity), 1),
+                quantity=int(item.quantity),
                 unit_price_amount=int(item.unit_price_amount),
                 discount_amount=int(item.discount_amount),
                 external_line_id=item.external_line_id,

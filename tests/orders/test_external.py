@@ -212,3 +212,13 @@ def test_a_marketplace_buyer_is_deduplicated_by_the_recipient_phone(shopee_chann
     order = order_upsert_external(channel_id=shopee_channel.id, external=external_order(
         buyer_phone="******90", shipping_phone="6281234567890"))
     assert order.customer_id == web.customer_id
+
+
+def test_lines_with_zero_quantity_are_left_out(shopee_channel, external_order, make_variant, stock_of):
+    kaos = make_variant("KAOS-L", stock=10)
+    lines = [
+        ExternalOrderLine(external_line_id="1", sku="KAOS-L", name="Kaos", quantity=1, unit_price_amount=85_000),
+        ExternalOrderLine(external_line_id="2", sku="KAOS-L", name="Kaos", quantity=0, unit_price_amount=85_000),
+    ]
+    order = order_upsert_external(channel_id=shopee_channel.id, external=external_order(lines=lines))
+    assert order.lines.count() == 1 and stock_of(kaos) == (10, 1)
