@@ -101,3 +101,24 @@ def test_two_multi_line_orders_with_the_same_skus_in_opposite_order_never_deadlo
         rows = StockLevel.objects.filter(variant=v)
         assert sum(r.reserved for r in rows) == 0
         assert sum(r.on_hand for r in rows) == 2000 - 80
+
+
+def test_the_same_order_reserved_by_ten_workers_at_once_is_reserved_once():
+    # given a marketplace that delivers the same order to ten workers at the same moment
+    warehouse = WarehouseFactory(code="utama", is_default=True)
+    variant = VariantFactory(sku="DUP-1")
+    services.stock_receive(variant_id=variant.pk, quantity=100, warehouse_id=warehouse.pk)
+    start = threading.Barrier(10)
+
+    @in_thread
+    def reserve(_i: int) -> None:
+        start.wait(timeout=30)
+        services.stock_reserve(reference="order:777", lines=[StockRequest(variant.pk, 3)])
+
+    # when all of them reserve it
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(reserve, range(10)))
+
+    # then the order holds 3 units, once
+    assert StockLevel.objects.get(variant=variant).reserved == 3
+    assert StockMovement.objects.filter(reference="order:777").count() == 1
