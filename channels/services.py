@@ -154,11 +154,12 @@ def _handle_batch(channel: Channel | None, batch: list, *, final_id: int | None 
         }
     else:
         errors = _process_batch(adapter, channel, batch)
+    inbox.delivery_finish_many(delivery_ids=[item.pk for item in batch if item.pk not in errors])
     for item in batch:
         exc = errors.get(item.pk)
         if exc is None:
-            inbox.delivery_finish(delivery_id=item.pk)
-        elif isinstance(exc, TransientAdapterError) and item.pk != final_id:
+            continue
+        if isinstance(exc, TransientAdapterError) and item.pk != final_id:
             inbox.delivery_release(delivery_id=item.pk, error=_error_text(exc))
         else:
             inbox.delivery_finish(delivery_id=item.pk, error=_error_text(exc))

@@ -281,6 +281,13 @@ def delivery_finish(*, delivery_id: int, error: str = "") -> None:
         )
 
 
+def delivery_finish_many(*, delivery_ids: Iterable[int]) -> int:
+    """Mark claimed deliveries processed in one statement."""
+    return InboundDelivery.objects.filter(pk__in=list(delivery_ids), status=Status.PROCESSING).update(
+        status=Status.PROCESSED, processed_at=timezone.now(), error=""
+    )
+
+
 def delivery_release(*, delivery_id: int, error: str) -> None:
     """Give a claimed delivery back (a transient error): it stays queued for the retry or the sweep."""
     InboundDelivery.objects.filter(pk=delivery_id, status=Status.PROCESSING).update(
