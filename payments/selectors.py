@@ -191,7 +191,7 @@ def needs_review_payments() -> QuerySet[Payment]:
 def overdue_orders():
     from payments.services.payments import overdue_orders_queryset
 
-    return overdue_orders_queryset()
+    return overdue_orders_queryset(include_partial=True)
 
 
 def unsettled_marketplace_payments(*, days: int | None = None) -> QuerySet[Payment]:

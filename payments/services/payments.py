@@ -530,8 +530,11 @@ def order_payment_sync(*, order_id: int) -> str:
     return state
 
 
-def overdue_orders_queryset(now: datetime | None = None):
-    """Orders still awaiting a transfer/gateway payment whose window has passed, nothing received."""
+def overdue_orders_queryset(now: datetime | None = None, *, include_partial: bool = False):
+    """Orders still awaiting a transfer/gateway payment whose window has passed, nothing received.
+
+    `include_partial` also lists those that received part of the money (Finance chases them;
+    they are never expired automatically)."""
     from django.db.models import Exists, OuterRef, Q
 
     from orders.models import Order, OrderStatus
@@ -541,11 +544,10 @@ def overdue_orders_queryset(now: datetime | None = None):
         order_id=OuterRef("pk"), status=PaymentStatus.PENDING, expires_at__lt=now,
         method__in=[PaymentMethod.BANK_TRANSFER, *GATEWAY_METHODS],
     )
-    money_or_cod = Payment.objects.filter(order_id=OuterRef("pk")).filter(
-        Q(received_amount__gt=0)
-        | Q(method__in=[PaymentMethod.COD, PaymentMethod.MARKETPLACE])
-        | Q(status=PaymentStatus.NEEDS_REVIEW)
-    )
+    blocking = Q(method__in=[PaymentMethod.COD, PaymentMethod.MARKETPLACE]) | Q(status=PaymentStatus.NEEDS_REVIEW)
+    if not include_partial:
+        blocking |= Q(received_amount__gt=0)
+    money_or_cod = Payment.objects.filter(order_id=OuterRef("pk")).filter(blocking)
     return (
         Order.objects.filter(status=OrderStatus.AWAITING_PAYMENT)
         .filter(Q(Exists(expired_open)) | Q(payment_due_at__lt=now, payments__isnull=True))

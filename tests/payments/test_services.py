@@ -236,6 +236,9 @@ def test_overdue_unpaid_orders_expire_and_free_their_code(django_capture_on_comm
     assert order.status == OrderStatus.CANCELLED
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.AWAITING_PAYMENT  # money arrived: Finance decides
+    from payments.selectors import overdue_orders
+
+    assert list(overdue_orders().values_list("pk", flat=True)) == [paid_order.pk]
 
 
 def test_instructions_show_the_exact_amount_and_accounts():
