@@ -12,9 +12,6 @@ from django.utils import timezone
 from channels.models import Channel
 from core.models import InboundDelivery
 
-PUSH_KINDS = {"shopee": Channel.Kind.SHOPEE, "tiktok": Channel.Kind.TIKTOK_SHOP, "lazada": Channel.Kind.LAZADA}
-
-
 # Pushes arrive hundreds per second for a handful of shops: each web process keeps the lookup for
 # a few seconds. Saving or deleting a channel clears it in that process (see ChannelsConfig.ready);
 # other processes see a change within PUSH_LOOKUP_TTL.

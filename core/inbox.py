@@ -10,12 +10,13 @@ An endpoint stays thin::
 `receive` checks the body size, lets `inspect(raw_body, request)` find the account and verify
 the signature (it returns `Accepted(...)` or raises `Rejected(status, reason)`), stores the raw
 delivery as an InboundDelivery (rejected ones too, with the reason), recognises a delivery seen
-before (stored as "duplicate" and not processed), answers at once with an empty body and queues
-`task.delay(delivery_id)` after commit.
+before (stored as "duplicate" and not processed), answers at once with an empty body and, after
+commit, queues `task.delay(delivery_id)` (or calls `schedule(delivery)`, e.g. a debounced drain).
 
-The processing task claims the row with `delivery_claim`, does the work and ends with
-`delivery_finish`; `delivery_stale_ids` finds rows a crash left behind so a periodic sweep can
-queue them again.
+The processing side claims rows with `delivery_claim` / `delivery_claim_waiting` (conditional
+updates, SKIP LOCKED), does the work and ends with `delivery_finish` / `delivery_finish_many`,
+or `delivery_release` after a transient error; `delivery_stale_ids` finds rows a crash left
+behind so a periodic sweep can queue them again, and `delivery_requeue` is the staff "retry".
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,14 @@ def header(headers: Mapping[str, str], name: str) -> str:
         lower = name.lower()
         value = next((v for k, v in headers.items() if k.lower() == lower), None)
     return (value or "").strip()
+
+
+_QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+def _safe(exc: Exception) -> str:
+    """An exception's text without query strings: signed URLs carry access tokens and signatures."""
+    return _QUERY.sub("?[query hidden]", str(exc))
 
 
 def new_session() -> requests.Session:
@@ -49,9 +58,9 @@ def call(
     try:
         response = session.request(method, url, params=params, data=body, headers=headers, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise TransientAdapterError(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
+        raise TransientAdapterError(f"{method} {url}: {exc.__class__.__name__}: {_safe(exc)}") from None
     except requests.RequestException as exc:
-        raise AdapterError(f"{method} {url}: {exc}") from exc
+        raise AdapterError(f"{method} {url}: {_safe(exc)}") from None
     if response.status_code == 429 or response.status_code >= 500:
         raise TransientAdapterError(f"{method} {url}: HTTP {response.status_code} {response.text[:200]}")
     try:

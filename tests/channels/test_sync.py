@@ -132,3 +132,16 @@ def test_the_periodic_fan_out_syncs_each_active_marketplace_channel_with_credent
     assert tasks.channels_sync_all() == 2
 
     assert set(Order.objects.values_list("channel_id", "external_id")) == {(shopee.pk, "FAN1"), (tiktok.pk, "FAN2")}
+
+
+def test_a_network_error_is_recorded_without_the_signed_query_string(make_channel):
+    # given a channel whose API cannot be reached (nothing listens on port 9)
+    channel = make_channel("shopee", api_base_url="http://127.0.0.1:9/",
+                           credentials={"partner_id": "2001887", "partner_key": "k", "access_token": "TOKEN-XYZ"})
+
+    result = services.channel_sync(channel_id=channel.pk)
+
+    assert "ConnectionError" in result.error
+    channel.refresh_from_db()
+    assert "TOKEN-XYZ" not in channel.last_sync_error
+    assert "sign=" not in channel.last_sync_error
