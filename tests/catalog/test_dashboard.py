@@ -304,18 +304,24 @@ def test_competitor_list_shows_our_price_position_with_few_queries(staff_client,
 
 
 def test_admin_applies_the_suggested_channel_price_in_one_click(staff_client, shop):
+    # given a Shopee price that leaves almost no margin after HPP and fees
     variant = shop["variants"][0]
+    ChannelListing.objects.filter(variant=variant).update(price_amount=45_000)
     client = staff_client(roles.ADMIN)
     page = client.get(reverse("catalog:product-detail", args=[variant.product_id]))
     margin = next(m for row in page.context["variants"] for m in row["margins"] if m.listing)
+    assert margin.margin.below_target
+    assert "Use this price on the channel" in page.content.decode() or "Pakai harga ini" in page.content.decode()
 
+    # when the admin takes the suggested price
     client.post(reverse("catalog:listing-save", args=[variant.product_id]), {
         "variant": variant.pk, "channel": margin.channel_id, "price_amount": margin.suggested_price_amount,
         "item_id": margin.listing.item_id, "is_active": "on"})
 
+    # then the channel price reaches the target margin
     listing = ChannelListing.objects.get(pk=margin.listing.pk)
-    assert listing.price_amount == margin.suggested_price_amount
-    assert "Use this price on the channel" in page.content.decode() or "Pakai harga ini" in page.content.decode()
+    assert listing.price_amount == margin.suggested_price_amount == 57_300  # (40,000 + 1,250) / (1 - 8% - 20%)
+
 
 
 def test_finance_sees_channel_rules_but_cannot_change_them(staff_client, shop):
