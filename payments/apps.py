@@ -60,6 +60,8 @@ class PaymentsConfig(AppConfig):
              lambda: selectors.unsettled_marketplace_payments().count(), False, 60),
             ("payments.cod", _("COD not yet remitted"), "payments:cod", "",
              lambda: selectors.outstanding_cod_payments().count(), False, 70),
+            ("payments.refunds_due", _("Cancelled orders with money to refund"), "payments:list",
+             "queue=refunds_due", lambda: selectors.refunds_due().count(), True, 80),
         ]
         for key, title, url_name, query, count, danger, order in queues:
             register_queue(WorkQueue(key=key, stage="payments", title=title, url_name=url_name, url_query=query,

@@ -239,6 +239,15 @@ def outstanding_cod_by_courier(*, today=None) -> list[dict]:
     return sorted(buckets.values(), key=lambda b: -b["amount"])
 
 
+def refunds_due() -> QuerySet[Payment]:
+    """Money we still hold for cancelled orders (marketplaces refund their buyers themselves)."""
+    return (
+        Payment.objects.filter(order__status="cancelled", received_amount__gt=F("refunded_amount"))
+        .exclude(method=PaymentMethod.MARKETPLACE)
+        .select_related("order", "order__customer", "order__channel")
+    )
+
+
 def queue_counts() -> dict[str, int]:
     return {
         "proofs": proofs_to_verify().count(),
@@ -248,6 +257,7 @@ def queue_counts() -> dict[str, int]:
         "overdue": overdue_orders().count(),
         "unsettled": unsettled_marketplace_payments().count(),
         "cod": outstanding_cod_payments().count(),
+        "refunds_due": refunds_due().count(),
     }
 
 

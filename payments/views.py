@@ -67,6 +67,8 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     method = request.GET.get("method", "")
     qs = selectors.payment_list(status=status or None, method=method or None, search=request.GET.get("q", "").strip())
+    if request.GET.get("queue") == "refunds_due":
+        qs = selectors.refunds_due().filter(pk__in=qs.values("pk"))
     return render(request, "payments/list.html", {
         "page": _page(request, qs), "status": status, "method": method, "q": request.GET.get("q", ""),
         "statuses": PaymentStatus.choices, "methods": PaymentMethod.choices, "stage_key": "payments",

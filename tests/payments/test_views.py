@@ -257,3 +257,20 @@ def test_resume_queues_an_unfinished_import_again(staff_client, django_capture_o
     assert response.status_code == 302
     job.refresh_from_db()
     assert (job.status, job.rows_total) == (StatementImport.Status.DONE, 5)
+
+
+def test_cancelled_orders_with_money_received_wait_for_a_refund(staff_client):
+    from orders.services import order_cancel
+    from payments.selectors import refunds_due
+    from payments.services.payments import payment_mark_paid, refund_create
+
+    order = make_order(total=60_000, method="qris")
+    payment = payment_open(order_id=order.pk)
+    payment_mark_paid(payment_id=payment.pk, source="midtrans")
+    order_cancel(order_id=order.pk, actor=None, reason="Stok habis")
+    assert list(refunds_due()) == [payment]
+    finance = staff_client(roles.FINANCE)
+    page = finance.get(reverse("payments:list"), {"queue": "refunds_due"})
+    assert payment.reference in page.content.decode()
+    refund_create(payment_id=payment.pk, amount=60_000, kind="cancellation", reason="Stok habis")
+    assert list(refunds_due()) == []
