@@ -1,16 +1,18 @@
 """Bank statement import and automatic matching of credits to open bank transfers.
 
-Import: the file is parsed once, then rows are inserted in chunks with ON CONFLICT (fingerprint)
-DO NOTHING, so a re-imported or overlapping statement adds nothing. Each chunk commits together
-with the job's progress counters, so a job cut short resumes from `rows_parsed`.
+Import: the file is parsed once; rows already stored (same fingerprint) are skipped, so a
+re-imported or overlapping statement adds nothing (the unique fingerprint is the backstop).
 
-Matching is a hash join: the open bank-transfer payments whose amounts occur in the statement
-are loaded once into a dict keyed by amount, each credit looks up its candidates by exact
-amount and checks the payment window. Unique pairs are written set-based per chunk (conditional
-UPDATE claims the payments, INSERT ... SELECT writes allocations, events and journal entries);
-orders move forward in a few batched tasks after commit, never a task per line.
+Matching is a hash join done before writing: the open bank-transfer payments whose amounts occur
+in the statement are loaded once into a dict keyed by amount, each new credit looks up its
+candidates by exact amount and checks the payment window; a credit with one candidate that no
+other credit claims is a match, anything else is ambiguous or unmatched. Then per chunk, in one
+transaction with the job's progress counters: a conditional UPDATE ... RETURNING claims the
+payments (one paid by a webhook meanwhile is simply not claimed), the lines are COPYed in already
+matched, and INSERT ... SELECT writes the payment events and the receipt journal entries. A job
+cut short resumes from `rows_parsed`. Orders move forward in a few batched tasks after commit,
+never a task per line. `statement_lines_match` re-runs matching over lines already stored.
 """
-
 from __future__ import annotations
 
 import hashlib
