@@ -1,7 +1,8 @@
 """Demo history for the notification log.
 
 The orders demo runs the real order services, so the notification hooks have already written one
-row per customer-visible step of every demo order (and queued its send). A demo needs history, so
+row per customer-visible step of every demo order (and queued its send); order confirmations still
+waiting for their task are written first. A demo needs history, so
 rows are moved back to the time of the order event that caused them; rows older than a day are
 recorded as sent then, a few as failed (the "failed notifications" queue), and the last day's rows
 are left for the worker to send for real (to var/notifications/ and the console).
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from notifications.models import ErrorKind, Notification
-from notifications.services import STATUS_EVENTS
+from notifications.services import STATUS_EVENTS, notification_triggers_process_all
 
 FAILURES = [
     ("whatsapp", ErrorKind.PERMANENT, "HTTP 400: (#131026) Message undeliverable: the number is not on WhatsApp"),
@@ -25,6 +26,8 @@ FAILURES = [
 def seed(ctx) -> None:
     from orders.models import OrderEvent
 
+    # Order confirmations are written by a task after each order commits; write them now.
+    notification_triggers_process_all()
     rows = list(Notification.objects.filter(order__isnull=False).select_related("order"))
     if not rows:
         ctx.say("no notifications to backdate")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -150,3 +151,23 @@ class CustomerPreference(models.Model):
 
     def allows(self, channel: str) -> bool:
         return bool(getattr(self, f"{channel}_enabled", True))
+
+
+class NotificationTrigger(models.Model):
+    """An order event whose notifications are still to be written: the transactional outbox.
+
+    The order service's transaction inserts only this row; a task renders and writes the
+    notifications after the commit and deletes the row in the same transaction. A task that never
+    ran (broker away) or failed leaves the row, and the periodic sweep queues it again, so a
+    committed order always gets its message and the order transaction never pays for rendering.
+    """
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40, choices=NotificationEvent.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} for order {self.order_id}"

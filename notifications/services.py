@@ -28,6 +28,7 @@ from notifications.models import (
     NotificationEvent,
     NotificationLanguage,
     NotificationTemplate,
+    NotificationTrigger,
 )
 from notifications.providers import OutboundMessage, PermanentSendError, TransientSendError, get_provider
 
@@ -153,6 +154,31 @@ def notification_queue_for_order(*, order_id: int, event: str) -> list[Notificat
     created = _insert_new(rows)
     _send_after_commit([n.pk for n in created if n.status == Notification.Status.QUEUED])
     return created
+
+
+def notification_trigger_process(*, trigger_id: int) -> int:
+    """Write the notifications of one recorded order event and delete its trigger; returns rows written.
+
+    Safe to call any number of times and from several workers: the trigger row is claimed with
+    SKIP LOCKED and deleted in the same transaction as the rows it caused, and the unique
+    (order, event, channel) constraint makes a repeat write nothing. On an error nothing is
+    written and the trigger stays for the sweep.
+    """
+    with transaction.atomic():
+        trigger = NotificationTrigger.objects.select_for_update(skip_locked=True).filter(pk=trigger_id).first()
+        if trigger is None:  # done already, or another worker holds it
+            return 0
+        rows = notification_queue_for_order(order_id=trigger.order_id, event=trigger.event)
+        trigger.delete()
+    return len(rows)
+
+
+def notification_triggers_process_all() -> int:
+    """Process every pending trigger here and now (demo data, a shell); returns rows written."""
+    written = 0
+    for pk in list(NotificationTrigger.objects.order_by("id").values_list("id", flat=True)):
+        written += notification_trigger_process(trigger_id=pk)
+    return written
 
 
 def _insert_new(rows: list[Notification]) -> list[Notification]:
@@ -333,6 +359,8 @@ def notification_sweep(*, stale_after: timedelta = timedelta(minutes=15)) -> int
     `queued` rows older than `stale_after` are sent again (the task may never have reached the
     broker); `sending` rows not finished within `stale_after` are put back to `queued` first (the
     worker died mid-send: at-least-once, the provider reference lets a gateway drop a duplicate).
+    Order events whose NotificationTrigger is still there after `stale_after` (the task was lost
+    or failed) are queued again.
     """
     cutoff = timezone.now() - stale_after
     stuck = list(
@@ -351,11 +379,16 @@ def notification_sweep(*, stale_after: timedelta = timedelta(minutes=15)) -> int
         .values_list("id", flat=True)[:500]
     )
     ids = sorted(set(stuck) | set(lost))
-    from notifications.tasks import notification_send_task
+    from notifications.tasks import notification_send_task, notification_trigger_task
 
     for pk in ids:
         notification_send_task.delay(pk)
-    return len(ids)
+    triggers = list(
+        NotificationTrigger.objects.filter(created_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:500]
+    )
+    for pk in triggers:
+        notification_trigger_task.delay(pk)
+    return len(ids) + len(triggers)
 
 
 def notification_payment_reminders_queue(*, now=None, due_within: timedelta | None = None,

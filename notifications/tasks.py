@@ -35,6 +35,16 @@ def notification_send_task(self, notification_id: int) -> str:
     return notification.status
 
 
+@shared_task(bind=True, base=OmsTask, name="notifications.tasks.notification_trigger_task", max_retries=3)
+def notification_trigger_task(self, trigger_id: int) -> int:
+    """Write (render) the notifications of one order event recorded by an order hook, then send them.
+
+    Idempotent: a trigger already processed is gone and a repeat does nothing. A failure leaves
+    the trigger row, which the sweep queues again; the last failure is recorded as a TaskFailure.
+    """
+    return services.notification_trigger_process(trigger_id=trigger_id)
+
+
 @shared_task(name="notifications.tasks.notification_sweep_task")
 def notification_sweep_task() -> int:
     """Periodic: re-send queued rows whose task was lost and recover rows stuck in `sending`."""

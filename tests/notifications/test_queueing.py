@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from channels.models import Channel
-from notifications.models import CustomerPreference, ErrorKind, Notification, NotificationTemplate
-from notifications.services import notification_queue, notification_queue_for_order
+from notifications import hooks as notification_hooks
+from notifications.models import (
+    CustomerPreference,
+    ErrorKind,
+    Notification,
+    NotificationTemplate,
+    NotificationTrigger,
+)
+from notifications.services import (
+    notification_queue,
+    notification_queue_for_order,
+    notification_sweep,
+    notification_trigger_process,
+)
 from orders import hooks
 from orders.models import OrderStatus
 from tests.factories import ChannelFactory, CustomerFactory
@@ -235,13 +249,67 @@ def test_a_notification_failure_never_breaks_the_order_transaction(django_captur
         raise RuntimeError("bug in notifications")
 
     monkeypatch.setattr("notifications.hooks.notification_queue_for_order", explode)
+    monkeypatch.setattr("notifications.services.notification_queue_for_order", explode)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         hooks.run_order_created(order.id)
+        hooks.run_status_changed(hooks.StatusChange(order.id, "awaiting_payment", "paid", event_id=1, source="staff"))
         order.notes = "still saved"
         order.save(update_fields=["notes"])
 
     order.refresh_from_db()
     assert order.notes == "still saved"
+    # the confirmation is not lost: its trigger waits for the sweep
+    assert NotificationTrigger.objects.filter(order=order, event="order_confirmation").exists()
+
+
+def test_a_failed_trigger_is_written_by_the_sweep_later(django_capture_on_commit_callbacks, monkeypatch):
+    # given an order whose confirmation task failed (a bug, the database away)
+    order = OrderFactory()
+    monkeypatch.setattr("notifications.services.notification_queue_for_order",
+                        lambda **kwargs: (_ for _ in ()).throw(RuntimeError("database went away")))
+    _created(order.id, django_capture_on_commit_callbacks)
+    assert not Notification.objects.filter(order=order).exists()
+    monkeypatch.undo()
+    NotificationTrigger.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    # when the periodic sweep runs
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_sweep()
+
+    # then the confirmation is written and sent, and the trigger is gone
+    assert {n.channel for n in Notification.objects.filter(order=order, event="order_confirmation")} == {
+        "email", "whatsapp"}
+    assert not NotificationTrigger.objects.exists()
+
+
+def test_the_order_transaction_only_records_a_trigger(django_capture_on_commit_callbacks, django_assert_num_queries):
+    # given an order being created
+    order = OrderFactory()
+
+    # when its created hook runs inside the order's transaction
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        transaction.atomic(),
+        django_assert_num_queries(3),  # savepoint, insert, release
+    ):
+        notification_hooks.on_order_created(order.id)
+
+    # then nothing is rendered there: one trigger row, one task queued after commit
+    assert not Notification.objects.exists()
+    assert NotificationTrigger.objects.filter(order=order).count() == 1
+    assert len(callbacks) == 1
+
+
+def test_processing_a_trigger_twice_writes_once(django_capture_on_commit_callbacks):
+    order = OrderFactory()
+    trigger = NotificationTrigger.objects.create(order=order, event="order_confirmation")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = notification_trigger_process(trigger_id=trigger.pk)
+        again = notification_trigger_process(trigger_id=trigger.pk)
+
+    assert (first, again) == (2, 0)
+    assert Notification.objects.filter(order=order).count() == 2
 
 
 def test_an_unknown_event_is_refused():
