@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -216,7 +218,11 @@ def reconcile_action(request: HttpRequest, line_id: int, action: str) -> HttpRes
             raise Http404
     except DomainError as exc:
         _fail(request, exc)
-    return redirect(request.POST.get("next") or "payments:reconcile")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("payments:reconcile")
+    return redirect(target)
 
 
 def _int(value) -> int | None:

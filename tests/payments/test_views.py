@@ -274,3 +274,31 @@ def test_cancelled_orders_with_money_received_wait_for_a_refund(staff_client):
     assert payment.reference in page.content.decode()
     refund_create(payment_id=payment.pk, amount=60_000, kind="cancellation", reason="Stok habis")
     assert list(refunds_due()) == []
+
+
+def test_finance_matches_a_credit_from_the_payment_page(staff_client, django_capture_on_commit_callbacks):
+    from payments.services.statements import statement_import_create
+
+    payment = payment_open(order_id=make_order(total=70_000).pk)
+    data = (f"Tanggal Transaksi,Keterangan,Cabang,Jumlah\n"
+            f"{payment.created_at:%d/%m/%Y},LUPA KODE UNIK,0000,\"70,000.00 CR\"\n").encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_import_create(data=data, filename="m.csv", fmt="bca_business")
+    line = StatementLine.objects.get()
+    finance = staff_client(roles.FINANCE)
+    page = finance.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert reverse("payments:reconcile-action", args=[line.pk, "match"]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = finance.post(reverse("payments:reconcile-action", args=[line.pk, "match"]),
+                                {"payment": payment.pk, "next": reverse("payments:detail", args=[payment.pk])})
+    assert response.url == reverse("payments:detail", args=[payment.pk])
+    payment.refresh_from_db()
+    # the customer forgot the kode unik: 70.000 of 70.000 + code received, still pending
+    assert (payment.status, payment.received_amount) == (PaymentStatus.PENDING, 70_000)
+
+
+def test_the_reconciliation_redirect_never_leaves_the_site(staff_client):
+    finance = staff_client(roles.FINANCE)
+    response = finance.post(reverse("payments:reconcile-action", args=[999, "not-ours"]),
+                            {"reason": "x", "next": "https://evil.example/"})
+    assert response.url == reverse("payments:reconcile")
