@@ -52,7 +52,7 @@ def _backdate_payments() -> None:
         Payment.objects.filter(pk=payment.pk).update(**fields)
         JournalEntry.objects.filter(payment=payment, kind="charge").update(booked_on=timezone.localdate(placed))
         if payment.paid_at:
-            JournalEntry.objects.filter(payment=payment, kind="receipt").update(
+            JournalEntry.objects.filter(payment=payment, kind__in=["receipt", "payout"]).update(
                 booked_on=timezone.localdate(payment.order.paid_at or placed))
 
 

@@ -102,11 +102,13 @@ def post_receipt(
     actor=None,
     description: str = "",
 ) -> JournalEntry | None:
-    """Money arrived for a payment: Dr asset (net) + Dr fees / Cr receivable (gross)."""
+    """Money arrived for a payment: Dr asset (net) + Dr fees / Cr receivable (gross).
+
+    A marketplace's settlement is booked as a payout (its deductions as fees)."""
     asset = asset_account or asset_account_for(payment.method)
     return journal_post(
         key=key,
-        kind=JournalEntry.Kind.RECEIPT,
+        kind=JournalEntry.Kind.PAYOUT if payment.method == PaymentMethod.MARKETPLACE else JournalEntry.Kind.RECEIPT,
         booked_on=booked_on,
         lines=[(asset, amount - fee_amount, 0), (Account.FEES, fee_amount, 0), (Account.RECEIVABLE, 0, amount)],
         description=description or f"Received for {payment.reference}",

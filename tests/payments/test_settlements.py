@@ -45,7 +45,7 @@ def test_settlement_report_records_payouts_and_classifies_differences(finance_us
     # the same report again adds nothing
     again = settlement_import(channel_id=channel.pk, data=data, filename="shopee.csv")
     assert again.rows_new == 0
-    assert JournalEntry.objects.filter(kind="receipt").count() == 2
+    assert JournalEntry.objects.filter(kind="payout").count() == 2
 
 
 def test_marketplace_orders_without_payout_after_n_days_are_listed():
