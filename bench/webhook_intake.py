@@ -36,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -236,7 +237,7 @@ async def _admin(fake_port: int, rows: list[dict]) -> None:
 
 
 async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration: float, pool: int,
-                    plan: list[tuple[str, str]], fake_port: int) -> dict:
+                    plan: list[tuple[str, str]], fake_port: int, sent: dict) -> dict:
     """Send the planned pushes at a fixed rate; latency counts from the scheduled send time.
 
     Status changes are applied to the fake marketplace ~150 ms before their push is sent.
@@ -245,7 +246,6 @@ async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration:
     queue: asyncio.Queue = asyncio.Queue()
     latencies: list[float] = []
     codes: dict[int, int] = {}
-    sent: dict[tuple[str, str], float] = {}
     start = time.perf_counter() + 0.5
 
     async def mover() -> None:
@@ -299,27 +299,44 @@ async def open_loop(port: int, path: str, pushes: Pushes, rate: float, duration:
             "sent": sent}
 
 
-def watch_orders(database_url: str, sent: dict[tuple[str, str], float], timeout: float) -> dict:
-    """Poll the orders table every 50 ms: time from each push until the order shows its status."""
-    import psycopg
+class OrderWatcher(threading.Thread):
+    """Poll the orders table every 50 ms while pushes are sent: time from each push until the
+    order shows its status (or a later one) in the database the API reads."""
 
-    rank = {status: i for i, status in enumerate(FLOW)}
-    pending = dict(sent)
-    seen: dict[tuple[str, str], float] = {}
-    deadline = time.time() + timeout
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        while pending and time.time() < deadline:
-            now = time.time()
-            ids = list({order_sn for order_sn, _status in pending})
-            current = dict(conn.execute(
-                "SELECT external_id, marketplace_status FROM orders_order WHERE external_id = ANY(%s)", (ids,)
-            ).fetchall())
-            for key in list(pending):
-                order_sn, status = key
-                if order_sn in current and rank.get(current[order_sn], -1) >= rank[status]:
-                    seen[key] = now - pending.pop(key)
-            time.sleep(0.05)
-    return seen
+    def __init__(self, database_url: str, sent: dict[tuple[str, str], float]) -> None:
+        super().__init__(daemon=True)
+        self.database_url = database_url
+        self.sent = sent  # filled by the sender while this thread runs
+        self.seen: dict[tuple[str, str], float] = {}
+        self.sending_done = threading.Event()
+        self.timeout = 180.0
+
+    def run(self) -> None:
+        import psycopg
+
+        rank = {status: i for i, status in enumerate(FLOW)}
+        deadline = None
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while True:
+                if self.sending_done.is_set() and deadline is None:
+                    deadline = time.time() + self.timeout
+                pending = [key for key in list(self.sent) if key not in self.seen]
+                if not pending and self.sending_done.is_set():
+                    return
+                if deadline is not None and time.time() > deadline:
+                    return
+                if pending:
+                    now = time.time()
+                    ids = list({order_sn for order_sn, _status in pending})
+                    current = dict(conn.execute(
+                        "SELECT external_id, marketplace_status FROM orders_order WHERE external_id = ANY(%s)",
+                        (ids,),
+                    ).fetchall())
+                    for key in pending:
+                        order_sn, status = key
+                        if order_sn in current and rank.get(current[order_sn], -1) >= rank[status]:
+                            self.seen[key] = now - self.sent[key]
+                time.sleep(0.05)
 
 
 def api_check(port: int, token: str, external_ids) -> int:
@@ -453,11 +470,16 @@ def main() -> None:
         time.sleep(4)
         total = int(args.rate * args.duration)
         plan = plan_pushes(total, args.rate, args.new_share, "B")
+        sent: dict[tuple[str, str], float] = {}
+        watcher = OrderWatcher(args.database_url, sent)
+        watcher.start()
         sustained = asyncio.run(open_loop(port, "/webhooks/shopee/", Pushes(callback, "B"), args.rate,
-                                          args.duration, args.pool, plan, fake_port))
+                                          args.duration, args.pool, plan, fake_port, sent))
+        watcher.sending_done.set()
         results.append(summary(f"sustained {args.rate:g}/s with worker, new-order share {args.new_share:g}",
                                sustained))
-        seen = watch_orders(args.database_url, sustained["sent"], timeout=180)
+        watcher.join()
+        seen = watcher.seen
         e2e = list(seen.values())
         new_orders = sum(1 for _sn, status in sustained["sent"] if status == FLOW[0])
         row = {
