@@ -16,6 +16,7 @@ class PaymentsConfig(AppConfig):
 
         hooks.register_order_created(on_order_created)
         hooks.register_status_changed(on_order_status_changed)
+        hooks.register_expiry_guard(selectors.order_expiry_block_reason)
 
         view = [
             "payments.view_payment",

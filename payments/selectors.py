@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -300,3 +300,26 @@ def journal_daily_totals() -> list[dict]:
         .annotate(debit=Sum("debit_amount"), credit=Sum("credit_amount"), lines=Count("id"))
         .order_by("day")
     )
+
+
+def order_expiry_block_reason(order_id: int) -> str | None:
+    """Why an unpaid order must not be cancelled for its passed deadline, or None.
+
+    Registered as an orders expiry guard: money already received (in part), a payment waiting for
+    review, or a proof of transfer waiting for Finance means a person decides, not the sweep.
+    """
+    pending_proof = PaymentProof.objects.filter(payment=OuterRef("pk"), status=PaymentProof.Status.PENDING)
+    blocking = (
+        Payment.objects.filter(order_id=order_id)
+        .filter(Q(received_amount__gt=0) | Q(status=PaymentStatus.NEEDS_REVIEW) | Exists(pending_proof))
+        .values_list("status", "received_amount")
+        .first()
+    )
+    if blocking is None:
+        return None
+    status, received = blocking
+    if received:
+        return "money received for this order; Finance decides"
+    if status == PaymentStatus.NEEDS_REVIEW:
+        return "a payment of this order needs review"
+    return "a proof of transfer waits for verification"
