@@ -279,6 +279,17 @@ def _detail(order_id: int) -> dict:
     return OrderDetailOutputSerializer(order).data
 
 
+def _created_detail(created: services.CreatedOrder) -> dict:
+    """The detail answer of a new order from the rows order_create wrote, without reading it back.
+
+    The lines and events are handed to the serializer as this throw-away instance's prefetched
+    relations (the order-created hooks do not touch the order's own rows).
+    """
+    order = created.order
+    order._prefetched_objects_cache = {"lines": created.lines, "events": created.events}
+    return OrderDetailOutputSerializer(order).data
+
+
 def _request_hash(data) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -356,15 +367,17 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = OrderCreateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         if not key:
-            order = self._create(params.validated_data)
-            return Response(_detail(order.id), status=status.HTTP_201_CREATED)
+            return Response(_created_detail(self._create(params.validated_data)), status=status.HTTP_201_CREATED)
         request_hash = _request_hash(request.data)
+        created = None
         with transaction.atomic():
             key_id = _claim_key(request.user.pk, key, request_hash)
             if key_id is not None:
-                order = self._create(params.validated_data)
-                IdempotencyKey.objects.filter(pk=key_id).update(order=order)
-                return Response(_detail(order.id), status=status.HTTP_201_CREATED)
+                created = self._create(params.validated_data)
+                IdempotencyKey.objects.filter(pk=key_id).update(order=created.order)
+        if created is not None:
+            # Serialised after the commit, so the stock rows are not held locked meanwhile.
+            return Response(_created_detail(created), status=status.HTTP_201_CREATED)
         stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
         if stored is None or stored.order_id is None:  # pragma: no cover - the row commits with its order
             raise Conflict("This Idempotency-Key is being processed; retry shortly.")
@@ -374,7 +387,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _create(self, data: dict):
         shipping = data.get("shipping")
-        return services.order_create(
+        return services.order_create_with_rows(
             channel_id=data["channel"].id,
             lines=[
                 services.LineInput(
@@ -396,6 +409,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             external_id=data["external_id"],
             actor=self.request.user,
             source=OrderSource.API,
+            channel=data["channel"],
         )
 
     def _act(self, pk, serializer_class, call):

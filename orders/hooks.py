@@ -3,7 +3,9 @@
 Other apps (payments, notifications, shipping...) register here from AppConfig.ready() instead of
 orders importing them, so each app can grow without the orders app knowing it. Hooks run inside
 the transaction of the service that calls them: they must be quick, must not call the network,
-and should schedule side effects with transaction.on_commit.
+and should schedule side effects with transaction.on_commit. Order-created hooks write their own
+apps' rows only: they must not change the order, its lines or its events (order_create answers
+with the objects it wrote, without reading the order back).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Other apps import from here: `from orders.services import order_create, LineInput, ...`.
 """
 
-from orders.services.create import order_create
+from orders.services.create import CreatedOrder, order_create, order_create_with_rows
 from orders.services.customers import customer_get_or_create
 from orders.services.external import PROVIDER_STATUS_MAP, map_provider_status, order_upsert_external
 from orders.services.inputs import AddressInput, CustomerInput, LineInput
@@ -24,6 +24,7 @@ from orders.services.lifecycle import (
 __all__ = [
     "PROVIDER_STATUS_MAP",
     "AddressInput",
+    "CreatedOrder",
     "CustomerInput",
     "LineInput",
     "customer_get_or_create",
@@ -33,6 +34,7 @@ __all__ = [
     "order_complete",
     "order_confirm",
     "order_create",
+    "order_create_with_rows",
     "order_expire",
     "order_mark_delivered",
     "order_mark_packed",

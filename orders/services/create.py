@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from channels.models import Channel
 from core.errors import Conflict
 from core.money import percent_of
 from orders import hooks
-from orders.models import Customer, Order, OrderLine, OrderSource, OrderStatus, PaymentMethod
+from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
 from orders.services.customers import clean_phone, customer_get_or_create
 from orders.services.inputs import AddressInput, CustomerInput, LineInput
 from orders.services.lifecycle import EVENT_CREATED, record_event
@@ -60,16 +61,19 @@ def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine
         raise ValidationError({"lines": [_("At most %(n)s lines per order.") % {"n": MAX_LINES}]})
     ids = {line.variant_id for line in lines if line.variant_id}
     skus = {line.sku.strip() for line in lines if not line.variant_id and line.sku}
+    # One query: the variants with their product and this channel's active listing price (one
+    # listing per channel and variant), instead of a second query for the prices.
+    listing_price = ChannelListing.objects.filter(
+        channel=channel, variant=OuterRef("pk"), price_amount__isnull=False, is_active=True
+    ).values("price_amount")[:1]
     variants = list(
-        ProductVariant.objects.filter(pk__in=ids).select_related("product")
-        | ProductVariant.objects.filter(sku__in=skus).select_related("product")
+        (ProductVariant.objects.filter(pk__in=ids) | ProductVariant.objects.filter(sku__in=skus))
+        .select_related("product")
+        .annotate(listing_price_amount=Subquery(listing_price))
     ) if (ids or skus) else []
     by_id = {v.id: v for v in variants}
     by_sku = {v.sku: v for v in variants}
-    listing_prices = dict(
-        ChannelListing.objects.filter(channel=channel, variant_id__in=by_id, price_amount__isnull=False, is_active=True)
-        .values_list("variant_id", "price_amount")
-    ) if by_id else {}
+    listing_prices = {v.id: v.listing_price_amount for v in variants if v.listing_price_amount is not None}
     resolved = []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line.quantity, int) or line.quantity <= 0:
@@ -174,7 +178,25 @@ def insert_order(
     return order, order_lines, stock_error
 
 
-def order_create(
+@dataclass(frozen=True)
+class CreatedOrder:
+    """What order_create_with_rows wrote: the order (with channel and customer), its lines and events."""
+
+    order: Order
+    lines: list[OrderLine]
+    events: list[OrderEvent]
+
+
+def order_create(*, channel_id: int, lines: list[LineInput], customer: CustomerInput, **options) -> Order:
+    """Create an order entered by staff or placed on the web store; returns the order.
+
+    The options (shipping, amounts, payment_method, notes, tags, external_id, actor, source,
+    channel) and the guarantees are those of order_create_with_rows.
+    """
+    return order_create_with_rows(channel_id=channel_id, lines=lines, customer=customer, **options).order
+
+
+def order_create_with_rows(
     *,
     channel_id: int,
     lines: list[LineInput],
@@ -188,17 +210,24 @@ def order_create(
     external_id: str = "",
     actor=None,
     source: str = OrderSource.STAFF,
-) -> Order:
+    channel: Channel | None = None,
+) -> CreatedOrder:
     """Create an order entered by staff or placed on the web store, and reserve its stock.
 
     All or nothing: an unknown SKU, a bad phone or amount raises ValidationError (with the field),
     missing stock raises catalog.errors.OutOfStock, a reused `external_id` raises Conflict, and
     nothing is written. The order starts awaiting payment (a COD order can be confirmed at once);
     payment is due within PAYMENT_WINDOW unless it is cash on delivery.
+
+    `channel` is the Channel row of `channel_id` when the caller has read it already (the API's
+    validation does), which saves reading it again. Returns the order (with its channel and
+    customer), its lines and its `created` event as written, so a caller can answer with them
+    without reading the order back.
     """
     from orders.services.lifecycle import clean_tags
 
-    channel = channel_get(channel_id)
+    if channel is None or channel.pk != channel_id:
+        channel = channel_get(channel_id)
     if payment_method not in PaymentMethod.values:
         raise ValidationError({"payment_method": [_("%(value)r is not a payment method.") % {"value": payment_method}]})
     for field, amount in (("shipping_amount", shipping_amount), ("discount_amount", discount_amount)):
@@ -223,7 +252,7 @@ def order_create(
         guard = transaction.atomic() if external_id else contextlib.nullcontext()
         try:
             with guard:
-                order, _lines, _err = insert_order(
+                order, order_lines, _err = insert_order(
                     channel=channel,
                     customer=buyer,
                     lines=resolved,
@@ -253,7 +282,7 @@ def order_create(
                     detail={"field": "external_id"},
                 ) from None
             raise
-        record_event(
+        event = record_event(
             order,
             EVENT_CREATED,
             actor=actor,
@@ -261,8 +290,10 @@ def order_create(
             to_status=order.status,
             data={"number": order.number, "total_amount": total},
         )
+        # Order-created hooks add rows of their own apps (payment, notification trigger) and never
+        # change the order, its lines or its events, so what was written here is the order as committed.
         hooks.run_order_created(order.id)
-    return order
+    return CreatedOrder(order=order, lines=order_lines, events=[event])
 
 
 def _shipping_fields(shipping: AddressInput | None, customer: CustomerInput) -> dict:

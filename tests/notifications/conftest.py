@@ -60,3 +60,14 @@ def scripted(settings):
         return ScriptedProvider
 
     return configure
+
+
+@pytest.fixture
+def default_templates(db):
+    """The templates data migration 0002 installs, again: a transaction=True test of another app run
+    earlier flushes every table, templates included."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("notifications.migrations.0002_default_templates").create_templates(apps, None)

@@ -12,7 +12,7 @@ from notifications.services import notification_queue_for_order, notification_se
 from tests.notifications.conftest import ScriptedProvider
 from tests.notifications.factories import OrderFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("default_templates")]
 
 
 def run_together(target, count: int) -> list:
