@@ -109,13 +109,14 @@ def channel_credentials_clear(*, channel_id: int, names: list[str]) -> Channel:
 
 # --- webhook deliveries ------------------------------------------------------------------------
 DELIVERY_BATCH = 50  # pushes answered by one worker pass (one order-detail call per 50 orders)
+DELIVERY_MAX_ATTEMPTS = 6  # a push still failing transiently after this many tries is marked failed
 
 
 def _error_text(exc: Exception) -> str:
     return str(exc) if isinstance(exc, AdapterError) else f"{type(exc).__name__}: {exc}"
 
 
-def delivery_process(*, delivery_id: int, final_attempt: bool = True) -> str:
+def delivery_process(*, delivery_id: int, final_attempt: bool = True, on_release=None) -> str:
     """Process a stored push: re-fetch its orders from the marketplace API and upsert them.
 
     The worker also takes other waiting pushes of the same channel (up to DELIVERY_BATCH), so a
@@ -132,7 +133,9 @@ def delivery_process(*, delivery_id: int, final_attempt: bool = True) -> str:
     if delivery is None:
         return "skipped"
     batch = [delivery, *inbox.delivery_claim_batch(delivery=delivery, limit=DELIVERY_BATCH - 1)]
-    errors = _handle_batch(delivery.channel, batch, final_id=delivery_id if final_attempt else None)
+    errors = _handle_batch(
+        delivery.channel, batch, final_id=delivery_id if final_attempt else None, on_release=on_release
+    )
     own = errors.get(delivery_id)
     if own is None:
         return "processed"
@@ -141,11 +144,14 @@ def delivery_process(*, delivery_id: int, final_attempt: bool = True) -> str:
     return "failed"
 
 
-def _handle_batch(channel: Channel | None, batch: list, *, final_id: int | None = None) -> dict[int, Exception]:
+def _handle_batch(
+    channel: Channel | None, batch: list, *, final_id: int | None = None, on_release=None
+) -> dict[int, Exception]:
     """Process claimed deliveries and record how each ended; returns the errors by delivery id.
 
-    A transient error gives the delivery back ("received", with the error) for a later retry,
-    except for `final_id` (its task's last attempt), which is marked failed.
+    A transient error gives the delivery back ("received", with the error) for a later retry and
+    calls `on_release(fewest attempts)` once, except for `final_id` (its task's last attempt) and
+    deliveries tried DELIVERY_MAX_ATTEMPTS times, which are marked failed for staff to see.
     """
     adapter = get_adapter(channel) if channel is not None else None
     if adapter is None:
@@ -155,43 +161,58 @@ def _handle_batch(channel: Channel | None, batch: list, *, final_id: int | None 
     else:
         errors = _process_batch(adapter, channel, batch)
     inbox.delivery_finish_many(delivery_ids=[item.pk for item in batch if item.pk not in errors])
+    released: list[int] = []
     for item in batch:
         exc = errors.get(item.pk)
         if exc is None:
             continue
-        if isinstance(exc, TransientAdapterError) and item.pk != final_id:
+        if (
+            isinstance(exc, TransientAdapterError)
+            and item.pk != final_id
+            and item.attempts < DELIVERY_MAX_ATTEMPTS
+        ):
             inbox.delivery_release(delivery_id=item.pk, error=_error_text(exc))
+            released.append(item.attempts)
         else:
             inbox.delivery_finish(delivery_id=item.pk, error=_error_text(exc))
+    if released and on_release is not None:
+        on_release(min(released))
     return errors
 
 
 def deliveries_drain(
-    *, channel_id: int, on_idle=None, on_backlog=None, max_batches: int = 100
+    *, channel_id: int, on_idle=None, on_backlog=None, on_release=None, retry: bool = False, max_batches: int = 100
 ) -> tuple[int, bool]:
     """Process a channel's waiting pushes, DELIVERY_BATCH at a time, until none is left.
 
     `on_idle()` is called once the channel looks drained, and the queue is checked once more
     after it, so a push stored just before is not left behind (the intake schedules a drain only
     while none is marked running). `on_backlog()` is called after each full batch, so the caller
-    can start a helper drain (claims skip each other's rows). Returns (deliveries handled, more
-    left after max_batches).
+    can start a helper drain (claims skip each other's rows). A drain takes only pushes never
+    tried; `retry=True` takes those given back after a transient error too. Returns (deliveries
+    handled, more left after max_batches).
     """
     channel = Channel.objects.filter(pk=channel_id).first()
+    started = timezone.now()
     handled = 0
     idle_called = False
+    def claim() -> list:
+        return inbox.delivery_claim_waiting(
+            channel_id=channel_id, limit=DELIVERY_BATCH, fresh_only=not retry, tried_before=started
+        )
+
     for _ in range(max_batches):
-        batch = inbox.delivery_claim_waiting(channel_id=channel_id, limit=DELIVERY_BATCH)
+        batch = claim()
         if not batch and not idle_called:
             if on_idle is not None:
                 on_idle()
             idle_called = True
-            batch = inbox.delivery_claim_waiting(channel_id=channel_id, limit=DELIVERY_BATCH)
+            batch = claim()
         if not batch:
             return handled, False
         if len(batch) == DELIVERY_BATCH and on_backlog is not None:
             on_backlog()
-        _handle_batch(channel, batch)
+        _handle_batch(channel, batch, on_release=on_release)
         handled += len(batch)
     return handled, True
 

@@ -18,7 +18,35 @@ PUSH_PROVIDERS = ("shopee", "tiktok", "lazada", "tokopedia")
     bind=True, name="channels.tasks.delivery_process", autoretry_for=(TransientAdapterError,), max_retries=5
 )
 def delivery_process(self, delivery_id: int) -> str:
-    return services.delivery_process(delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries)
+    """One delivery (the sweep, a staff retry), with the waiting pushes of its channel."""
+    from channels.models import Channel
+
+    channel_id = Channel.objects.filter(deliveries__pk=delivery_id).values_list("pk", flat=True).first()
+    return services.delivery_process(
+        delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries,
+        on_release=(lambda attempts: retry_schedule(channel_id, attempts)) if channel_id else None,
+    )
+
+
+RETRY_KEY = "channels:retry:{channel_id}"
+
+
+def retry_schedule(channel_id: int, attempts: int) -> None:
+    """Pushes given back after a transient error are tried again after 30 s, 1, 2, 4... up to 10 min."""
+    countdown = min(30 * 2 ** max(attempts - 1, 0), 600)
+    if cache.add(RETRY_KEY.format(channel_id=channel_id), 1, timeout=countdown + 60):
+        deliveries_retry.apply_async((channel_id,), countdown=countdown)
+
+
+@shared_task(name="channels.tasks.deliveries_retry")
+def deliveries_retry(channel_id: int) -> int:
+    cache.delete(RETRY_KEY.format(channel_id=channel_id))
+    handled, more = services.deliveries_drain(
+        channel_id=channel_id, retry=True, on_release=lambda attempts: retry_schedule(channel_id, attempts)
+    )
+    if more:
+        deliveries_retry.delay(channel_id)
+    return handled
 
 
 # A delivery still "received" after this long was never queued or its task was lost (a crash
@@ -70,6 +98,7 @@ def deliveries_drain(self, channel_id: int, slot: int = 0) -> int:
             channel_id=channel_id,
             on_idle=lambda: cache.delete(key),
             on_backlog=(lambda: _helper_slot_start(channel_id)) if slot == 0 else None,
+            on_release=lambda attempts: retry_schedule(channel_id, attempts),
         )
     except Exception:
         cache.delete(key)

@@ -221,12 +221,13 @@ def delivery_claim(*, delivery_id: int) -> InboundDelivery | None:
 
 
 def delivery_claim_waiting(
-    *, provider: str | None = None, channel_id: int, limit: int, fresh_only: bool = True
+    *, provider: str | None = None, channel_id: int, limit: int, fresh_only: bool = True, tried_before=None
 ) -> list[InboundDelivery]:
     """Claim up to `limit` waiting deliveries of one channel, oldest first (rows other workers hold are skipped).
 
     `fresh_only` leaves out deliveries already tried once (given back after a transient error):
-    those wait for their retry or the sweep instead of being tried again at once.
+    those wait for their retry or the sweep instead of being tried again at once. Otherwise
+    `tried_before` leaves out those last tried at or after that time (by this retry pass).
     """
     with transaction.atomic():
         qs = InboundDelivery.objects.select_for_update(skip_locked=True).filter(
@@ -236,6 +237,8 @@ def delivery_claim_waiting(
             qs = qs.filter(provider=provider)
         if fresh_only:
             qs = qs.filter(claimed_at__isnull=True)
+        elif tried_before is not None:
+            qs = qs.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=tried_before))
         ids = list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
         if not ids:
             return []

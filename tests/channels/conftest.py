@@ -20,6 +20,20 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def delayed_retries(monkeypatch):
+    """Eager Celery ignores countdowns; keep the delayed channel retries queued here instead.
+
+    A test runs them with `tasks.deliveries_retry.run(channel_id)`.
+    """
+    from channels import tasks
+
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks.deliveries_retry, "apply_async",
+                        lambda args, countdown=None, **kw: queued.append((tuple(args), countdown)))
+    return queued
+
+
 @pytest.fixture
 def fake():
     with FakeMarketplace() as server:

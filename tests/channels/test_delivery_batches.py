@@ -111,20 +111,49 @@ def test_many_pushes_queue_one_drain_which_processes_them_all_and_lets_the_next_
     assert queued == [channel.pk, channel.pk]
 
 
-def test_a_drain_does_not_retry_at_once_what_failed_transiently(make_channel, fake, post_push,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_push_that_failed_transiently_is_retried_later_with_backoff_not_by_the_drain(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks, delayed_retries
+):
     from channels import tasks
 
     channel = make_channel("shopee", fake)
     fake.put_order("shopee", "LATER", status="READY_TO_SHIP")
     fake.fail_next = 1
+    retries = delayed_retries
+    # when the drain meets a 503 from the marketplace
     with django_capture_on_commit_callbacks(execute=True):
-        post_push(fake, "shopee", "LATER")  # the drain runs, the marketplace answers 503 once
-
+        post_push(fake, "shopee", "LATER")
+    # then the push waits, with a retry of the channel queued in 30 s
     delivery = InboundDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 1)
-    assert tasks.deliveries_drain.run(channel.pk) == 0  # left for the retry / sweep, not looped on
-    assert services.delivery_process(delivery_id=delivery.pk) == "processed"
+    assert "503" in delivery.error
+    assert retries == [((channel.pk,), 30)]
+    assert tasks.deliveries_drain.run(channel.pk) == 0  # a drain does not loop on it
+    # and the retry processes it
+    assert tasks.deliveries_retry.run(channel.pk) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.PROCESSED, 2)
+
+
+def test_a_push_failing_transiently_every_time_ends_failed_after_the_last_attempt(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks, delayed_retries
+):
+    from channels import tasks
+
+    channel = make_channel("shopee", fake)
+    fake.put_order("shopee", "DOWN", status="READY_TO_SHIP")
+    fake.fail_next = 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        post_push(fake, "shopee", "DOWN")
+
+    for attempt in range(1, services.DELIVERY_MAX_ATTEMPTS):
+        # the backoff grows with each attempt: 30 s, 60 s, 120 s...
+        assert delayed_retries[-1] == ((channel.pk,), min(30 * 2 ** (attempt - 1), 600))
+        tasks.deliveries_retry.run(channel.pk)
+
+    delivery = InboundDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, services.DELIVERY_MAX_ATTEMPTS)
+    assert tasks.deliveries_retry.run(channel.pk) == 0
 
 
 def test_a_backlog_starts_helper_drains_that_share_the_work(make_channel, fake, post_push,

@@ -29,7 +29,7 @@ def test_a_good_shopee_push_is_stored_answered_empty_and_processed_into_an_order
     # then the push is answered at once with an empty body and processed in the task
     assert response.status_code == 200
     assert response.content == b""
-    assert len(callbacks) == 1
+    assert callbacks  # the drain was queued after commit (later ones are the order's own side effects)
     delivery = InboundDelivery.objects.get()
     assert (delivery.provider, delivery.account_ref, delivery.external_id, delivery.event_type) == (
         "shopee", "727720655", "msg-1", "3"
