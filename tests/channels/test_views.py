@@ -114,3 +114,22 @@ def test_the_failing_channels_queue_counts_channels_with_problems(make_channel):
     assert channel_failing_count() == 0
     Channel.objects.filter(pk=ok.pk).update(sync_failures=2)
     assert channel_failing_count() == 1
+
+
+def test_the_problems_filter_lists_channels_with_failed_syncs_or_deliveries(staff_client, make_channel):
+    broken = make_channel("shopee", name="Broken shop")
+    make_channel("tiktok", name="Healthy shop")
+    failing_sync = make_channel("lazada", name="Sync failing")
+    Channel.objects.filter(pk=failing_sync.pk).update(sync_failures=1, last_sync_error="HTTP 503")
+    InboundDelivery.objects.create(provider="shopee", channel=broken, account_ref="1", external_id="f1", body=b"{}",
+                                   status="failed", error="boom")
+    InboundDelivery.objects.create(provider="shopee", channel=broken, account_ref="1", external_id="f2", body=b"{}",
+                                   status="processed")
+
+    response = staff_client(roles.ADMIN).get("/dashboard/channels/?health=problems")
+
+    names = [c.name for c in response.context["channels"]]
+    assert names == ["Broken shop", "Sync failing"]
+    broken_row = response.context["channels"][0]
+    assert (broken_row.deliveries_day, broken_row.deliveries_failed_day) == (2, 1)
+    assert broken_row.last_delivery_at is not None
