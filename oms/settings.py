@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from oms.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -228,7 +227,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "id"
-LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+# Language names stay in their own language in the switcher.
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
@@ -291,7 +291,9 @@ for _channel, _provider, _url in (
     ("WHATSAPP", NOTIFY_WHATSAPP_PROVIDER, NOTIFY_WHATSAPP_URL), ("SMS", NOTIFY_SMS_PROVIDER, NOTIFY_SMS_URL)
 ):
     if _provider == "http" and urlparse(_url).scheme not in ("http", "https"):
-        raise ImproperlyConfigured(f"NOTIFY_{_channel}_URL must be an http(s) URL when NOTIFY_{_channel}_PROVIDER=http.")
+        raise ImproperlyConfigured(
+            f"NOTIFY_{_channel}_URL must be an http(s) URL when NOTIFY_{_channel}_PROVIDER=http."
+        )
 NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10, minimum=1)
 NOTIFY_FILE_DIR = Path(
     env_str("NOTIFY_FILE_DIR", str(VAR_DIR / ("test-notifications" if DJANGO_ENV == "test" else "notifications")))

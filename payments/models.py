@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentMethod(models.TextChoices):
@@ -33,7 +34,7 @@ GATEWAY_METHODS = {
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     NEEDS_REVIEW = "needs_review", _("Needs review")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("payment", "Paid")
     FAILED = "failed", _("Failed")
     EXPIRED = "expired", _("Expired")
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
@@ -65,7 +66,7 @@ RECEIVED_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, Payme
 class OrderPaymentState(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("payment", "Paid")
     OVERPAID = "overpaid", _("Overpaid")
     REFUNDED = "refunded", _("Refunded")
 
