@@ -31,7 +31,7 @@ from channels.models import Channel
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
 from orders import selectors, services
-from orders.models import IdempotencyKey, OrderSource, OrderStatus, PaymentMethod
+from orders.models import IdempotencyKey, Order, OrderSource, OrderStatus, PaymentMethod
 
 # --- input serializers --------------------------------------------------------------------------
 
@@ -295,18 +295,29 @@ def _request_hash(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _claim_key(user_id: int, key: str, request_hash: str) -> int | None:
-    """Insert the key row; None when it exists (after waiting for a concurrent request to finish)."""
+def _claim_key(user_id: int, key: str, request_hash: str) -> tuple[int, int | None] | None:
+    """Insert the key row: (key id, reserved order id), or None when the key exists.
+
+    A key that exists is waited for when a concurrent request holds it (until that one commits or
+    rolls back). On PostgreSQL the same statement takes the new order's id from the orders sequence
+    and stores it on the key row (the foreign key is checked at commit, when the order exists), so
+    the order is inserted with its final number and the key needs no second write; elsewhere the
+    reserved id is None and the key row is pointed at the order after it is written.
+    """
     quote = connection.ops.quote_name
     table, key_column = quote(IdempotencyKey._meta.db_table), quote("key")
+    postgres = connection.vendor == "postgresql"
+    order_value = "nextval(pg_get_serial_sequence(%s, 'id'))" if postgres else "NULL"
+    params = [user_id, key, request_hash, 201, timezone.now()] + ([Order._meta.db_table] if postgres else [])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (user_id, {key_column}, request_hash, response_status, created_at) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, {key_column}) DO NOTHING RETURNING id",
-            [user_id, key, request_hash, 201, timezone.now()],
+            f"INSERT INTO {table} (user_id, {key_column}, request_hash, response_status, created_at, order_id) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, %s, {order_value}) "
+            f"ON CONFLICT (user_id, {key_column}) DO NOTHING RETURNING id, order_id",
+            params,
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -371,10 +382,12 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request_hash = _request_hash(request.data)
         created = None
         with transaction.atomic():
-            key_id = _claim_key(request.user.pk, key, request_hash)
-            if key_id is not None:
-                created = self._create(params.validated_data)
-                IdempotencyKey.objects.filter(pk=key_id).update(order=created.order)
+            claimed = _claim_key(request.user.pk, key, request_hash)
+            if claimed is not None:
+                key_id, order_id = claimed
+                created = self._create(params.validated_data, order_id=order_id)
+                if order_id is None:
+                    IdempotencyKey.objects.filter(pk=key_id).update(order=created.order)
         if created is not None:
             # Serialised after the commit, so the stock rows are not held locked meanwhile.
             return Response(_created_detail(created), status=status.HTTP_201_CREATED)
@@ -385,7 +398,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise IdempotencyKeyReused()
         return Response(_detail(stored.order_id), status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
-    def _create(self, data: dict):
+    def _create(self, data: dict, order_id: int | None = None):
         shipping = data.get("shipping")
         return services.order_create_with_rows(
             channel_id=data["channel"].id,
@@ -410,6 +423,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=self.request.user,
             source=OrderSource.API,
             channel=data["channel"],
+            order_id=order_id,
         )
 
     def _act(self, pk, serializer_class, call):

@@ -129,20 +129,24 @@ def insert_order(
     strict_stock: bool,
     actor=None,
     source: str,
+    order_id: int | None = None,
     **fields,
 ) -> tuple[Order, list[OrderLine], Exception | None]:
     """Write the order, its lines and its number, and reserve stock; returns (order, lines, stock error).
 
     With strict_stock, OutOfStock propagates (and the caller's transaction is rolled back);
     otherwise it is returned and nothing is reserved. The caller wraps this in a transaction.
+    `order_id`, an id the caller took from the orders sequence, lets the order be inserted with its
+    final number; without it the number is set by an UPDATE once the database gave the id.
     """
     from catalog.errors import OutOfStock
 
     order = Order(
+        id=order_id,
         channel=channel,
         customer=customer,
         placed_at=placed_at,
-        number=f"new-{uuid.uuid4().hex}",
+        number=order_number(channel, order_id, placed_at) if order_id else f"new-{uuid.uuid4().hex}",
         source=source,
         **fields,
     )
@@ -173,8 +177,9 @@ def insert_order(
                     line.stock_reserved = False
                 stock_error = exc
     OrderLine.objects.bulk_create(order_lines)
-    order.number = order_number(channel, order.id, placed_at)
-    Order.objects.filter(pk=order.pk).update(number=order.number)
+    if order_id is None:
+        order.number = order_number(channel, order.id, placed_at)
+        Order.objects.filter(pk=order.pk).update(number=order.number)
     return order, order_lines, stock_error
 
 
@@ -211,6 +216,7 @@ def order_create_with_rows(
     actor=None,
     source: str = OrderSource.STAFF,
     channel: Channel | None = None,
+    order_id: int | None = None,
 ) -> CreatedOrder:
     """Create an order entered by staff or placed on the web store, and reserve its stock.
 
@@ -222,7 +228,8 @@ def order_create_with_rows(
     `channel` is the Channel row of `channel_id` when the caller has read it already (the API's
     validation does), which saves reading it again. Returns the order (with its channel and
     customer), its lines and its `created` event as written, so a caller can answer with them
-    without reading the order back.
+    without reading the order back. `order_id` is an id the caller reserved from the orders
+    sequence in the same transaction (the API does with its idempotency key); the order gets it.
     """
     from orders.services.lifecycle import clean_tags
 
@@ -261,6 +268,7 @@ def order_create_with_rows(
                     strict_stock=True,
                     actor=actor if getattr(actor, "is_authenticated", False) else None,
                     source=source,
+                    order_id=order_id,
                     external_id=external_id,
                     status=OrderStatus.AWAITING_PAYMENT,
                     subtotal_amount=subtotal,

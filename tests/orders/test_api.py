@@ -73,9 +73,9 @@ def test_the_created_answer_is_the_order_as_stored(token_client, kaos):
 
 
 def test_creating_an_order_uses_a_bounded_number_of_queries(token_client, kaos, django_assert_max_num_queries):
-    # token + permissions + channel 4, orders ~14 (a new customer), stock ledger 9, payments ~12,
+    # token + permissions + channel 4, orders ~12 (a new customer), stock ledger 9, payments ~12,
     # notification trigger 3 (was 57 with the rendering in the transaction and the read-back)
-    with django_assert_max_num_queries(42):
+    with django_assert_max_num_queries(40):
         response = token_client.post(URL, _body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.json()
 
