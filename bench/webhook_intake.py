@@ -388,6 +388,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the Celery worker with this niceness (web first on a shared box)")
     parser.add_argument("--skip-closed", action="store_true", help="run only the sustained phase")
     parser.add_argument("--skip-sustained", action="store_true", help="run only the closed-loop phases")
     parser.add_argument("--new-share", type=float, default=1.0,
@@ -465,9 +467,10 @@ def main() -> None:
             return
         # the intake phases queued tasks for orders the fake does not serve; start clean for the worker
         redis.Redis.from_url(args.redis_url).flushdb()
+        nice = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
         worker = subprocess.Popen(
-            [CELERY, "-A", "oms", "worker", "--concurrency", str(args.celery_concurrency), "--loglevel", "warning",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [*nice, CELERY, "-A", "oms", "worker", "--concurrency", str(args.celery_concurrency),
+             "--loglevel", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env,
         )
         time.sleep(4)
@@ -497,7 +500,7 @@ def main() -> None:
         print(json.dumps({
             "machine": f"{os.cpu_count()} CPU, {platform.python_implementation()} {platform.python_version()}",
             "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
-            "celery": f"prefork x {args.celery_concurrency}",
+            "celery": f"prefork x {args.celery_concurrency}, nice {args.worker_nice}",
         }), flush=True)
     finally:
         stop(worker)
