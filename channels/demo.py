@@ -1,6 +1,12 @@
 """Demo channels: the shops a typical Indonesian seller runs."""
 
+from django.conf import settings
+
 from channels.models import Channel
+
+# Where each platform would push to (the simulator, `manage.py simulate_marketplace`, uses these).
+WEBHOOK_PATHS = {Channel.Kind.SHOPEE: "shopee", Channel.Kind.TIKTOK_SHOP: "tiktok", Channel.Kind.LAZADA: "lazada",
+                 Channel.Kind.TOKOPEDIA: "tokopedia"}
 
 DEMO_CHANNELS = [
     # kind, name, code, shop id, commission %, fixed fee
@@ -24,6 +30,7 @@ def seed(ctx) -> None:
                 "shop_id": shop_id,
                 "commission_percent": commission,
                 "fixed_fee_amount": fixed_fee,
+                "callback_url": f"{settings.SITE_URL}/webhooks/{WEBHOOK_PATHS[kind]}/" if kind in WEBHOOK_PATHS else "",
             },
         )
-    ctx.say(f"{len(DEMO_CHANNELS)} channels")
+    ctx.say(f"{len(DEMO_CHANNELS)} channels (watch marketplace orders arrive: manage.py simulate_marketplace)")
