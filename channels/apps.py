@@ -8,10 +8,14 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         # Provider modules register themselves in channels.adapters.ADAPTERS on import.
-        from channels import selectors
+        from channels import selectors, services
         from channels.adapters import lazada, shopee, tiktok, tokopedia  # noqa: F401
-        from core import roles
+        from channels.webhooks import PROVIDER_KINDS
+        from core import inbox, roles
         from core.navigation import NavLink, WorkQueue, register_link, register_queue
+
+        for provider in PROVIDER_KINDS:
+            inbox.register_retry(provider, lambda delivery_id: services.delivery_retry(delivery_id=delivery_id))
 
         # Owner has every permission; Admin manages channels; every staff role may see them.
         roles.grant_many(

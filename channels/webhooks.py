@@ -57,6 +57,10 @@ _LAZADA = _inspector(Channel.Kind.LAZADA, lazada.account_ref)
 _TOKOPEDIA = _inspector(Channel.Kind.TOKOPEDIA, tokopedia.account_ref)
 
 
+# The provider names deliveries are stored under.
+PROVIDER_KINDS = ("shopee", "tiktok", "lazada", "tokopedia")
+
+
 def _receive(request: HttpRequest, provider: str, inspect: inbox.Inspector) -> HttpResponse:
     return inbox.receive(
         request, provider=provider, inspect=inspect, schedule=tasks.delivery_schedule, max_body_bytes=MAX_PUSH_BYTES

@@ -331,3 +331,24 @@ def delivery_stale_ids(
     if ids:
         InboundDelivery.objects.filter(pk__in=ids, status=Status.PROCESSING).update(status=Status.RECEIVED)
     return ids
+
+
+# provider -> function(delivery_id) -> bool that sends a failed delivery back for processing.
+# Each receiving app registers its providers in AppConfig.ready(), so the dashboard's failed-work
+# page can retry any delivery without knowing which app processes it.
+_retry_handlers: dict[str, Callable[[int], bool]] = {}
+
+
+def register_retry(provider: str, handler: Callable[[int], bool]) -> None:
+    _retry_handlers[provider] = handler
+
+
+def delivery_retry(*, delivery_id: int) -> bool:
+    """Staff retry of a failed delivery of any provider; False when it is not (or no longer) failed."""
+    delivery = InboundDelivery.objects.filter(pk=delivery_id).only("provider", "status").first()
+    if delivery is None or delivery.status != Status.FAILED:
+        return False
+    handler = _retry_handlers.get(delivery.provider)
+    if handler is None:
+        raise LookupError(f"no retry handler for provider {delivery.provider!r}")
+    return handler(delivery_id)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core import health, selectors, services
+from core import health, inbox, selectors, services
 from core.errors import DomainError
 from core.navigation import STAGES, links_for, queues_for
 from core.permissions import staff_required
@@ -69,6 +69,16 @@ def failed_work(request: HttpRequest) -> HttpResponse:
             "deliveries": selectors.inbound_delivery_problem_list()[:200],
         },
     )
+
+
+@require_POST
+@staff_required("core.retry_failed_work")
+def failed_delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    if inbox.delivery_retry(delivery_id=delivery_id):
+        messages.success(request, _("The delivery was queued for processing again."))
+    else:
+        messages.warning(request, _("This delivery is not failed (any more); nothing was queued."))
+    return redirect("dashboard:failed-work")
 
 
 @require_POST

@@ -18,6 +18,16 @@ class PaymentsConfig(AppConfig):
         hooks.register_status_changed(on_order_status_changed)
         hooks.register_expiry_guard(selectors.order_expiry_block_reason)
 
+        from core import inbox
+        from payments.services import gateways
+        from payments.tasks import gateway_delivery_process_task
+
+        for provider in (gateways.MIDTRANS, gateways.XENDIT):
+            inbox.register_retry(
+                provider,
+                lambda delivery_id: inbox.delivery_requeue(delivery_id=delivery_id, task=gateway_delivery_process_task),
+            )
+
         view = [
             "payments.view_payment",
             "payments.view_paymentproof",
