@@ -385,7 +385,8 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             claimed = _claim_key(request.user.pk, key, request_hash)
             if claimed is not None:
                 key_id, order_id = claimed
-                created = self._create(params.validated_data, order_id=order_id)
+                # Any error rolls the key's transaction back whole: no savepoint needed inside it.
+                created = self._create(params.validated_data, order_id=order_id, savepoint=False)
                 if order_id is None:
                     IdempotencyKey.objects.filter(pk=key_id).update(order=created.order)
         if created is not None:
@@ -398,7 +399,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise IdempotencyKeyReused()
         return Response(_detail(stored.order_id), status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
-    def _create(self, data: dict, order_id: int | None = None):
+    def _create(self, data: dict, order_id: int | None = None, savepoint: bool = True):
         shipping = data.get("shipping")
         return services.order_create_with_rows(
             channel_id=data["channel"].id,
@@ -424,6 +425,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             source=OrderSource.API,
             channel=data["channel"],
             order_id=order_id,
+            savepoint=savepoint,
         )
 
     def _act(self, pk, serializer_class, call):

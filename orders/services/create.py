@@ -217,6 +217,7 @@ def order_create_with_rows(
     source: str = OrderSource.STAFF,
     channel: Channel | None = None,
     order_id: int | None = None,
+    savepoint: bool = True,
 ) -> CreatedOrder:
     """Create an order entered by staff or placed on the web store, and reserve its stock.
 
@@ -230,6 +231,9 @@ def order_create_with_rows(
     customer), its lines and its `created` event as written, so a caller can answer with them
     without reading the order back. `order_id` is an id the caller reserved from the orders
     sequence in the same transaction (the API does with its idempotency key); the order gets it.
+    `savepoint=False` skips the savepoint when this runs inside a caller's transaction that is
+    rolled back as a whole on any error (the API's); a caller that catches errors and goes on keeps
+    the default.
     """
     from orders.services.lifecycle import clean_tags
 
@@ -249,7 +253,7 @@ def order_create_with_rows(
         raise ValidationError({"discount_amount": [_("The discount is larger than the order.")]})
     shipping_fields = _shipping_fields(shipping, customer)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         buyer = customer_get_or_create(customer=customer)
         if not shipping_fields["shipping_name"]:
             shipping_fields["shipping_name"] = buyer.name

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import StockMovement
 from core import roles
-from orders.models import Order, OrderStatus
+from orders.models import IdempotencyKey, Order, OrderStatus
 from orders.services import order_mark_paid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -75,7 +75,7 @@ def test_the_created_answer_is_the_order_as_stored(token_client, kaos):
 def test_creating_an_order_uses_a_bounded_number_of_queries(token_client, kaos, django_assert_max_num_queries):
     # token + permissions + channel 4, orders ~12 (a new customer), stock ledger 9, payments ~12,
     # notification trigger 3 (was 57 with the rendering in the transaction and the read-back)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(38):
         response = token_client.post(URL, _body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.json()
 
@@ -103,6 +103,24 @@ def test_a_failed_create_does_not_burn_the_idempotency_key(token_client, kaos):
     assert short.status_code == 409 and short.json()["error"]["code"] == "out_of_stock"
     assert token_client.post(URL, _body(qty=11), format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 409
     assert Order.objects.count() == 0
+
+
+def test_a_reused_external_id_is_409_and_leaves_no_key_order_or_reservation(token_client, kaos, stock_of):
+    # given an order with the web store's own id EXT-1
+    first = token_client.post(URL, _body(qty=1, external_id="EXT-1"), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201
+
+    # when another request (another key) reuses EXT-1
+    again = token_client.post(URL, _body(qty=1, external_id="EXT-1"), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+
+    # then it is refused with the field, and nothing of it stays: not its key, order or stock
+    assert again.status_code == 409
+    assert again.json()["error"]["detail"] == {"field": "external_id"}
+    assert Order.objects.count() == 1
+    assert stock_of(kaos) == (10, 1)
+    assert not IdempotencyKey.objects.filter(key="k-2").exists()
+    retried = token_client.post(URL, _body(qty=1, external_id="EXT-2"), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert retried.status_code == 201
 
 
 def test_keys_are_per_account(token_client, api_client, kaos):
