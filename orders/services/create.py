@@ -196,7 +196,7 @@ def order_create(*, channel_id: int, lines: list[LineInput], customer: CustomerI
     """Create an order entered by staff or placed on the web store; returns the order.
 
     The options (shipping, amounts, payment_method, notes, tags, external_id, actor, source,
-    channel) and the guarantees are those of order_create_with_rows.
+    channel, order_id, savepoint) and the guarantees are those of order_create_with_rows.
     """
     return order_create_with_rows(channel_id=channel_id, lines=lines, customer=customer, **options).order
 
