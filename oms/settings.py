@@ -274,6 +274,20 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OMS <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Payments and orders ------------------------------------------------------------------
+# Hours a customer has to pay an order by bank transfer or gateway before it expires.
+PAYMENT_WINDOW_HOURS = env_int("PAYMENT_WINDOW_HOURS", 24, minimum=1)
+ORDER_PAYMENT_WINDOW_HOURS = PAYMENTS_BANK_TRANSFER_WINDOW_HOURS = PAYMENT_WINDOW_HOURS
+MIDTRANS_SERVER_KEY = env_str("MIDTRANS_SERVER_KEY", "") or ""
+XENDIT_CALLBACK_TOKEN = env_str("XENDIT_CALLBACK_TOKEN", "") or ""
+PAYMENTS_GATEWAY = env_choice("PAYMENTS_GATEWAY", "midtrans", ("midtrans", "xendit"))
+PAYMENTS_UNSETTLED_AFTER_DAYS = env_int("PAYMENTS_UNSETTLED_AFTER_DAYS", 14, minimum=1)
+PAYMENTS_PROOF_MAX_BYTES = env_int("PAYMENTS_PROOF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+PAYMENTS_STATEMENT_MAX_BYTES = env_int("PAYMENTS_STATEMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Failed order-status look-ups per IP before /track/ answers 429, and the window they count in.
+TRACK_FAILURE_LIMIT = env_int("TRACK_FAILURE_LIMIT", 10, minimum=1)
+TRACK_FAILURE_WINDOW_SECONDS = env_int("TRACK_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=60)
+
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
 # "http" (JSON POST with a bearer token to NOTIFY_<CHANNEL>_URL), or a dotted Provider class path.

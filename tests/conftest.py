@@ -50,3 +50,20 @@ def api_client(make_user):
         return client
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Close psycopg pools before the test database is dropped.
+
+    Threads in concurrency tests hand their connections back to the shared pool instead of
+    closing them; without this the final DROP DATABASE finds those sessions still attached.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            close_pool = getattr(conn, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
