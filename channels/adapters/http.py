@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from channels.adapters.base import AdapterError, TransientAdapterError
+from channels.adapters.base import AdapterError, MalformedPush, TransientAdapterError
 from core.money import round_idr
 
 DEFAULT_TIMEOUT = (5, 20)  # connect, read seconds
@@ -94,3 +95,27 @@ def from_epoch(value: Any) -> datetime | None:
 
 def chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class HttpAdapter:
+    """What every marketplace adapter shares: its channel, a lazy HTTP session and a clock."""
+
+    def __init__(self, channel, *, session=None, clock=time.time) -> None:
+        self.channel = channel
+        self._session = session
+        self.clock = clock
+
+    @property
+    def session(self) -> requests.Session:
+        # Created on first API call: verifying a push needs no HTTP session.
+        if self._session is None:
+            self._session = new_session()
+        return self._session
+
+
+def load_push_json(raw_body: bytes) -> object:
+    """The push body parsed as JSON, or MalformedPush saying why not."""
+    try:
+        return json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedPush(f"not JSON: {exc}") from None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from channels.adapters.base import (
     StockPushResult,
     TransientAdapterError,
 )
-from channels.adapters.http import amount, call, chunks, from_epoch, header, new_session
+from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 
 DEFAULT_BASE_URL = "https://partner.shopeemobile.com"
 ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"
@@ -58,21 +57,9 @@ def account_ref(payload: dict) -> str:
     return str(payload.get("shop_id") or "")
 
 
-class ShopeeAdapter:
+class ShopeeAdapter(HttpAdapter):
     kind = "shopee"
     detail_batch = DETAIL_BATCH
-
-    def __init__(self, channel, *, session=None, clock=time.time) -> None:
-        self.channel = channel
-        self._session = session
-        self.clock = clock
-
-    @property
-    def session(self):
-        # Created on first API call: verifying a push needs no HTTP session.
-        if self._session is None:
-            self._session = new_session()
-        return self._session
 
     # --- pushes ------------------------------------------------------------------------------
     def verify_push(self, raw_body: bytes, headers: Mapping[str, str]) -> bool:
@@ -85,10 +72,7 @@ class ShopeeAdapter:
         return hmac.compare_digest(expected, received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
-        try:
-            payload = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedPush(f"not JSON: {exc}") from None
+        payload = load_push_json(raw_body)
         if not isinstance(payload, dict) or "code" not in payload:
             raise MalformedPush("a Shopee push has a code")
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
@@ -26,7 +25,7 @@ from channels.adapters.base import (
     StockPushResult,
     TransientAdapterError,
 )
-from channels.adapters.http import amount, call, chunks, from_epoch, header, new_session
+from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 ORDER_DETAIL_PATH = "/order/202309/orders"
@@ -54,21 +53,9 @@ def account_ref(payload: dict) -> str:
     return str(payload.get("shop_id") or "")
 
 
-class TikTokShopAdapter:
+class TikTokShopAdapter(HttpAdapter):
     kind = "tiktok_shop"
     detail_batch = DETAIL_BATCH
-
-    def __init__(self, channel, *, session=None, clock=time.time) -> None:
-        self.channel = channel
-        self._session = session
-        self.clock = clock
-
-    @property
-    def session(self):
-        # Created on first API call: verifying a push needs no HTTP session.
-        if self._session is None:
-            self._session = new_session()
-        return self._session
 
     def verify_push(self, raw_body: bytes, headers: Mapping[str, str]) -> bool:
         creds = self.channel.credentials
@@ -79,10 +66,7 @@ class TikTokShopAdapter:
         return hmac.compare_digest(push_signature(app_key, app_secret, raw_body), received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
-        try:
-            payload = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedPush(f"not JSON: {exc}") from None
+        payload = load_push_json(raw_body)
         if not isinstance(payload, dict) or "type" not in payload:
             raise MalformedPush("a TikTok Shop push has a type")
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +23,7 @@ from channels.adapters.base import (
     StockPushItem,
     StockPushResult,
 )
-from channels.adapters.http import amount, call, chunks, from_epoch, header, new_session
+from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 
 DEFAULT_BASE_URL = "https://fs.tokopedia.net"
 LIST_WINDOW = timedelta(days=3)  # order list range limit
@@ -55,20 +54,9 @@ def parse_time(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class TokopediaAdapter:
+class TokopediaAdapter(HttpAdapter):
     kind = "tokopedia"
     detail_batch = DETAIL_BATCH
-
-    def __init__(self, channel, *, session=None, clock=time.time) -> None:
-        self.channel = channel
-        self._session = session
-        self.clock = clock
-
-    @property
-    def session(self):
-        if self._session is None:
-            self._session = new_session()
-        return self._session
 
     def verify_push(self, raw_body: bytes, headers: Mapping[str, str]) -> bool:
         secret = self.channel.credentials.get("webhook_secret", "")
@@ -78,10 +66,7 @@ class TokopediaAdapter:
         return hmac.compare_digest(push_signature(secret, raw_body), received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
-        try:
-            payload = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedPush(f"not JSON: {exc}") from None
+        payload = load_push_json(raw_body)
         if not isinstance(payload, dict) or "order_id" not in payload:
             raise MalformedPush("a Tokopedia order push has an order_id")
         return PushInfo(
