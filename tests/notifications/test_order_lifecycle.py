@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 
 from catalog.services import stock_receive
 from channels.models import Channel
-from notifications.models import Notification
+from notifications.models import Notification, NotificationTrigger
+from notifications.services import notification_sweep
+from orders.models import Order
 from orders.services import CustomerInput, LineInput, order_cancel, order_create, order_mark_paid
 from orders.services.lifecycle import order_confirm, order_mark_delivered, order_mark_packed, order_mark_shipped
 from tests.factories import ChannelFactory
@@ -38,10 +42,41 @@ def events_sent(order) -> list[tuple[str, str]]:
 
 def test_creating_an_order_confirms_it_to_the_customer(web_order):
     assert events_sent(web_order) == [("order_confirmation", "email"), ("order_confirmation", "whatsapp")]
+    assert not NotificationTrigger.objects.exists()
     [email] = mail.outbox
     assert email.to == ["budi@example.id"]
     assert "Total pembayaran: Rp 668.000" in email.body
     assert Notification.objects.get(order=web_order, channel="whatsapp").recipient == "+6281234567890"
+
+
+def test_a_broker_outage_after_the_commit_keeps_the_order_and_the_confirmation(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    # given the broker refuses the confirmation task when the order commits
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("redis is away")
+
+    monkeypatch.setattr("notifications.tasks.notification_trigger_task.delay", broker_down)
+    channel = ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
+    variant = VariantFactory(sku="BTK-PRG-L", price_amount=325_000)
+    stock_receive(variant_id=variant.id, quantity=10, reason="test stock")
+
+    # when an order is created
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_create(
+            channel_id=channel.id, lines=[LineInput(sku="BTK-PRG-L", quantity=1)],
+            customer=CustomerInput(name="Budi Santoso", phone="0812-3456-7890"), payment_method="cod",
+        )
+
+    # then the order stands and its confirmation waits as a trigger for the sweep
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert not Notification.objects.filter(order=order).exists()
+    trigger = NotificationTrigger.objects.get(order=order)
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_sweep(stale_after=timedelta(0))
+    trigger_gone = not NotificationTrigger.objects.filter(pk=trigger.pk).exists()
+    assert trigger_gone and events_sent(order) == [("order_confirmation", "whatsapp")]
 
 
 def test_the_whole_lifecycle_sends_one_message_per_visible_step(web_order, django_capture_on_commit_callbacks):
