@@ -345,6 +345,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a choice field named "kind"; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelKindEnum": "channels.models.Channel.Kind",
+        "RefundKindEnum": "payments.models.Refund.Kind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
