@@ -9,10 +9,9 @@ Moving the order forward happens after commit, in `order_payment_sync`.
 from __future__ import annotations
 
 import logging
-import random
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -21,7 +20,9 @@ from payments.models import (
     ALLOWED_TRANSITIONS,
     GATEWAY_METHODS,
     RECEIVED_STATUSES,
+    Account,
     JournalEntry,
+    JournalLine,
     Payment,
     PaymentEvent,
     PaymentMethod,
@@ -131,6 +132,141 @@ def _next_reference(order) -> str:
     return f"{order.number}-P{count + 1}"
 
 
+def _insert_parts(obj) -> tuple[list[str], list]:
+    """Quoted columns and parameters of an INSERT of `obj` (auto_now fields filled, no pk)."""
+    quote = connection.ops.quote_name
+    fields = [f for f in type(obj)._meta.concrete_fields if not f.primary_key]
+    columns = [quote(f.column) for f in fields]
+    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+    return columns, params
+
+
+def _mark_saved(obj, pk: int) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def _insert_payment(payment: Payment, *, pick_code: bool) -> bool:
+    """INSERT the payment ... ON CONFLICT DO NOTHING: one statement, no savepoint.
+
+    With `pick_code` the kode unik is chosen in the same statement: a random code 1-999 whose
+    amount no open bank transfer expects (the caller holds the base amount's advisory lock, taken
+    in an earlier statement, so this statement's snapshot sees every committed allocation).
+    False when nothing was inserted: the reference exists, no code is free, or the amount clashed
+    with another base amount's allocation at the same moment (the partial unique index decided).
+    """
+    quote = connection.ops.quote_name
+    table = quote(Payment._meta.db_table)
+    columns, params = _insert_parts(payment)
+    values = ["%s"] * len(columns)
+    if not pick_code:
+        source = f"VALUES ({', '.join(values)})"
+    else:
+        values[columns.index(quote("amount"))] = "%s + c.code"
+        params[columns.index(quote("amount"))] = payment.base_amount
+        code_at = columns.index(quote("unique_code"))
+        values[code_at] = "c.code"
+        del params[code_at]
+        source = (
+            f"SELECT {', '.join(values)} FROM ("  # noqa: S608
+            f"SELECT code FROM generate_series(1, 999) AS code WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {table} p WHERE p.{quote('method')} = %s AND p.{quote('status')} = %s "
+            f"AND p.{quote('amount')} = %s + code) ORDER BY random() LIMIT 1) AS c"
+        )
+        params += [PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING, payment.base_amount]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) {source} "
+            f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('unique_code')}, {quote('amount')}",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _mark_saved(payment, row[0])
+    payment.unique_code, payment.amount = row[1], row[2]
+    return True
+
+
+def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> None:
+    """The 'opened' event and the charge journal entry with its two lines, in one statement.
+
+    The charge's key is new (the payment was inserted in this transaction), so no lookup first.
+    """
+    quote = connection.ops.quote_name
+    event = PaymentEvent(
+        payment=payment, kind="opened", from_status="", to_status=payment.status,
+        actor=actor if getattr(actor, "pk", None) else None, source=source, note="",
+        data={"amount": payment.amount, "unique_code": payment.unique_code},
+    )
+    entry = JournalEntry(
+        key=f"charge:{payment.pk}", kind=JournalEntry.Kind.CHARGE, booked_on=booked_on,
+        description=f"Due for {payment.reference}"[:255], order_id=payment.order_id, payment_id=payment.pk,
+    )
+    lines = [(Account.RECEIVABLE, payment.amount, 0), (Account.SALES, 0, payment.amount)]
+    if sum(d for _a, d, _c in lines) != sum(c for _a, _d, c in lines):
+        raise ValueError(f"journal entry {entry.key} does not balance: {lines}")
+    event_columns, event_params = _insert_parts(event)
+    entry_columns, entry_params = _insert_parts(entry)
+    line_columns = ", ".join(quote(c) for c in ("entry_id", "account", "debit_amount", "credit_amount"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH ev AS (INSERT INTO {quote(PaymentEvent._meta.db_table)} ({', '.join(event_columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(event_columns))})), "
+            f"je AS (INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(entry_columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(entry_columns))}) RETURNING {quote('id')}) "
+            f"INSERT INTO {quote(JournalLine._meta.db_table)} ({line_columns}) "
+            f"SELECT je.{quote('id')}, v.account, v.debit, v.credit FROM je CROSS JOIN "
+            f"(VALUES (%s, %s::bigint, %s::bigint), (%s, %s::bigint, %s::bigint)) AS v(account, debit, credit)",
+            [*event_params, *entry_params, *(value for line in lines for value in line)],
+        )
+
+
+def _payment_open(
+    *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool
+) -> Payment | None:
+    """Open the payment inside the caller's transaction. None when `first` and the order's first
+    payment exists already (the order-created hook called twice)."""
+    if method not in PaymentMethod.values:
+        raise DomainError(f"Unknown payment method {method!r}.", detail={"method": method})
+    base_amount = order.total_amount if amount is None else amount
+    if base_amount <= 0:
+        raise DomainError("A payment needs a positive amount.", detail={"amount": base_amount})
+    now = timezone.now()
+    if expires_at is None and method not in (PaymentMethod.COD, PaymentMethod.MARKETPLACE):
+        expires_at = order.payment_due_at or now + timedelta(hours=conf.bank_transfer_window_hours())
+    provider = ""
+    if method in GATEWAY_METHODS:
+        provider = conf.gateway_provider()
+    elif method == PaymentMethod.MARKETPLACE:
+        provider = order.channel.kind
+    reference = f"{order.number}-P1" if first else _next_reference(order)
+    bank = method == PaymentMethod.BANK_TRANSFER
+    if bank:
+        _lock_base_amount(base_amount)
+    for _attempt in range(8):
+        payment = Payment(
+            order=order, method=method, provider=provider, reference=reference, base_amount=base_amount,
+            amount=base_amount, expires_at=expires_at,
+        )
+        if _insert_payment(payment, pick_code=bank):
+            break
+        if Payment.objects.filter(reference=reference).exists():
+            if first:
+                return None
+            raise Conflict(f"Payment {reference} was opened at the same moment; try again.")
+        if not bank:
+            raise Conflict("Could not open the payment; try again.")
+        if not _free_unique_codes(base_amount):
+            raise Conflict(f"No free unique code for Rp {base_amount}: 999 open bank transfers of this amount.")
+        # Another base amount's order took base+code at the same moment; pick again.
+    else:
+        raise Conflict("Could not allocate a unique code; try again.")
+    _write_opened(payment, actor=actor, source=source, booked_on=_local_today(now))
+    return payment
+
+
 def payment_open(
     *,
     order_id: int,
@@ -139,7 +275,6 @@ def payment_open(
     actor=None,
     source: str = "system",
     expires_at: datetime | None = None,
-    _order=None,
 ) -> Payment:
     """Open the payment we expect for an order.
 
@@ -151,74 +286,24 @@ def payment_open(
     from orders.models import Order
 
     with transaction.atomic():
-        order = _order
-        if order is None:
-            try:
-                order = Order.objects.select_related("channel").get(pk=order_id)
-            except Order.DoesNotExist:
-                raise NotFound(f"Order {order_id} does not exist.") from None
-        first = _order is not None  # from the order-created hook: the order has no payment yet
-        method = method or payment_method_for_order(order)
-        if method not in PaymentMethod.values:
-            raise DomainError(f"Unknown payment method {method!r}.", detail={"method": method})
-        base_amount = order.total_amount if amount is None else amount
-        if base_amount <= 0:
-            raise DomainError("A payment needs a positive amount.", detail={"amount": base_amount})
-        now = timezone.now()
-        if expires_at is None and method not in (PaymentMethod.COD, PaymentMethod.MARKETPLACE):
-            expires_at = order.payment_due_at or now + timedelta(hours=conf.bank_transfer_window_hours())
-        provider = ""
-        if method in GATEWAY_METHODS:
-            provider = conf.gateway_provider()
-        elif method == PaymentMethod.MARKETPLACE:
-            provider = order.channel.kind
-
-        payment = None
-        if method == PaymentMethod.BANK_TRANSFER:
-            _lock_base_amount(base_amount)
-            for _attempt in range(8):
-                free = _free_unique_codes(base_amount)
-                if not free:
-                    raise Conflict(
-                        f"No free unique code for Rp {base_amount}: 999 open bank transfers of this amount."
-                    )
-                code = random.choice(free)
-                try:
-                    with transaction.atomic():
-                        payment = Payment.objects.create(
-                            order=order,
-                            method=method,
-                            provider=provider,
-                            reference=f"{order.number}-P1" if first else _next_reference(order),
-                            base_amount=base_amount,
-                            unique_code=code,
-                            amount=base_amount + code,
-                            expires_at=expires_at,
-                        )
-                    break
-                except IntegrityError:
-                    # Another base amount's order took base+code at the same moment; pick again.
-                    continue
-            if payment is None:
-                raise Conflict("Could not allocate a unique code; try again.")
-        else:
-            payment = Payment.objects.create(
-                order=order,
-                method=method,
-                provider=provider,
-                reference=f"{order.number}-P1" if first else _next_reference(order),
-                base_amount=base_amount,
-                amount=base_amount,
-                expires_at=expires_at,
-            )
-        _event(payment, "opened", "", payment.status, actor=actor, source=source,
-               data={"amount": payment.amount, "unique_code": payment.unique_code})
-        journal.post_charge(payment=payment, booked_on=_local_today(now), fresh=True)
-    return payment
+        try:
+            order = Order.objects.select_related("channel").get(pk=order_id)
+        except Order.DoesNotExist:
+            raise NotFound(f"Order {order_id} does not exist.") from None
+        return _payment_open(
+            order=order, method=method or payment_method_for_order(order), amount=amount, actor=actor,
+            source=source, expires_at=expires_at, first=False,
+        )
 
 
 def on_order_created(order_id: int) -> None:
-    """orders hook: open the expected payment inside the order's creating transaction."""
+    """orders hook: open the expected payment inside the order's creating transaction.
+
+    Four statements for a bank transfer: the order (with its channel), the kode unik lock, the
+    payment INSERT choosing its code, and the event with the journal entry. No savepoint: the hook
+    runs inside the order's transaction, which any error rolls back whole. Called twice for an
+    order, the second call finds the first payment's reference taken and does nothing.
+    """
     from orders.models import Order, OrderStatus
 
     order = Order.objects.select_related("channel").get(pk=order_id)
@@ -229,9 +314,9 @@ def on_order_created(order_id: int) -> None:
     method = payment_method_for_order(order)
     if order.status != OrderStatus.AWAITING_PAYMENT and method not in (PaymentMethod.COD, PaymentMethod.MARKETPLACE):
         return  # already paid elsewhere (an offline sale): nothing to expect
-    if Payment.objects.filter(order_id=order_id).exists():
-        return
-    payment_open(order_id=order_id, method=method, source="system", _order=order)
+    with transaction.atomic(savepoint=False):
+        _payment_open(order=order, method=method, amount=None, actor=None, source="system", expires_at=None,
+                      first=True)
 
 
 def on_order_status_changed(change) -> None:
