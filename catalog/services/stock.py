@@ -24,8 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.errors import InvalidStockChange, OutOfStock, Shortage
@@ -154,21 +155,22 @@ def _prepare_reserve(
     return wanted, variants, sorted({pk for pk, _d in active} | {default_id}), default_id
 
 
-def _reserve_locked(
+def _plan_reserve(
     *,
-    reference: str,
     wanted: dict[int, int],
     variants: dict[int, str],
     levels: Iterable[StockLevel],
-    default_id: int,
-    candidates: Iterable[int],
-    actor,
-) -> None:
-    """Plan and write a reservation on rows already locked; all or nothing."""
-    candidates = set(candidates)
+    default_id: int | None,
+    candidates: Iterable[int] | None,
+) -> tuple[list[tuple[StockLevel, int]], list[Shortage]]:
+    """Which locked rows give how many units: the default warehouse first, then the most available.
+
+    `candidates=None` takes every row given. Returns (plan, shortages); nothing is written.
+    """
+    candidates = set(candidates) if candidates is not None else None
     by_variant: dict[int, list[StockLevel]] = defaultdict(list)
     for level in levels:
-        if level.warehouse_id in candidates:
+        if candidates is None or level.warehouse_id in candidates:
             by_variant[level.variant_id].append(level)
 
     plan: list[tuple[StockLevel, int]] = []
@@ -190,6 +192,22 @@ def _reserve_locked(
             if take > 0:
                 plan.append((row, take))
                 need -= take
+    return plan, shortages
+
+
+def _reserve_locked(
+    *,
+    reference: str,
+    wanted: dict[int, int],
+    variants: dict[int, str],
+    levels: Iterable[StockLevel],
+    default_id: int,
+    candidates: Iterable[int],
+    actor,
+) -> None:
+    """Plan and write a reservation on rows already locked; all or nothing."""
+    plan, shortages = _plan_reserve(wanted=wanted, variants=variants, levels=levels, default_id=default_id,
+                                    candidates=candidates)
     if shortages:
         raise OutOfStock(shortages)
 
@@ -219,21 +237,97 @@ def stock_reserve(
     shipped, nothing happens. After a full release the reference may reserve again; to change what
     an order holds in one step use `stock_reserve_replace`. Quantities of the same variant on
     several lines are summed.
+
+    Three statements for a reservation without a warehouse (any number of lines): the listed
+    variants, the sorted `SELECT ... FOR UPDATE` of the rows in active warehouses (with their SKUs
+    and default flag, so no separate variant or warehouse query), and one statement that checks the
+    ledger for the reference, updates every planned row and writes the ledger rows (see
+    `_write_reservation`). No savepoint: nothing is written before the plan holds, and errors are
+    raised after the block, so a caller that catches OutOfStock keeps a usable transaction.
     """
-    wanted, variants, candidates, default_id = _prepare_reserve(
-        reference=reference, lines=lines, warehouse_id=warehouse_id
-    )
+    if not reference:
+        raise InvalidStockChange(_("A reservation needs a reference."), field="reference")
+    wanted = _summed(lines)
     if not wanted:
         return
+    if warehouse_id is not None:
+        _warehouse(warehouse_id)
     listed = listed_variant_ids(wanted)  # read before the locks: keeps the locked section short
-    with transaction.atomic():
-        levels = _lock_existing_levels(wanted, candidates)
-        # Checked under the locks: a concurrent call for the same reference has committed by now.
-        if _reference_is_holding_or_shipped(reference):
-            return
-        _reserve_locked(reference=reference, wanted=wanted, variants=variants, levels=levels,
-                        default_id=default_id, candidates=candidates, actor=actor)
-        stock_push_schedule(variant_ids=wanted.keys(), listed=listed)
+    error: Exception | None = None
+    with transaction.atomic(savepoint=False):
+        levels = _lock_reservable_levels(wanted, warehouse_id)
+        variants = {level.variant_id: level.variant.sku for level in levels}
+        if set(wanted) - set(variants):  # no stock row anywhere for some variant (or no such variant)
+            variants.update(ProductVariant.objects.filter(pk__in=set(wanted) - set(variants)).values_list("pk", "sku"))
+        missing = sorted(set(wanted) - set(variants))
+        if missing:
+            error = NotFound(_("Variants do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+        else:
+            default_id = warehouse_id or next((lvl.warehouse_id for lvl in levels if lvl.warehouse.is_default), None)
+            plan, shortages = _plan_reserve(wanted=wanted, variants=variants, levels=levels, default_id=default_id,
+                                            candidates=None)
+            if shortages:
+                # A repeat for a reference that holds its stock is a no-op even when stock ran out since.
+                if not _reference_is_holding_or_shipped(reference):
+                    error = OutOfStock(shortages)
+            elif _write_reservation(reference=reference, plan=plan, actor=actor):
+                stock_push_schedule(variant_ids=wanted.keys(), listed=listed)
+    if error is not None:
+        raise error
+
+
+def _lock_reservable_levels(variant_ids: Iterable[int], warehouse_id: int | None) -> list[StockLevel]:
+    """Lock the variants' rows in the given warehouse, or in every active one, in (variant, warehouse)
+    order; each row comes with its SKU and its warehouse's default flag."""
+    qs = (
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("variant", "warehouse")
+        .only("id", "variant_id", "warehouse_id", "on_hand", "reserved", "variant__sku", "warehouse__is_default")
+        .filter(variant_id__in=set(variant_ids))
+    )
+    qs = qs.filter(warehouse_id=warehouse_id) if warehouse_id is not None else qs.filter(warehouse__is_active=True)
+    return list(qs.order_by("variant_id", "warehouse_id"))
+
+
+def _write_reservation(*, reference: str, plan: list[tuple[StockLevel, int]], actor) -> bool:
+    """Check the ledger, update the locked rows and write the RESERVE rows, in one statement.
+
+    The ledger check runs in a statement that starts after the rows were locked, so it sees a
+    concurrent reservation under the same reference that committed while this one waited. When
+    the reference still holds stock (or shipped it), nothing is written and False is returned.
+    """
+    if not plan:
+        return False
+    quote = connection.ops.quote_name
+    level_table = quote(StockLevel._meta.db_table)
+    movement_table = quote(StockMovement._meta.db_table)
+    values = ", ".join(["(%s::integer, %s::bigint, %s::integer)"] * len(plan))
+    params: list = [reference, Kind.RESERVE, Kind.RELEASE, Kind.SHIPMENT, Kind.SHIPMENT]
+    for n, (row, take) in enumerate(plan):
+        params += [n, row.pk, take]
+    params += [Kind.RESERVE, reference, "", actor.pk if getattr(actor, "pk", None) else None, timezone.now()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH guard AS (SELECT NOT EXISTS (SELECT 1 FROM {movement_table} m "  # noqa: S608
+            f"WHERE m.{quote('reference')} = %s AND m.{quote('kind')} IN (%s, %s, %s) "
+            f"GROUP BY m.{quote('variant_id')}, m.{quote('warehouse_id')} "
+            f"HAVING SUM(m.{quote('reserved_change')}) > 0 OR COUNT(*) FILTER (WHERE m.{quote('kind')} = %s) > 0"
+            f") AS fresh), "
+            f"plan (n, level_id, take) AS (VALUES {values}), "
+            f"upd AS (UPDATE {level_table} s SET {quote('reserved')} = s.{quote('reserved')} + plan.take "
+            f"FROM plan WHERE s.{quote('id')} = plan.level_id AND (SELECT fresh FROM guard) "
+            f"RETURNING plan.n, s.{quote('variant_id')}, s.{quote('warehouse_id')}, plan.take) "
+            f"INSERT INTO {movement_table} ({quote('variant_id')}, {quote('warehouse_id')}, {quote('kind')}, "
+            f"{quote('on_hand_change')}, {quote('reserved_change')}, {quote('reference')}, {quote('reason')}, "
+            f"{quote('actor_id')}, {quote('created_at')}) "
+            f"SELECT upd.{quote('variant_id')}, upd.{quote('warehouse_id')}, %s, 0, upd.take, %s, %s, %s, %s "
+            f"FROM upd ORDER BY upd.n",
+            params,
+        )
+        written = cursor.rowcount
+    if written and written != len(plan):
+        raise RuntimeError(f"stock reservation {reference}: {written} of {len(plan)} rows written")
+    return bool(written)
 
 
 def stock_reserve_replace(
