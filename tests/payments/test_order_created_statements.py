@@ -1,0 +1,70 @@
+"""The order-created hook's short path: few statements, same payment, event and journal."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.errors import Conflict
+from payments.models import Account, JournalEntry, JournalLine, Payment, PaymentEvent, PaymentMethod
+from payments.services.payments import on_order_created, payment_open
+from tests.payments.factories import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_bank_transfer_order_opens_its_payment_in_four_statements_without_savepoints():
+    # given a new bank-transfer order
+    order = make_order(total=77_000)
+    # when the hook runs
+    with CaptureQueriesContext(connection) as ctx:
+        on_order_created(order.pk)
+    # then: the order, the kode unik lock, the payment insert, the event with the journal entry
+    assert len(ctx.captured_queries) == 4
+    assert not any("SAVEPOINT" in q["sql"] for q in ctx.captured_queries)
+    payment = Payment.objects.get(order=order)
+    assert payment.amount == 77_000 + payment.unique_code and 1 <= payment.unique_code <= 999
+    event = PaymentEvent.objects.get(payment=payment)
+    assert (event.kind, event.to_status, event.source) == ("opened", "pending", "system")
+    assert event.data == {"amount": payment.amount, "unique_code": payment.unique_code}
+    entry = JournalEntry.objects.get(payment=payment)
+    assert (entry.key, entry.kind, entry.order_id) == (f"charge:{payment.pk}", "charge", order.pk)
+    lines = JournalLine.objects.filter(entry=entry).order_by("id")
+    assert list(lines.values_list("account", "debit_amount", "credit_amount")) == [
+        (Account.RECEIVABLE, payment.amount, 0), (Account.SALES, 0, payment.amount)
+    ]
+
+
+def test_the_hook_twice_for_one_order_opens_one_payment():
+    order = make_order(method="qris")
+    on_order_created(order.pk)
+    on_order_created(order.pk)
+    assert Payment.objects.filter(order=order).count() == 1
+    assert PaymentEvent.objects.filter(payment__order=order).count() == 1
+    assert JournalEntry.objects.filter(order_id=order.pk).count() == 1
+
+
+def test_a_second_payment_for_an_order_gets_the_next_reference_and_another_code():
+    # given an order whose first payment is open
+    order = make_order(total=40_000)
+    on_order_created(order.pk)
+    first = Payment.objects.get(order=order)
+    # when staff open another one for the same amount
+    second = payment_open(order_id=order.pk)
+    # then it is P2, and the two open transfers expect different amounts
+    assert second.reference == f"{order.number}-P2"
+    assert second.method == PaymentMethod.BANK_TRANSFER and second.amount != first.amount
+
+
+def test_codes_run_out_after_999_open_transfers_of_one_amount():
+    # given 999 open bank transfers of Rp 10.000 (every code taken)
+    order = make_order(total=10_000)
+    Payment.objects.bulk_create([
+        Payment(order=order, method=PaymentMethod.BANK_TRANSFER, reference=f"X-{code}", base_amount=10_000,
+                unique_code=code, amount=10_000 + code)
+        for code in range(1, 1000)
+    ])
+    # when another is opened, then it is a clear conflict
+    with pytest.raises(Conflict, match="No free unique code"):
+        payment_open(order_id=make_order(total=10_000).pk)
