@@ -6,8 +6,36 @@ from django.contrib.auth.mixins import AccessMixin
 from rest_framework.permissions import BasePermission
 
 
+def load_permissions(user) -> None:
+    """Read a user's own and group permissions in one statement into ModelBackend's caches.
+
+    ModelBackend reads them in two (user permissions, group permissions) the first time a request
+    checks a permission, and caches them on the user object (`_user_perm_cache`,
+    `_group_perm_cache`, `_perm_cache`); this fills the same caches, so they live exactly as long
+    (one request) and every later check on the object is free. Superusers need no list.
+    """
+    if not getattr(user, "is_active", False) or user.is_superuser or hasattr(user, "_perm_cache"):
+        return
+    from django.contrib.auth.models import Permission
+    from django.db.models import Value
+
+    columns = ("content_type__app_label", "codename", "source")
+    own = Permission.objects.filter(user=user).annotate(source=Value("u")).values_list(*columns)
+    grouped = Permission.objects.filter(group__user=user).annotate(source=Value("g")).values_list(*columns)
+    user_perms: set[str] = set()
+    group_perms: set[str] = set()
+    for app_label, codename, source in own.union(grouped, all=True):
+        (user_perms if source == "u" else group_perms).add(f"{app_label}.{codename}")
+    user._user_perm_cache = user_perms
+    user._group_perm_cache = group_perms
+    user._perm_cache = user_perms | group_perms
+
+
 def is_staff_member(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("core.access_dashboard"))
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    load_permissions(user)
+    return user.has_perm("core.access_dashboard")
 
 
 class IsStaffMember(BasePermission):
