@@ -20,8 +20,8 @@ def test_a_new_bank_transfer_order_opens_its_payment_in_four_statements_without_
     # when the hook runs
     with CaptureQueriesContext(connection) as ctx:
         on_order_created(order.pk)
-    # then: the order, the kode unik lock, the payment insert, the event with the journal entry
-    assert len(ctx.captured_queries) == 4
+    # then: the order taking the kode unik lock, the payment insert, the event with the journal entry
+    assert len(ctx.captured_queries) == 3
     assert not any("SAVEPOINT" in q["sql"] for q in ctx.captured_queries)
     payment = Payment.objects.get(order=order)
     assert payment.amount == 77_000 + payment.unique_code and 1 <= payment.unique_code <= 999
@@ -68,3 +68,48 @@ def test_codes_run_out_after_999_open_transfers_of_one_amount():
     # when another is opened, then it is a clear conflict
     with pytest.raises(Conflict, match="No free unique code"):
         payment_open(order_id=make_order(total=10_000).pk)
+
+
+def _code_locks_held() -> list[tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT classid::bigint, objid::bigint FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid = pg_backend_pid() AND objsubid = 2 AND classid = 5005"
+        )
+        return sorted(cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("method", "locked"), [("bank_transfer", True), ("Manual-Transfer", True), ("qris", False), ("cod", False)]
+)
+def test_the_order_read_takes_the_kode_unik_lock_only_for_bank_transfers(method, locked):
+    # given a new order paid by `method`
+    order = make_order(total=66_000, method=method)
+    # when the hook runs, then the base amount's lock is held exactly for a bank transfer
+    on_order_created(order.pk)
+    assert _code_locks_held() == ([(5005, 66_000)] if locked else [])
+    assert Payment.objects.get(order=order).method == (PaymentMethod.BANK_TRANSFER if locked else method.lower())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_new_orders_of_one_amount_never_share_a_unique_code_through_the_hook():
+    from django.db import transaction
+
+    from tests.payments.test_concurrency import _run_together
+
+    # given eight new bank-transfer orders of the same amount
+    orders = [make_order(total=99_500) for _ in range(8)]
+
+    def creator(order_id):
+        def run():
+            with transaction.atomic():  # the order's creating transaction
+                on_order_created(order_id)
+
+        return run
+
+    # when their hooks run at the same moment, each in its own transaction
+    errors = _run_together(*[creator(o.pk) for o in orders])
+    # then every order got a payment expecting a different amount
+    assert errors == []
+    amounts = list(Payment.objects.filter(order__in=orders).values_list("amount", flat=True))
+    assert len(amounts) == 8 and len(set(amounts)) == 8
