@@ -298,6 +298,18 @@ def _write_reservation(*, reference: str, plan: list[tuple[StockLevel, int]], ac
     """
     if not plan:
         return False
+    if connection.vendor != "postgresql":  # the embedded SQLite setup: the same steps, one by one
+        if _reference_is_holding_or_shipped(reference):
+            return False
+        movements = []
+        for row, take in plan:
+            row.reserved += take
+            _save(row)
+            movements.append(StockMovement(variant_id=row.variant_id, warehouse_id=row.warehouse_id,
+                                           kind=Kind.RESERVE, reserved_change=take, reference=reference,
+                                           actor=actor if getattr(actor, "pk", None) else None))
+        StockMovement.objects.bulk_create(movements)
+        return True
     quote = connection.ops.quote_name
     level_table = quote(StockLevel._meta.db_table)
     movement_table = quote(StockMovement._meta.db_table)

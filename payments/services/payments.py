@@ -9,9 +9,10 @@ Moving the order forward happens after commit, in `order_payment_sync`.
 from __future__ import annotations
 
 import logging
+import random
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -156,6 +157,8 @@ def _insert_payment(payment: Payment, *, pick_code: bool) -> bool:
     False when nothing was inserted: the reference exists, no code is free, or the amount clashed
     with another base amount's allocation at the same moment (the partial unique index decided).
     """
+    if connection.vendor != "postgresql":  # the embedded SQLite setup: the same steps, one by one
+        return _insert_payment_portable(payment, pick_code=pick_code)
     quote = connection.ops.quote_name
     table = quote(Payment._meta.db_table)
     columns, params = _insert_parts(payment)
@@ -189,11 +192,32 @@ def _insert_payment(payment: Payment, *, pick_code: bool) -> bool:
     return True
 
 
+def _insert_payment_portable(payment: Payment, *, pick_code: bool) -> bool:
+    if pick_code:
+        free = _free_unique_codes(payment.base_amount)
+        if not free:
+            return False
+        payment.unique_code = random.choice(free)
+        payment.amount = payment.base_amount + payment.unique_code
+    try:
+        with transaction.atomic():
+            payment.save(force_insert=True)
+    except IntegrityError:
+        payment.pk = None
+        return False
+    return True
+
+
 def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> None:
     """The 'opened' event and the charge journal entry with its two lines, in one statement.
 
     The charge's key is new (the payment was inserted in this transaction), so no lookup first.
     """
+    if connection.vendor != "postgresql":
+        _event(payment, "opened", "", payment.status, actor=actor, source=source,
+               data={"amount": payment.amount, "unique_code": payment.unique_code})
+        journal.post_charge(payment=payment, booked_on=booked_on, fresh=True)
+        return
     quote = connection.ops.quote_name
     event = PaymentEvent(
         payment=payment, kind="opened", from_status="", to_status=payment.status,
