@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 
@@ -37,7 +38,7 @@ class TransientSendError(SendError):
     """Worth another try later (timeout, 5xx, rate limit, connection refused)."""
 
 
-class Provider:
+class Provider(ABC):
     """One way of delivering a message on one channel."""
 
     name = "provider"
@@ -45,5 +46,6 @@ class Provider:
     def __init__(self, *, channel: str) -> None:
         self.channel = channel
 
-    def send(self, message: OutboundMessage) -> SendResult:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Deliver the message; raise PermanentSendError or TransientSendError when it cannot be."""
