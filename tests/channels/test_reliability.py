@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from catalog.models import StockMovement
@@ -14,6 +13,7 @@ from channels import tasks
 from core.models import InboundDelivery
 from orders.models import Order
 from tests.channels.conftest import SHOPEE_CALLBACK
+from tests.concurrency import race as _race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,29 +22,6 @@ pytestmark = [
 Status = InboundDelivery.Status
 
 
-def _race(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            outcome = work()
-        except Exception as exc:  # collected and asserted by the test
-            outcome = exc
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 @pytest.fixture

@@ -5,38 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from catalog.models import StockMovement
 from orders.models import Order
 from orders.services import order_upsert_external
+from tests.concurrency import race as _race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            outcome = work()
-        except Exception as exc:  # collected and asserted by the test
-            outcome = exc
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
