@@ -238,13 +238,14 @@ def _process_batch(adapter, channel: Channel, batch: list) -> dict[int, Exceptio
             for pk in ids:
                 errors.setdefault(pk, exc)
         return errors
-    for external in externals:
-        try:
-            _upsert(channel_id=channel.pk, external=external)
-        except Exception as exc:
-            logger.exception("upsert of %s order %s failed", channel.kind, external.external_id)
-            for pk in wanted.get(external.external_id, []):
-                errors.setdefault(pk, exc)
+    from orders.services.external_batch import orders_upsert_external_batch
+
+    # One transaction for the batch; when it fails, each order is tried on its own inside and
+    # only the failing ones come back here.
+    result = orders_upsert_external_batch(channel_id=channel.pk, externals=externals, source="marketplace")
+    for external_id, exc in result.errors.items():
+        for pk in wanted.get(external_id, []):
+            errors.setdefault(pk, exc)
     missing = set(wanted) - {e.external_id for e in externals}
     for order_id in sorted(missing):
         for pk in wanted[order_id]:

@@ -9,16 +9,23 @@ and writes the messages. The row makes it durable: a message exists if and only 
 committed, and a lost or failed task is queued again by the sweep.
 Status changes write their rows in the transaction (rarer, and their tests and the dashboard
 expect the row at once); the sends are scheduled after commit.
+
+Batch twins (orders.hooks.batch_twin) serve services that write many orders in one transaction
+(the marketplace webhook drain): one statement finds the orders whose customers are not messaged
+(marketplace orders, unless NOTIFY_MARKETPLACE_ORDERS), and the triggers of the others are written
+with one INSERT.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
 from notifications.models import NotificationEvent, NotificationTrigger
 from notifications.services import STATUS_EVENTS, notification_queue_for_order
+from orders import hooks as order_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +65,55 @@ def on_status_changed(change) -> None:
     event = STATUS_EVENTS.get(str(change.to_status))
     if event is not None and change.from_status != change.to_status:
         _queue(change.order_id, event)
+
+
+def _messaged(order_ids: set[int]) -> set[int]:
+    """The orders whose customers may be messaged: not marketplace orders, unless enabled.
+
+    notification_queue_for_order makes the same check when it runs; doing it here first spares a
+    trigger row, a task or a savepoint per marketplace order.
+    """
+    if settings.NOTIFY_MARKETPLACE_ORDERS or not order_ids:
+        return set(order_ids)
+    from channels.models import Channel
+    from orders.models import Order
+
+    return set(
+        Order.objects.filter(pk__in=order_ids)
+        .exclude(channel__kind__in=Channel.MARKETPLACE_KINDS)
+        .values_list("pk", flat=True)
+    )
+
+
+@order_hooks.batch_twin(on_order_created)
+def on_orders_created(order_ids: list[int]) -> None:
+    """on_order_created for many orders: one trigger INSERT (in one savepoint) for those messaged."""
+    ids = _messaged(set(order_ids))
+    if not ids:
+        return
+    try:
+        with transaction.atomic():
+            triggers = NotificationTrigger.objects.bulk_create(
+                [NotificationTrigger(order_id=order_id, event=NotificationEvent.ORDER_CONFIRMATION)
+                 for order_id in order_ids if order_id in ids]
+            )
+    except Exception:
+        logger.exception("could not record the order confirmation triggers for orders %s", sorted(ids))
+        return
+    for trigger_id in [trigger.pk for trigger in triggers]:
+        transaction.on_commit(lambda pk=trigger_id: _enqueue_trigger(pk), robust=True)
+
+
+@order_hooks.batch_twin(on_status_changed)
+def on_orders_status_changed(changes) -> None:
+    """on_status_changed for many changes: one statement skips the orders whose customers are not messaged."""
+    wanted = [
+        (change, STATUS_EVENTS[str(change.to_status)]) for change in changes
+        if str(change.to_status) in STATUS_EVENTS and change.from_status != change.to_status
+    ]
+    if not wanted:
+        return
+    messaged = _messaged({change.order_id for change, _event in wanted})
+    for change, event in wanted:
+        if change.order_id in messaged:
+            _queue(change.order_id, event)

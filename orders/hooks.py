@@ -25,6 +25,10 @@ class StatusChange:
 
 OrderCreatedHook = Callable[[int], None]
 StatusChangedHook = Callable[[StatusChange], None]
+# Batch twins, for services that write many orders in one transaction (the marketplace webhook
+# drain): called once with every order id / change of the batch, in order, instead of once each.
+OrdersCreatedHook = Callable[[list[int]], None]
+StatusChangedBatchHook = Callable[[list[StatusChange]], None]
 # Called by orders.services.order_expire with the order id before an unpaid order is cancelled for
 # its passed payment deadline; returns a reason to keep the order (e.g. "money received, needs
 # review") or None. Payments registers one, so the orders sweep never cancels a paid-in-part order.
@@ -45,14 +49,82 @@ def register_status_changed(hook: StatusChangedHook) -> None:
         _status_changed.append(hook)
 
 
+def register_order_created_batch(hook: OrdersCreatedHook) -> None:
+    """An order-created hook that only ever runs in batch (run_order_created calls it with [id])."""
+    register_order_created(_batch_only(hook))
+
+
+def register_status_changed_batch(hook: StatusChangedBatchHook) -> None:
+    """A status-changed hook that only ever runs in batch (run_status_changed calls it with [change])."""
+    register_status_changed(_batch_only(hook))
+
+
+def _batch_only(batch_hook: Callable) -> Callable:
+    def single(item) -> None:
+        batch_hook([item])
+
+    single.batch = batch_hook  # type: ignore[attr-defined]
+    return single
+
+
+def batch_twin(hook: Callable) -> Callable[[Callable], Callable]:
+    """Declare a batch version of an app's per-order hook, e.g. beside it in the app's module::
+
+        @hooks.batch_twin(on_order_status_changed)
+        def on_orders_status_changed(changes: list[StatusChange]) -> None: ...
+
+    or, in a module that does not import orders, ``on_order_status_changed.batch = on_orders_status_changed``.
+    The batch runners call the twin once per batch where the app registered the per-order hook;
+    the twin must have the same effect as calling the hook once per item, in order.
+    """
+
+    def declare(batch_hook: Callable) -> Callable:
+        hook.batch = batch_hook  # type: ignore[attr-defined]
+        return batch_hook
+
+    return declare
+
+
 def run_order_created(order_id: int) -> None:
     for hook in _created:
         hook(order_id)
 
 
+def run_orders_created(order_ids: list[int]) -> None:
+    """The order-created hooks for several orders written in one transaction.
+
+    An app with a batch twin is called once with all ids; any other app once per order, in order.
+    """
+    if not order_ids:
+        return
+    for hook in _created:
+        twin = getattr(hook, "batch", None)
+        if twin is not None:
+            twin(list(order_ids))
+        else:
+            for order_id in order_ids:
+                hook(order_id)
+
+
 def run_status_changed(change: StatusChange) -> None:
     for hook in _status_changed:
         hook(change)
+
+
+def run_status_changed_batch(changes: list[StatusChange]) -> None:
+    """The status-changed hooks for many changes (several orders, several steps each, in order).
+
+    An app with a batch twin is called once with all changes; any other app once per change.
+    """
+    if not changes:
+        return
+    for hook in _status_changed:
+        twin = getattr(hook, "batch", None)
+        if twin is not None:
+            twin(list(changes))
+        else:
+            for change in changes:
+                hook(change)
 
 
 def register_expiry_guard(hook: ExpiryGuard) -> None:

@@ -173,11 +173,17 @@ def _insert_payment(payment: Payment, *, pick_code: bool) -> bool:
         del params[code_at]
         source = (
             f"SELECT {', '.join(values)} FROM ("  # noqa: S608
-            f"SELECT code FROM generate_series(1, 999) AS code WHERE NOT EXISTS ("
-            f"SELECT 1 FROM {table} p WHERE p.{quote('method')} = %s AND p.{quote('status')} = %s "
-            f"AND p.{quote('amount')} = %s + code) ORDER BY random() LIMIT 1) AS c"
+            # The taken codes come from one range scan of the open-amount index, bounded to this
+            # base amount's 999 slots: the cost does not grow with the shop's other open payments.
+            f"SELECT code FROM generate_series(1, 999) AS code WHERE code NOT IN ("
+            f"SELECT p.{quote('amount')} - %s FROM {table} p WHERE p.{quote('method')} = %s "
+            f"AND p.{quote('status')} = %s AND p.{quote('amount')} > %s AND p.{quote('amount')} <= %s + 999) "
+            f"ORDER BY random() LIMIT 1) AS c"
         )
-        params += [PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING, payment.base_amount]
+        params += [
+            payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
+            payment.base_amount, payment.base_amount,
+        ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) {source} "
@@ -399,6 +405,49 @@ def on_order_status_changed(change) -> None:
         order_id=change.order_id, status=PaymentStatus.PENDING, received_amount=0
     ).values_list("pk", flat=True):
         payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+
+
+def on_orders_status_changed(changes) -> None:
+    """Batch twin of on_order_status_changed (orders.hooks.run_status_changed_batch).
+
+    One statement finds every payment the changes concern (none for most marketplace steps);
+    each found one then goes through its own transition service, in the order of the changes.
+    """
+    from django.db.models import Q
+
+    from orders.models import OrderStatus
+
+    paid = [c for c in changes if c.to_status == OrderStatus.PAID and c.source != "payments"]
+    cancelled = [c for c in changes if c.to_status == OrderStatus.CANCELLED]
+    if not paid and not cancelled:
+        return
+    wanted = Q(pk__in=[])
+    if paid:
+        wanted |= Q(order_id__in={c.order_id for c in paid}, method__in=[PaymentMethod.BANK_TRANSFER, *GATEWAY_METHODS])
+    if cancelled:
+        wanted |= Q(order_id__in={c.order_id for c in cancelled}, received_amount=0)
+    found: dict[int, list[tuple[int, str, int]]] = {}
+    for pk, order_id, method, received in (
+        Payment.objects.filter(wanted, status=PaymentStatus.PENDING).order_by("pk")
+        .values_list("pk", "order_id", "method", "received_amount")
+    ):
+        found.setdefault(order_id, []).append((pk, method, received))
+    done: set[int] = set()  # a payment leaves "pending" when handled, so a later change skips it
+    for change in changes:
+        is_paid = change.to_status == OrderStatus.PAID and change.source != "payments"
+        for payment_id, method, received in found.get(change.order_id, ()):
+            if payment_id in done:
+                continue
+            if is_paid and (method == PaymentMethod.BANK_TRANSFER or method in GATEWAY_METHODS):
+                done.add(payment_id)
+                payment_mark_paid(payment_id=payment_id, source=change.source or "order",
+                                  note="The order was marked paid")
+            elif change.to_status == OrderStatus.CANCELLED and received == 0:
+                done.add(payment_id)
+                payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+
+
+on_order_status_changed.batch = on_orders_status_changed  # type: ignore[attr-defined]
 
 
 # --- Transitions ------------------------------------------------------------------------------
