@@ -142,16 +142,24 @@ def forward_path(order: Order, target: str) -> list[str] | None:
     return None
 
 
-def _resolve_external_lines(channel: Channel, external: ExternalOrder) -> tuple[list[ResolvedLine], list[str]]:
+def _resolve_external_lines(
+    channel: Channel, external: ExternalOrder, by_sku: dict | None = None
+) -> tuple[list[ResolvedLine], list[str]]:
+    """Each line's variant; `by_sku` holds variants already read by their exact SKU (the batch
+    path reads them in one query), the others are looked up with catalog's variant_resolve."""
     from catalog.selectors import variant_resolve
 
     lines, unmapped = [], []
     for item in external.lines:
         if int(item.quantity) <= 0:
             continue  # an item the buyer removed before paying: nothing to ship or reserve
-        variant = variant_resolve(
-            channel_id=channel.id, sku=item.sku, item_id=item.item_id, model_id=item.model_id
-        )
+        sku = (item.sku or "").strip()
+        if by_sku and sku in by_sku:
+            variant = by_sku[sku]
+        else:
+            variant = variant_resolve(
+                channel_id=channel.id, sku=item.sku, item_id=item.item_id, model_id=item.model_id
+            )
         if variant is None:
             unmapped.append(item.sku or f"{item.item_id}/{item.model_id}")
         lines.append(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +42,6 @@ from orders.services.create import channel_get
 from orders.services.external import (
     _UNKNOWN,
     _create,
-    _lock_external,
     _resolve_external_lines,
     forward_path,
     map_provider_status,
@@ -142,7 +141,7 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
         plans.append(_plan_update(order, by_id[order.external_id], channel, source, now))
     known = {order.external_id for order in locked}
     new = sorted((e for e in externals if e.external_id not in known), key=lambda e: e.external_id)
-    resolved = {e.external_id: _resolve_external_lines(channel, e) for e in new}
+    resolved = _resolve_batch_lines(channel, new)
 
     reserved = _reserved_lines([plan.order.pk for plan in plans if plan.stock])
     _lock_stock_rows(
@@ -150,22 +149,26 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
         | {line.variant_id for lines, _unmapped in resolved.values() for line in lines if line.variant_id}
     )
 
-    created: list[int] = []
     late: list[_Plan] = []
+    if new:
+        # Another worker's batch may have created some of them since the lock above; it held the
+        # same stock rows, so it has committed by now and this statement sees its orders.
+        for order in (
+            Order.objects.select_for_update(of=("self",))
+            .filter(channel_id=channel.pk, external_id__in=[e.external_id for e in new])
+            .order_by("pk")
+        ):
+            order.channel = channel
+            late.append(_plan_update(order, by_id[order.external_id], channel, source, now))
+        known |= {plan.order.external_id for plan in late}
+        new = [e for e in new if e.external_id not in known]
+    created: list[int] = []
     for external, order_id in zip(new, _take_order_ids(len(new)), strict=True):
         target = map_provider_status(channel.kind, external.status)
-        try:
-            with transaction.atomic():
-                order = _create(channel, external, source, target, resolved=resolved[external.external_id],
-                                order_id=order_id, run_hooks=False)
-        except IntegrityError:
-            # another worker created it since the lock above: update it like any existing order
-            order = _lock_external(channel.pk, external.external_id)
-            if order is None:
-                raise
-            order.channel = channel
-            late.append(_plan_update(order, external, channel, source, now))
-            continue
+        # No savepoint: a duplicate that still slips in (an order whose lines have no product, so
+        # no stock row ordered the two batches) fails the batch, which is then done order by order.
+        order = _create(channel, external, source, target, resolved=resolved[external.external_id],
+                        order_id=order_id, run_hooks=False)
         order.channel = channel
         created.append(order.pk)
         plan = _Plan(order=order, source=source, now=now)
@@ -275,6 +278,16 @@ def _plan_status(plan: _Plan, external: ExternalOrder, target, channel: Channel)
             EVENT_STATUS, note=f"{channel.get_kind_display()}: {external.status}", from_status=current,
             to_status=step, data={"marketplace_status": external.status},
         )
+
+
+def _resolve_batch_lines(channel: Channel, externals: list[ExternalOrder]) -> dict[str, tuple]:
+    """The new orders' lines with their variants: one query by exact SKU for the whole batch,
+    catalog's variant_resolve only for lines it does not find (case, marketplace ids)."""
+    from catalog.models import ProductVariant
+
+    skus = {(item.sku or "").strip() for e in externals for item in e.lines if int(item.quantity) > 0} - {""}
+    by_sku = {v.sku: v for v in ProductVariant.objects.select_related("product").filter(sku__in=skus)} if skus else {}
+    return {e.external_id: _resolve_external_lines(channel, e, by_sku) for e in externals}
 
 
 # --- writing -------------------------------------------------------------------------------------
