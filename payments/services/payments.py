@@ -173,11 +173,17 @@ def _insert_payment(payment: Payment, *, pick_code: bool) -> bool:
         del params[code_at]
         source = (
             f"SELECT {', '.join(values)} FROM ("  # noqa: S608
-            f"SELECT code FROM generate_series(1, 999) AS code WHERE NOT EXISTS ("
-            f"SELECT 1 FROM {table} p WHERE p.{quote('method')} = %s AND p.{quote('status')} = %s "
-            f"AND p.{quote('amount')} = %s + code) ORDER BY random() LIMIT 1) AS c"
+            # The taken codes come from one range scan of the open-amount index, bounded to this
+            # base amount's 999 slots: the cost does not grow with the shop's other open payments.
+            f"SELECT code FROM generate_series(1, 999) AS code WHERE code NOT IN ("
+            f"SELECT p.{quote('amount')} - %s FROM {table} p WHERE p.{quote('method')} = %s "
+            f"AND p.{quote('status')} = %s AND p.{quote('amount')} > %s AND p.{quote('amount')} <= %s + 999) "
+            f"ORDER BY random() LIMIT 1) AS c"
         )
-        params += [PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING, payment.base_amount]
+        params += [
+            payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
+            payment.base_amount, payment.base_amount,
+        ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) {source} "
