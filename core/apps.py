@@ -9,12 +9,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from core import roles, selectors
+        from core import authentication, roles, selectors
         from core.navigation import NavLink, WorkQueue, register_link, register_queue
 
         # Permissions of every app exist only after its migrations ran, so role grants are
         # (re)applied after each migrate rather than frozen inside one migration.
         post_migrate.connect(roles.sync_role_permissions_signal, dispatch_uid="core.sync_roles")
+        authentication.connect_signals()
 
         register_link(NavLink("settings", _("Failed background work"), "dashboard:failed-work",
                               permission="core.retry_failed_work", order=80))
