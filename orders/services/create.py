@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +37,8 @@ class ResolvedLine:
     unit_price_amount: int
     discount_amount: int = 0
     external_line_id: str = ""
+    # Whether the variant is listed on some channel (its stock is pushed), when the caller knows.
+    listed: bool | None = None
 
     @property
     def total_amount(self) -> int:
@@ -53,7 +54,7 @@ def channel_get(channel_id: int) -> Channel:
 
 def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine]:
     """Find each line's variant (by id or SKU) and price; ValidationError names the bad line."""
-    from catalog.models import ChannelListing, ProductVariant
+    from catalog.selectors import variants_for_sale
 
     if not lines:
         raise ValidationError({"lines": [_("An order needs at least one line.")]})
@@ -61,19 +62,9 @@ def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine
         raise ValidationError({"lines": [_("At most %(n)s lines per order.") % {"n": MAX_LINES}]})
     ids = {line.variant_id for line in lines if line.variant_id}
     skus = {line.sku.strip() for line in lines if not line.variant_id and line.sku}
-    # One query: the variants with their product and this channel's active listing price (one
-    # listing per channel and variant), instead of a second query for the prices.
-    listing_price = ChannelListing.objects.filter(
-        channel=channel, variant=OuterRef("pk"), price_amount__isnull=False, is_active=True
-    ).values("price_amount")[:1]
-    variants = list(
-        (ProductVariant.objects.filter(pk__in=ids) | ProductVariant.objects.filter(sku__in=skus))
-        .select_related("product")
-        .annotate(listing_price_amount=Subquery(listing_price))
-    ) if (ids or skus) else []
+    variants = variants_for_sale(channel_id=channel.id, ids=ids, skus=skus)
     by_id = {v.id: v for v in variants}
     by_sku = {v.sku: v for v in variants}
-    listing_prices = {v.id: v.listing_price_amount for v in variants if v.listing_price_amount is not None}
     resolved = []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line.quantity, int) or line.quantity <= 0:
@@ -83,25 +74,25 @@ def resolve_lines(channel: Channel, lines: list[LineInput]) -> list[ResolvedLine
         if variant is None:
             what = _("variant %(id)s") % {"id": line.variant_id} if line.variant_id else f"SKU {line.sku!r}"
             raise ValidationError({"lines": [_("Line %(n)s: %(what)s does not exist.") % {"n": number, "what": what}]})
-        if not variant.is_active or not variant.product.is_active:
+        if not variant.for_sale:
             msg = _("Line %(n)s: %(sku)s is not for sale.") % {"n": number, "sku": variant.sku}
             raise ValidationError({"lines": [msg]})
         price = line.unit_price_amount
         if price is None:
-            price = listing_prices.get(variant.id, variant.price_amount)
+            price = variant.listing_price_amount if variant.listing_price_amount is not None else variant.price_amount
         if price < 0 or line.discount_amount < 0:
             raise ValidationError({"lines": [_("Line %(n)s: amounts cannot be negative.") % {"n": number}]})
         if line.discount_amount > price * line.quantity:
             raise ValidationError({"lines": [_("Line %(n)s: the discount is larger than the line.") % {"n": number}]})
-        name = f"{variant.product.name} {variant.name}".strip()
         resolved.append(
             ResolvedLine(
                 variant_id=variant.id,
                 sku=variant.sku,
-                name=name[:255],
+                name=variant.full_name[:255],
                 quantity=line.quantity,
                 unit_price_amount=int(price),
                 discount_amount=int(line.discount_amount),
+                listed=variant.listed,
             )
         )
     return resolved
@@ -165,13 +156,17 @@ def insert_order(
         for line in lines
     ]
     stock_error = None
+    listed = (
+        {line.variant_id for line in lines if line.listed}
+        if all(line.listed is not None for line in lines if line.variant_id) else None
+    )
     if reserve:
         if strict_stock:
-            reserve_lines(order, order_lines, actor=actor)
+            reserve_lines(order, order_lines, actor=actor, listed=listed)
         else:
             try:
                 with transaction.atomic():
-                    reserve_lines(order, order_lines, actor=actor)
+                    reserve_lines(order, order_lines, actor=actor, listed=listed)
             except OutOfStock as exc:
                 for line in order_lines:
                     line.stock_reserved = False

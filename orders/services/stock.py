@@ -21,18 +21,19 @@ def _requests(lines) -> list[StockRequest]:
     return [StockRequest(variant_id=variant_id, quantity=quantity) for variant_id, quantity in sorted(totals.items())]
 
 
-def reserve_lines(order: Order, lines: list[OrderLine], *, actor=None) -> None:
+def reserve_lines(order: Order, lines: list[OrderLine], *, actor=None, listed: set[int] | None = None) -> None:
     """Reserve stock for every mapped line (all or nothing; OutOfStock propagates); mark them reserved.
 
     The ledger keeps one reservation per reference, so an order that already holds part of its
     stock gives it back first and reserves the whole set again (all inside the caller's transaction).
+    `listed`: the variants among the lines that are listed on a channel, when the caller read it.
     """
     lines = [line for line in lines if line.variant_id]
     if not lines or all(line.stock_reserved for line in lines):
         return
     if any(line.stock_reserved for line in lines):
         stock_release(reference=order_reference(order.id), actor=actor, reason="re-reserving the whole order")
-    stock_reserve(lines=_requests(lines), reference=order_reference(order.id), actor=actor)
+    stock_reserve(lines=_requests(lines), reference=order_reference(order.id), actor=actor, listed=listed)
     for line in lines:
         line.stock_reserved = True
 
