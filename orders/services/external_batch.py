@@ -37,18 +37,27 @@ from channels.adapters.base import ExternalOrder
 from channels.models import Channel
 from core.errors import InvalidTransition
 from orders import hooks
-from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
-from orders.services.create import channel_get
+from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
+from orders.services.create import channel_get, estimate_fee, order_number
+from orders.services.customers import customer_for_contact
 from orders.services.external import (
     _UNKNOWN,
     _create,
     _resolve_external_lines,
+    _safe_phone,
     forward_path,
     map_provider_status,
     order_upsert_external,
 )
-from orders.services.lifecycle import _STAMPS, EVENT_MARKETPLACE_STATUS, EVENT_STATUS, EVENT_UPDATED
-from orders.services.stock import order_reference
+from orders.services.lifecycle import (
+    _STAMPS,
+    EVENT_CREATED,
+    EVENT_MARKETPLACE_STATUS,
+    EVENT_OVERSOLD,
+    EVENT_STATUS,
+    EVENT_UPDATED,
+)
+from orders.services.stock import order_reference, reserve_lines
 
 logger = logging.getLogger(__name__)
 S = OrderStatus
@@ -142,6 +151,9 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
     known = {order.external_id for order in locked}
     new = sorted((e for e in externals if e.external_id not in known), key=lambda e: e.external_id)
     resolved = _resolve_batch_lines(channel, new)
+    # buyers before the stock locks: a customer row another worker is inserting is waited for
+    # while this batch holds no stock row
+    customers = {e.external_id: _customer(e) for e in new}
 
     reserved = _reserved_lines([plan.order.pk for plan in plans if plan.stock])
     _lock_stock_rows(
@@ -162,22 +174,15 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
             late.append(_plan_update(order, by_id[order.external_id], channel, source, now))
         known |= {plan.order.external_id for plan in late}
         new = [e for e in new if e.external_id not in known]
-    created: list[int] = []
-    for external, order_id in zip(new, _take_order_ids(len(new)), strict=True):
-        target = map_provider_status(channel.kind, external.status)
-        # No savepoint: a duplicate that still slips in (an order whose lines have no product, so
-        # no stock row ordered the two batches) fails the batch, which is then done order by order.
-        order = _create(channel, external, source, target, resolved=resolved[external.external_id],
-                        order_id=order_id, run_hooks=False)
-        order.channel = channel
-        created.append(order.pk)
-        plan = _Plan(order=order, source=source, now=now)
-        _plan_status(plan, external, target, channel)
-        late.append(plan)
-    hooks.run_orders_created(created)
+    # No savepoint per new order: a duplicate that still slips in (an order whose lines have no
+    # product, so no stock row ordered the two batches) fails the batch, which is then done order
+    # by order.
+    created = _create_batch(channel, new, resolved, source, now, customers)
+    hooks.run_orders_created([plan.order.pk for plan in created])
     plans.extend(late)
+    plans.extend(created)
 
-    reserved.update(_reserved_lines([plan.order.pk for plan in late if plan.stock]))
+    reserved.update(_reserved_lines([plan.order.pk for plan in [*late, *created] if plan.stock]))
     _settle_stock(plans, reserved)
     _write_orders([plan.order for plan in plans if plan.dirty], now)
     events = [event for plan in plans for event in plan.events]
@@ -278,6 +283,105 @@ def _plan_status(plan: _Plan, external: ExternalOrder, target, channel: Channel)
             EVENT_STATUS, note=f"{channel.get_kind_display()}: {external.status}", from_status=current,
             to_status=step, data={"marketplace_status": external.status},
         )
+
+
+def _customer(external: ExternalOrder):
+    return customer_for_contact(
+        name=external.buyer_name or external.shipping_name,
+        phone=_safe_phone(external.buyer_phone) or _safe_phone(external.shipping_phone),
+        email=external.buyer_email,
+    )
+
+
+def _create_batch(
+    channel: Channel, externals: list[ExternalOrder], resolved: dict[str, tuple], source: str, now: datetime,
+    customers: dict,
+) -> list[_Plan]:
+    """Insert the new orders as external._create does, with one INSERT for the orders and one for
+    their lines (their events join the batch's), and plan their statuses.
+
+    Each order's stock is reserved on its own (catalog's stock_reserve, which leaves the
+    transaction usable after OutOfStock, so no savepoint), before the orders are inserted: the
+    order ids come from the sequence, and the reservation references "order:<id>". Elsewhere than
+    on PostgreSQL the orders are created one by one with external._create.
+    """
+    from catalog.errors import OutOfStock
+
+    plans: list[_Plan] = []
+    if not externals:
+        return plans
+    if connection.vendor != "postgresql":
+        for external in externals:
+            target = map_provider_status(channel.kind, external.status)
+            order = _create(channel, external, source, target, resolved=resolved[external.external_id],
+                            order_id=None, run_hooks=False)
+            order.channel = channel
+            plan = _Plan(order=order, source=source, now=now)
+            _plan_status(plan, external, target, channel)
+            plans.append(plan)
+        return plans
+    orders: list[Order] = []
+    all_lines: list[OrderLine] = []
+    for external, order_id in zip(externals, _take_order_ids(len(externals)), strict=True):
+        target = map_provider_status(channel.kind, external.status)
+        lines, unmapped = resolved[external.external_id]
+        subtotal = sum(line.total_amount for line in lines)
+        payment_method = (
+            PaymentMethod.COD if external.is_cod else (external.payment_method or PaymentMethod.MARKETPLACE)
+        )
+        order = Order(
+            id=order_id, channel=channel, customer=customers[external.external_id], placed_at=external.placed_at,
+            number=order_number(channel, order_id, external.placed_at), source=source,
+            external_id=external.external_id, status=S.AWAITING_PAYMENT, subtotal_amount=subtotal,
+            shipping_amount=max(int(external.shipping_amount), 0),
+            discount_amount=max(int(external.discount_amount), 0),
+            marketplace_fee_amount=int(external.marketplace_fee_amount) or estimate_fee(channel, subtotal),
+            total_amount=max(int(external.total_amount), 0), payment_method=payment_method[:32],
+            ship_by=external.ship_by, shipping_name=(external.shipping_name or external.buyer_name)[:200],
+            shipping_phone=_safe_phone(external.shipping_phone), shipping_address=external.shipping_address,
+            shipping_city=external.shipping_city[:100], shipping_province=external.shipping_province[:100],
+            shipping_postal_code=external.shipping_postal_code[:10], courier=external.courier[:60],
+            tracking_number=external.tracking_number[:64], marketplace_status=external.status[:40],
+            marketplace_updated_at=external.updated_at,
+        )
+        order_lines = [
+            OrderLine(
+                order=order, variant_id=line.variant_id, sku=line.sku[:64], name=line.name[:255],
+                quantity=line.quantity, unit_price_amount=line.unit_price_amount,
+                discount_amount=line.discount_amount, external_line_id=line.external_line_id[:128],
+            )
+            for line in lines
+        ]
+        stock_error = None
+        if target != S.CANCELLED:
+            try:
+                reserve_lines(order, order_lines, actor=None)
+            except OutOfStock as exc:
+                for line in order_lines:
+                    line.stock_reserved = False
+                stock_error = exc
+        plan = _Plan(order=order, source=source, now=now)
+        plan.event(EVENT_CREATED, to_status=S.AWAITING_PAYMENT, data={
+            "number": order.number, "external_id": external.external_id, "marketplace_status": external.status})
+        if unmapped or stock_error is not None:
+            order.is_oversold = True
+            reasons = []
+            if unmapped:
+                reasons.append(f"no product for SKU {', '.join(unmapped)}")
+            if stock_error is not None:
+                reasons.append(stock_error.message)
+            plan.event(EVENT_OVERSOLD, note="; ".join(reasons), data={
+                "unmapped_skus": unmapped, "stock": stock_error.detail if stock_error is not None else {}})
+        orders.append(order)
+        all_lines.extend(order_lines)
+        plans.append(plan)
+    Order.objects.bulk_create(orders)
+    OrderLine.objects.bulk_create(all_lines)
+    # Inserted awaiting payment, like order_upsert_external, so the order-created hooks see that;
+    # the statuses are written with the batch's UPDATE after them.
+    for plan, external in zip(plans, externals, strict=True):
+        _plan_status(plan, external, map_provider_status(channel.kind, external.status), channel)
+    return plans
 
 
 def _resolve_batch_lines(channel: Channel, externals: list[ExternalOrder]) -> dict[str, tuple]:

@@ -45,7 +45,8 @@ def _state(order: Order) -> dict:
         name: _now_or(getattr(order, name))
         for name in ("status", "marketplace_status", "marketplace_updated_at", "courier", "tracking_number",
                      "ship_by", "marketplace_fee_amount", "paid_at", "shipped_at", "delivered_at",
-                     "completed_at", "cancel_reason", "is_oversold", "payment_method", "total_amount")
+                     "completed_at", "cancel_reason", "is_oversold", "payment_method", "total_amount",
+                     "customer_id", "shipping_name", "shipping_phone", "subtotal_amount", "placed_at")
     }
 
 
@@ -62,13 +63,18 @@ SCENARIOS = {
                        [("READY_TO_SHIP", 3, {"marketplace_fee_amount": 4_000, "tracking_number": "T9"})]],
     "new and shipped at once": [[("SHIPPED", 0, {"courier": "JNE", "tracking_number": "JNE7"})]],
     "unmapped sku": [[("READY_TO_SHIP", 0, {"sku": "NOPE-1"})], [("PROCESSED", 5, {"sku": "NOPE-1"})]],
+    "out of stock": [[("READY_TO_SHIP", 0, {"quantity": 500})], [("SHIPPED", 5, {"quantity": 500})]],
+    "new and cancelled": [[("CANCELLED", 0, {})]],
+    "buyer with a phone": [[("UNPAID", 0, {"buyer_phone": "081234567890", "buyer_email": "siti@example.id"})]],
 }
 
 
 def _payload(external_order, external_id: str, status: str, minutes: int, extra: dict):
     extra = dict(extra)
     sku = extra.pop("sku", "KAOS-L")
-    lines = [ExternalOrderLine(external_line_id="1", sku=sku, name="Kaos", quantity=2, unit_price_amount=85_000)]
+    quantity = extra.pop("quantity", 2)
+    lines = [ExternalOrderLine(external_line_id="1", sku=sku, name="Kaos", quantity=quantity,
+                               unit_price_amount=85_000)]
     if extra.pop("paid_at", False):
         from datetime import timedelta
 
@@ -143,20 +149,21 @@ def test_out_of_order_payloads_of_one_order_in_one_batch_apply_the_latest(shopee
 def test_a_failing_order_does_not_lose_the_others_of_its_batch(shopee_channel, external_order, make_variant,
                                                                 monkeypatch):
     make_variant("KAOS-L", stock=10)
-    real_create = external_module._create
+    real = external_module.customer_for_contact
 
-    def create(channel, external, *args, **kwargs):
-        if external.external_id == "BAD":
+    def customer_for_contact(*, name, **kwargs):
+        if name == "Broken":
             raise RuntimeError("broken payload")
-        return real_create(channel, external, *args, **kwargs)
+        return real(name=name, **kwargs)
 
-    monkeypatch.setattr(external_module, "_create", create)
-    monkeypatch.setattr("orders.services.external_batch._create", create)
+    # the batch path and the per-order fallback both meet the broken buyer
+    monkeypatch.setattr(external_module, "customer_for_contact", customer_for_contact)
+    monkeypatch.setattr("orders.services.external_batch.customer_for_contact", customer_for_contact)
     orders_upsert_external_batch(channel_id=shopee_channel.id, externals=[external_order("READY_TO_SHIP",
                                                                                          external_id="OLD")])
     payloads = [
         external_order("READY_TO_SHIP", external_id="GOOD1"),
-        external_order("READY_TO_SHIP", external_id="BAD"),
+        external_order("READY_TO_SHIP", external_id="BAD", buyer_name="Broken"),
         external_order("SHIPPED", minutes=5, external_id="OLD"),
         external_order("READY_TO_SHIP", external_id="GOOD2"),
     ]
