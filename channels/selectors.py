@@ -24,6 +24,35 @@ _push_lookup_lock = threading.Lock()
 def channel_push_lookup_clear(**_kwargs) -> None:
     with _push_lookup_lock:
         _push_lookup.clear()
+        _order_lookup.clear()
+
+
+# The web store names its channel on every order: the same short-lived per-process lookup.
+_order_lookup: dict[str, tuple[float, Channel | None]] = {}
+
+
+def channel_for_order(*, code_or_id: str) -> Channel | None:
+    """The channel an API order names by code (any case) or id, active or not; None if unknown.
+
+    Kept per process for PUSH_LOOKUP_TTL seconds (cleared in this process when a channel is saved),
+    so a channel switched off elsewhere may still take orders for a few seconds. The row is shared:
+    callers read it and never change it.
+    """
+    value = (code_or_id or "").strip()
+    if not value:
+        return None
+    key = value if value.isdigit() else value.upper()
+    now = time.monotonic()
+    cached = _order_lookup.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    lookup = {"pk": int(value)} if value.isdigit() else {"code__iexact": value}
+    channel = Channel.objects.filter(**lookup).first()
+    with _push_lookup_lock:
+        if len(_order_lookup) > 10_000:
+            _order_lookup.clear()
+        _order_lookup[key] = (now + PUSH_LOOKUP_TTL, channel)
+    return channel
 
 
 def channel_for_push(*, kind: str, shop_id: str) -> Channel | None:

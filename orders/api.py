@@ -28,6 +28,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from channels.models import Channel
+from channels.selectors import channel_for_order
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
 from orders import selectors, services
@@ -91,8 +92,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
 
     def validate_channel(self, value: str) -> Channel:
         value = value.strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"code__iexact": value}
-        channel = Channel.objects.filter(**lookup).first()
+        channel = channel_for_order(code_or_id=value)
         if channel is None:
             raise serializers.ValidationError(f"Channel {value!r} does not exist.")
         if not channel.is_active:
@@ -272,11 +272,17 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+# Output serializers keep no per-request state, so one bound instance answers every request: DRF
+# would otherwise deep-copy the ~60 declared fields (nested ones included) for each answer.
+_DETAIL_OUTPUT = OrderDetailOutputSerializer()
+_DETAIL_OUTPUT.fields  # noqa: B018 - bind the fields once, at import
+
+
 def _detail(order_id: int) -> dict:
     order = selectors.order_get(order_id=order_id)
     if order is None:
         raise NotFound(f"Order {order_id} does not exist.")
-    return OrderDetailOutputSerializer(order).data
+    return _DETAIL_OUTPUT.to_representation(order)
 
 
 def _created_detail(created: services.CreatedOrder) -> dict:
@@ -287,7 +293,7 @@ def _created_detail(created: services.CreatedOrder) -> dict:
     """
     order = created.order
     order._prefetched_objects_cache = {"lines": created.lines, "events": created.events}
-    return OrderDetailOutputSerializer(order).data
+    return _DETAIL_OUTPUT.to_representation(order)
 
 
 def _request_hash(data) -> str:
