@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -178,6 +179,29 @@ def insert_order(
     return order, order_lines, stock_error
 
 
+# The order whose order-created hooks are running, as order_create_with_rows wrote it.
+_in_creation: ContextVar[Order | None] = ContextVar("orders_in_creation", default=None)
+
+
+def order_in_creation(order_id: int) -> Order | None:
+    """The order being created, while its order-created hooks run (None for any other order).
+
+    A hook receives only the id; this hands it the row the creating service just wrote (with its
+    channel and customer) instead of a read of the same row. Read-only: hooks never change the order.
+    """
+    order = _in_creation.get()
+    return order if order is not None and order.pk == order_id else None
+
+
+@contextlib.contextmanager
+def _hooks_see(order: Order):
+    token = _in_creation.set(order)
+    try:
+        yield
+    finally:
+        _in_creation.reset(token)
+
+
 @dataclass(frozen=True)
 class CreatedOrder:
     """What order_create_with_rows wrote: the order (with channel and customer), its lines and events."""
@@ -299,7 +323,8 @@ def order_create_with_rows(
         )
         # Order-created hooks add rows of their own apps (payment, notification trigger) and never
         # change the order, its lines or its events, so what was written here is the order as committed.
-        hooks.run_order_created(order.id)
+        with _hooks_see(order):
+            hooks.run_order_created(order.id)
     return CreatedOrder(order=order, lines=order_lines, events=[event])
 
 

@@ -360,14 +360,18 @@ def _order_with_code_lock(order_id: int):
 def on_order_created(order_id: int) -> None:
     """orders hook: open the expected payment inside the order's creating transaction.
 
-    Three statements for a bank transfer: the order (with its channel, taking the kode unik lock),
-    the payment INSERT choosing its code, and the event with the journal entry. No savepoint: the
+    Three statements for a bank transfer: the kode unik lock (with a read of the order and its
+    channel when the order is not the one being created), the payment INSERT choosing its code,
+    and the event with the journal entry. No savepoint: the
     hook runs inside the order's transaction, which any error rolls back whole. Called twice for an
     order, the second call finds the first payment's reference taken and does nothing.
     """
     from orders.models import OrderStatus
+    from orders.services.create import order_in_creation
 
-    order = _order_with_code_lock(order_id)
+    # From order creation the hook gets the row just written (no read; the kode unik lock, when
+    # needed, is then taken by _payment_open); a direct call reads it with the lock in one statement.
+    order = order_in_creation(order_id) or _order_with_code_lock(order_id)
     if order.total_amount <= 0 or order.status == OrderStatus.CANCELLED:
         return
     if (order.payment_method or "").lower() == "cash" and not order.channel.is_marketplace:
