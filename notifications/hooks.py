@@ -39,9 +39,10 @@ def _queue(order_id: int, event: str) -> None:
 
 
 def _enqueue_trigger(trigger_id: int) -> None:
-    from notifications.tasks import notification_trigger_task
+    # One drain processes every recorded trigger (trigger_id among them): no task per order.
+    from notifications.tasks import notification_triggers_wake
 
-    notification_trigger_task.delay(trigger_id)
+    notification_triggers_wake()
 
 
 def _defer(order_id: int, event: str) -> None:

@@ -10,7 +10,23 @@ from notifications.models import (
     NotificationEvent,
     NotificationLanguage,
     NotificationTemplate,
+    NotificationTrigger,
 )
+
+
+def notification_trigger_pending_ids(*, limit: int, exclude: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """Recorded order events still waiting for their notifications, oldest first."""
+    qs = NotificationTrigger.objects.order_by("id")
+    if exclude:
+        qs = qs.exclude(pk__in=exclude)
+    return list(qs.values_list("id", flat=True)[:limit])
+
+
+def notification_triggers_existing(*, trigger_ids: set[int]) -> set[int]:
+    """Which of these triggers are still recorded (the others were processed)."""
+    if not trigger_ids:
+        return set()
+    return set(NotificationTrigger.objects.filter(pk__in=trigger_ids).values_list("id", flat=True))
 
 
 def notification_list(*, status: str = "", channel: str = "", event: str = "", order_id: int | None = None,

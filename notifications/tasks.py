@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.core.cache import cache
 
 from core.tasking import OmsTask
-from notifications import services
+from notifications import selectors, services
 from notifications.providers import TransientSendError
+
+logger = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 5
 # 30 s, 1, 2, 4, 8 minutes (with full jitter): a gateway outage of a quarter hour is ridden out.
@@ -43,6 +49,63 @@ def notification_trigger_task(self, trigger_id: int) -> int:
     the trigger row, which the sweep queues again; the last failure is recorded as a TaskFailure.
     """
     return services.notification_trigger_process(trigger_id=trigger_id)
+
+
+# While this key exists a drain of the recorded triggers is queued or running, so committing an
+# order costs one Redis SET NX instead of publishing a task (which cost the web request more CPU
+# than all of the order's SQL). It expires by itself if a worker dies mid-drain; the sweep
+# queues whatever is left.
+TRIGGER_DRAIN_KEY = "notifications:trigger-drain"
+TRIGGER_DRAIN_KEY_TTL = 120
+TRIGGER_DRAIN_BATCH = 200
+TRIGGER_DRAIN_SECONDS = 60  # then the drain goes on in a fresh task
+
+
+def notification_triggers_wake() -> None:
+    """After an order event committed its trigger: make sure a drain is on its way."""
+    if cache.add(TRIGGER_DRAIN_KEY, 1, timeout=TRIGGER_DRAIN_KEY_TTL):
+        try:
+            notification_triggers_drain_task.delay()
+        except Exception:
+            cache.delete(TRIGGER_DRAIN_KEY)
+            raise
+
+
+@shared_task(bind=True, base=OmsTask, name="notifications.tasks.notification_triggers_drain_task")
+def notification_triggers_drain_task(self) -> int:
+    """Write the notifications of every recorded order event, oldest first, until none is left.
+
+    Each trigger is processed (and deleted) in its own transaction by notification_trigger_process,
+    so one bad order never holds back the others: it stays for the sweep. Returns rows written.
+    """
+    written = 0
+    tried: set[int] = set()  # still there after processing: failed, or held by another worker
+    deadline = time.monotonic() + TRIGGER_DRAIN_SECONDS
+    try:
+        while True:
+            ids = selectors.notification_trigger_pending_ids(limit=TRIGGER_DRAIN_BATCH, exclude=tried)
+            if not ids:
+                cache.delete(TRIGGER_DRAIN_KEY)
+                # A trigger committed after that read and before the delete saw the key and queued
+                # nothing: look once more, and carry on unless a new drain took over meanwhile.
+                if not selectors.notification_trigger_pending_ids(limit=1, exclude=tried):
+                    return written
+                if not cache.add(TRIGGER_DRAIN_KEY, 1, timeout=TRIGGER_DRAIN_KEY_TTL):
+                    return written
+                continue
+            for trigger_id in ids:
+                try:
+                    written += services.notification_trigger_process(trigger_id=trigger_id)
+                except Exception:
+                    logger.exception("notification trigger %s failed; the sweep will try it again", trigger_id)
+                tried.add(trigger_id)
+            tried = selectors.notification_triggers_existing(trigger_ids=tried)
+            if time.monotonic() > deadline:
+                notification_triggers_drain_task.delay()
+                return written
+    except Exception:
+        cache.delete(TRIGGER_DRAIN_KEY)
+        raise
 
 
 @shared_task(name="notifications.tasks.notification_sweep_task")

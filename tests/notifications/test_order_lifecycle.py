@@ -56,7 +56,7 @@ def test_a_broker_outage_after_the_commit_keeps_the_order_and_the_confirmation(
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is away")
 
-    monkeypatch.setattr("notifications.tasks.notification_trigger_task.delay", broker_down)
+    monkeypatch.setattr("notifications.tasks.notification_triggers_drain_task.delay", broker_down)
     channel = ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
     variant = VariantFactory(sku="BTK-PRG-L", price_amount=325_000)
     stock_receive(variant_id=variant.id, quantity=10, reason="test stock")
