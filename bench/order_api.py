@@ -241,6 +241,40 @@ def run_load(
     return latencies, failures, time.perf_counter() - started
 
 
+def _cpu_seconds(pid: int, children: bool = False) -> float:
+    """CPU seconds of a process (with its reaped children's when asked), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(match) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if match(entry):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of gunicorn (master and workers), PostgreSQL (every backend and the
+    postmaster's finished children) and this load generator, to split a run's CPU between them."""
+    gunicorn = [server_pid, *_pids(lambda e: (e / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(server_pid))]
+    postgres = _pids(lambda e: (e / "comm").read_text().strip() == "postgres")
+    return {
+        "gunicorn": sum(_cpu_seconds(pid) for pid in gunicorn),
+        "postgres": sum(_cpu_seconds(pid, children=True) for pid in postgres),
+        "load generator": time.process_time(),
+    }
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
@@ -287,9 +321,11 @@ def main() -> None:
         wait_until_up(port)
         if args.warmup:
             run_load(port, token, args.warmup, args.concurrency, args.seed + 1, args.payment_method)
+        cpu_before = cpu_snapshot(server.pid)
         latencies, failures, elapsed = run_load(
             port, token, args.orders, args.concurrency, args.seed, args.payment_method
         )
+        cpu_after = cpu_snapshot(server.pid)
     finally:
         server.terminate()
         server.wait(15)
@@ -309,6 +345,9 @@ def main() -> None:
         "p95_ms": round(percentile(ms, 95), 1),
         "p99_ms": round(percentile(ms, 99), 1),
         "max_ms": round(max(ms), 1),
+        "cpu_ms_per_order": {
+            name: round((cpu_after[name] - cpu_before[name]) / args.orders * 1000, 2) for name in cpu_before
+        },
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
     }
