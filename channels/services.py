@@ -109,6 +109,9 @@ def channel_credentials_clear(*, channel_id: int, names: list[str]) -> Channel:
 
 # --- webhook deliveries ------------------------------------------------------------------------
 DELIVERY_BATCH = 50  # pushes answered by one worker pass (one order-detail call per 50 orders)
+# Once a pass comes back full there is a backlog: later passes take this many (one transaction
+# and a fixed number of statements per pass, so the per-push cost falls as the backlog grows).
+DELIVERY_BACKLOG_BATCH = 200
 DELIVERY_MAX_ATTEMPTS = 6  # a push still failing transiently after this many tries is marked failed
 
 
@@ -183,7 +186,8 @@ def _handle_batch(
 def deliveries_drain(
     *, channel_id: int, on_idle=None, on_backlog=None, on_release=None, retry: bool = False, max_batches: int = 100
 ) -> tuple[int, bool]:
-    """Process a channel's waiting pushes, DELIVERY_BATCH at a time, until none is left.
+    """Process a channel's waiting pushes, DELIVERY_BATCH at a time (DELIVERY_BACKLOG_BATCH while
+    passes come back full), until none is left.
 
     `on_idle()` is called once the channel looks drained, and the queue is checked once more
     after it, so a push stored just before is not left behind (the intake schedules a drain only
@@ -196,9 +200,11 @@ def deliveries_drain(
     started = timezone.now()
     handled = 0
     idle_called = False
+    limit = DELIVERY_BATCH
+
     def claim() -> list:
         return inbox.delivery_claim_waiting(
-            channel_id=channel_id, limit=DELIVERY_BATCH, fresh_only=not retry, tried_before=started
+            channel_id=channel_id, limit=limit, fresh_only=not retry, tried_before=started
         )
 
     for _ in range(max_batches):
@@ -210,8 +216,9 @@ def deliveries_drain(
             batch = claim()
         if not batch:
             return handled, False
-        if len(batch) == DELIVERY_BATCH and on_backlog is not None:
+        if len(batch) == limit and on_backlog is not None:
             on_backlog()
+        limit = DELIVERY_BACKLOG_BATCH if len(batch) == limit else DELIVERY_BATCH
         _handle_batch(channel, batch, on_release=on_release)
         handled += len(batch)
     return handled, True

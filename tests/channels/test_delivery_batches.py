@@ -167,9 +167,28 @@ def test_a_backlog_starts_helper_drains_that_share_the_work(make_channel, fake, 
             post_push(fake, "shopee", f"BL{n:03d}")
     started: list[tuple] = []
     monkeypatch.setattr(tasks.deliveries_drain, "delay", lambda *args: started.append(args))
+    monkeypatch.setattr(services, "DELIVERY_BACKLOG_BATCH", services.DELIVERY_BATCH)
 
     assert tasks.deliveries_drain.run(channel.pk) == 120
 
     assert started == [(channel.pk, 1), (channel.pk, 2)]  # one helper per full batch, up to the slots
     assert InboundDelivery.objects.filter(status=Status.PROCESSED).count() == 120
     assert Order.objects.filter(channel=channel).count() == 120
+
+
+def test_once_a_pass_comes_back_full_the_next_passes_take_bigger_batches(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks, monkeypatch
+):
+    channel = make_channel("shopee", fake)
+    monkeypatch.setattr(services, "DELIVERY_BATCH", 5)
+    monkeypatch.setattr(services, "DELIVERY_BACKLOG_BATCH", 20)
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(45):
+            fake.put_order("shopee", f"BIG{n:03d}", status="READY_TO_SHIP")
+            post_push(fake, "shopee", f"BIG{n:03d}")
+
+    assert services.deliveries_drain(channel_id=channel.pk) == (45, False)
+
+    # passes of 5, then 20 and 20: one order-detail call each
+    assert len([c for c in fake.calls if c[1].endswith("get_order_detail")]) == 3
+    assert Order.objects.filter(channel=channel, status="paid").count() == 45
