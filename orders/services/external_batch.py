@@ -66,7 +66,7 @@ S = OrderStatus
 WRITTEN_FIELDS = (
     "status", "marketplace_status", "marketplace_updated_at", "courier", "tracking_number", "ship_by",
     "marketplace_fee_amount", "paid_at", "shipped_at", "delivered_at", "completed_at", "cancelled_at",
-    "cancel_reason", "updated_at",
+    "cancel_reason", "is_oversold", "updated_at",
 )
 
 
@@ -155,34 +155,22 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
     # while this batch holds no stock row
     customers = {e.external_id: _customer(e) for e in new}
 
+    # The orders, their lines, their created hooks (payments: 3 statements each) before the stock
+    # locks, which serialise batches that share products: only the reservations and shipments
+    # run while this batch holds them. A duplicate of a new order another worker's batch is
+    # inserting right now (two pushes of one order claimed by two drains) waits for it and fails
+    # this batch with an IntegrityError; it is then done order by order.
+    pending = _insert_new(channel, new, resolved, source, now, customers)
+    hooks.run_orders_created([item.plan.order.pk for item in pending])
+
     reserved = _reserved_lines([plan.order.pk for plan in plans if plan.stock])
     _lock_stock_rows(
         {variant_id for lines in reserved.values() for _line_id, variant_id in lines}
         | {line.variant_id for lines, _unmapped in resolved.values() for line in lines if line.variant_id}
     )
-
-    late: list[_Plan] = []
-    if new:
-        # Another worker's batch may have created some of them since the lock above; it held the
-        # same stock rows, so it has committed by now and this statement sees its orders.
-        for order in (
-            Order.objects.select_for_update(of=("self",))
-            .filter(channel_id=channel.pk, external_id__in=[e.external_id for e in new])
-            .order_by("pk")
-        ):
-            order.channel = channel
-            late.append(_plan_update(order, by_id[order.external_id], channel, source, now))
-        known |= {plan.order.external_id for plan in late}
-        new = [e for e in new if e.external_id not in known]
-    # No savepoint per new order: a duplicate that still slips in (an order whose lines have no
-    # product, so no stock row ordered the two batches) fails the batch, which is then done order
-    # by order.
-    created = _create_batch(channel, new, resolved, source, now, customers)
-    hooks.run_orders_created([plan.order.pk for plan in created])
-    plans.extend(late)
+    created = _reserve_new(channel, pending)
     plans.extend(created)
-
-    reserved.update(_reserved_lines([plan.order.pk for plan in [*late, *created] if plan.stock]))
+    reserved.update(_reserved_lines([plan.order.pk for plan in created if plan.stock]))
     _settle_stock(plans, reserved)
     _write_orders([plan.order for plan in plans if plan.dirty], now)
     events = [event for plan in plans for event in plan.events]
@@ -293,24 +281,32 @@ def _customer(external: ExternalOrder):
     )
 
 
-def _create_batch(
+@dataclass
+class _New:
+    plan: _Plan
+    external: ExternalOrder
+    lines: list[OrderLine]
+    unmapped: list[str]
+    reserve: bool
+    done: bool = False  # created (status included) by external._create: nothing left to do
+
+
+def _insert_new(
     channel: Channel, externals: list[ExternalOrder], resolved: dict[str, tuple], source: str, now: datetime,
     customers: dict,
-) -> list[_Plan]:
-    """Insert the new orders as external._create does, with one INSERT for the orders and one for
-    their lines (their events join the batch's), and plan their statuses.
+) -> list[_New]:
+    """Insert the new orders awaiting payment, as external._create does, with one INSERT for the
+    orders and one for their lines; the stock is reserved later by _reserve_new.
 
-    Each order's stock is reserved on its own (catalog's stock_reserve, which leaves the
-    transaction usable after OutOfStock, so no savepoint), before the orders are inserted: the
-    order ids come from the sequence, and the reservation references "order:<id>". Elsewhere than
-    on PostgreSQL the orders are created one by one with external._create.
+    The ids come from the orders sequence, so the orders get their final numbers at once and the
+    reservations their "order:<id>" references. The lines are written as holding stock when they
+    will (a mapped line of an order that is not cancelled); a reservation that fails is undone in
+    _reserve_new. Elsewhere than on PostgreSQL the orders are created one by one by _create.
     """
-    from catalog.errors import OutOfStock
-
-    plans: list[_Plan] = []
     if not externals:
-        return plans
+        return []
     if connection.vendor != "postgresql":
+        items = []
         for external in externals:
             target = map_provider_status(channel.kind, external.status)
             order = _create(channel, external, source, target, resolved=resolved[external.external_id],
@@ -318,10 +314,9 @@ def _create_batch(
             order.channel = channel
             plan = _Plan(order=order, source=source, now=now)
             _plan_status(plan, external, target, channel)
-            plans.append(plan)
-        return plans
-    orders: list[Order] = []
-    all_lines: list[OrderLine] = []
+            items.append(_New(plan=plan, external=external, lines=[], unmapped=[], reserve=False, done=True))
+        return items
+    items: list[_New] = []
     for external, order_id in zip(externals, _take_order_ids(len(externals)), strict=True):
         target = map_provider_status(channel.kind, external.status)
         lines, unmapped = resolved[external.external_id]
@@ -342,46 +337,65 @@ def _create_batch(
             shipping_city=external.shipping_city[:100], shipping_province=external.shipping_province[:100],
             shipping_postal_code=external.shipping_postal_code[:10], courier=external.courier[:60],
             tracking_number=external.tracking_number[:64], marketplace_status=external.status[:40],
-            marketplace_updated_at=external.updated_at,
+            marketplace_updated_at=external.updated_at, is_oversold=bool(unmapped),
         )
+        reserve = target != S.CANCELLED
         order_lines = [
             OrderLine(
                 order=order, variant_id=line.variant_id, sku=line.sku[:64], name=line.name[:255],
                 quantity=line.quantity, unit_price_amount=line.unit_price_amount,
                 discount_amount=line.discount_amount, external_line_id=line.external_line_id[:128],
+                stock_reserved=reserve and line.variant_id is not None,
             )
             for line in lines
         ]
-        stock_error = None
-        if target != S.CANCELLED:
-            try:
-                reserve_lines(order, order_lines, actor=None)
-            except OutOfStock as exc:
-                for line in order_lines:
-                    line.stock_reserved = False
-                stock_error = exc
         plan = _Plan(order=order, source=source, now=now)
         plan.event(EVENT_CREATED, to_status=S.AWAITING_PAYMENT, data={
             "number": order.number, "external_id": external.external_id, "marketplace_status": external.status})
-        if unmapped or stock_error is not None:
+        items.append(_New(plan=plan, external=external, lines=order_lines, unmapped=unmapped, reserve=reserve))
+    Order.objects.bulk_create([item.plan.order for item in items])
+    OrderLine.objects.bulk_create([line for item in items for line in item.lines])
+    return items
+
+
+def _reserve_new(channel: Channel, items: list[_New]) -> list[_Plan]:
+    """Reserve the new orders' stock (the caller holds the stock rows), flag the ones that could
+    not be reserved oversold, and plan their statuses (written by the batch's UPDATE).
+
+    Each order is reserved on its own by catalog's stock_reserve, which leaves the transaction
+    usable after OutOfStock, so no savepoint is needed.
+    """
+    from catalog.errors import OutOfStock
+
+    short: list[int] = []
+    for item in items:
+        if item.done:
+            continue
+        order = item.plan.order
+        stock_error = None
+        mapped = [line for line in item.lines if line.variant_id]
+        if item.reserve and mapped:
+            for line in mapped:
+                line.stock_reserved = False  # in memory: reserve_lines reserves the lines not marked
+            try:
+                reserve_lines(order, mapped, actor=None)
+            except OutOfStock as exc:
+                stock_error = exc
+                short.append(order.pk)
+        if item.unmapped or stock_error is not None:
             order.is_oversold = True
+            item.plan.dirty = True
             reasons = []
-            if unmapped:
-                reasons.append(f"no product for SKU {', '.join(unmapped)}")
+            if item.unmapped:
+                reasons.append(f"no product for SKU {', '.join(item.unmapped)}")
             if stock_error is not None:
                 reasons.append(stock_error.message)
-            plan.event(EVENT_OVERSOLD, note="; ".join(reasons), data={
-                "unmapped_skus": unmapped, "stock": stock_error.detail if stock_error is not None else {}})
-        orders.append(order)
-        all_lines.extend(order_lines)
-        plans.append(plan)
-    Order.objects.bulk_create(orders)
-    OrderLine.objects.bulk_create(all_lines)
-    # Inserted awaiting payment, like order_upsert_external, so the order-created hooks see that;
-    # the statuses are written with the batch's UPDATE after them.
-    for plan, external in zip(plans, externals, strict=True):
-        _plan_status(plan, external, map_provider_status(channel.kind, external.status), channel)
-    return plans
+            item.plan.event(EVENT_OVERSOLD, note="; ".join(reasons), data={
+                "unmapped_skus": item.unmapped, "stock": stock_error.detail if stock_error is not None else {}})
+        _plan_status(item.plan, item.external, map_provider_status(channel.kind, item.external.status), channel)
+    if short:
+        OrderLine.objects.filter(order_id__in=short).update(stock_reserved=False)
+    return [item.plan for item in items]
 
 
 def _resolve_batch_lines(channel: Channel, externals: list[ExternalOrder]) -> dict[str, tuple]:
