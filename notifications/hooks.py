@@ -23,6 +23,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from core.db import insert_instance
 from notifications.models import NotificationEvent, NotificationTrigger
 from notifications.services import STATUS_EVENTS, notification_queue_for_order
 from orders import hooks as order_hooks
@@ -48,7 +49,7 @@ def _enqueue_trigger(trigger_id: int) -> None:
 def _defer(order_id: int, event: str) -> None:
     try:
         with transaction.atomic():
-            trigger = NotificationTrigger.objects.create(order_id=order_id, event=event)
+            trigger = insert_instance(NotificationTrigger(order_id=order_id, event=event))
     except Exception:
         logger.exception("could not record the %s trigger for order %s", event, order_id)
         return

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Channel
+from core.db import insert_instance
 from core.errors import Conflict
 from core.money import percent_of
 from orders import hooks
@@ -142,7 +143,7 @@ def insert_order(
         source=source,
         **fields,
     )
-    order.save(force_insert=True)
+    insert_instance(order)
     order_lines = [
         OrderLine(
             order=order,

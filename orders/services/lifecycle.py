@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import insert_instance
 from core.errors import DomainError, InvalidTransition, NotFound
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -61,7 +62,8 @@ def record_event(
     to_status: str = "",
     data: dict | None = None,
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    # Every order writes events: one INSERT built once (core.db), not compiled per event.
+    return insert_instance(OrderEvent(
         order=order,
         kind=kind,
         from_status=from_status,
@@ -70,7 +72,7 @@ def record_event(
         source=source,
         note=note,
         data=data or {},
-    )
+    ))
 
 
 def _user_or_none(actor):
