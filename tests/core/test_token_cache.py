@@ -105,3 +105,22 @@ def test_an_unreachable_cache_falls_back_to_the_database(make_user):
             found, _auth = authenticate(token.key)
         assert found.pk == user.pk and found.has_perm("orders.add_order")
         assert len(ctx.captured_queries) == 2  # the token with its user, the permissions
+
+
+def test_a_change_made_by_another_process_is_seen_within_the_local_second(make_user, monkeypatch):
+    # given a token this process has just authenticated
+    from core import authentication
+
+    user = make_user(roles.CUSTOMER_SERVICE)
+    key = Token.objects.create(user=user).key
+    authenticate(key)
+    # when another process deletes it (no signal here: its row goes and the shared version moves)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM authtoken_token WHERE key = %s", [key])
+    cache.incr(authentication.VERSION_KEY)
+    # then this process may answer from its copy for at most LOCAL_TTL, and refuses after
+    assert authenticate(key)[0].pk == user.pk
+    later = authentication.time.monotonic() + authentication.LOCAL_TTL + 0.01
+    monkeypatch.setattr(authentication.time, "monotonic", lambda: later)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        authenticate(key)
