@@ -99,7 +99,7 @@ stats = pstats.Stats(profile).stats
 parts = [
     ("whole request (DRF dispatch)", "rest_framework/views.py", "dispatch"),
     ("  authentication + permissions", "rest_framework/views.py", "initial"),
-    ("  input validation", "rest_framework/serializers.py", "is_valid"),
+    ("  input validation", "orders/api.py", "_validated_create_input"),
     ("  orders.services.order_create", "orders/services/create.py", "order_create_with_rows"),
     ("    catalog stock_reserve", "catalog/services/stock.py", "stock_reserve"),
     ("    order-created hooks (all apps)", "orders/hooks.py", "run_order_created"),
