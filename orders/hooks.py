@@ -11,6 +11,7 @@ with the objects it wrote, without reading the order back).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 
@@ -90,10 +91,11 @@ def run_order_created(order_id: int) -> None:
         hook(order_id)
 
 
-def run_orders_created(order_ids: list[int]) -> None:
+def run_orders_created(order_ids: list[int], *, around: Callable[[int], AbstractContextManager] | None = None) -> None:
     """The order-created hooks for several orders written in one transaction.
 
-    An app with a batch twin is called once with all ids; any other app once per order, in order.
+    An app with a batch twin is called once with all ids; any other app once per order, in order,
+    inside `around(order_id)` when given (the creating service's context for that order).
     """
     if not order_ids:
         return
@@ -101,8 +103,9 @@ def run_orders_created(order_ids: list[int]) -> None:
         twin = getattr(hook, "batch", None)
         if twin is not None:
             twin(list(order_ids))
-        else:
-            for order_id in order_ids:
+            continue
+        for order_id in order_ids:
+            with around(order_id) if around is not None else nullcontext():
                 hook(order_id)
 
 

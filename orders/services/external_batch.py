@@ -7,18 +7,22 @@ limited the worker. Here one transaction per batch:
 1. locks the batch's existing orders with one `SELECT ... FOR UPDATE` in id order;
 2. plans each order's changes in Python with the rules of order_upsert_external (never
    backwards, stale payloads only recorded, COD rules, record-only statuses, one event per step);
-3. locks the stock rows the batch may touch (new orders' variants, the reserved lines of orders
-   that ship or cancel) in the catalog's lock order, then creates the new orders one by one (the
-   same insert as order_upsert_external, in external id order) and runs their created hooks for
-   the batch;
-4. commits or releases stock per shipped or cancelled order (catalog services), writes every
-   changed order with one `UPDATE ... FROM (VALUES ...)`, every event with one INSERT, and runs
-   the status-changed hooks once for the batch (orders.hooks.run_status_changed_batch).
+3. inserts the new orders (ids from the sequence, so final numbers at once) with one INSERT and
+   their lines with another, and runs their order-created hooks for the batch;
+4. locks the stock rows the batch may touch (new orders' variants, the reserved lines of orders
+   that ship or cancel) in the catalog's lock order, reserves each new order's stock and commits
+   or releases it per shipped or cancelled order (catalog services, per order);
+5. writes every changed order with one `UPDATE ... FROM (VALUES ...)`, every event with one
+   INSERT, and runs the status-changed hooks once for the batch (run_status_changed_batch).
+
+The stock locks come last because they serialise batches that sell the same products (two
+drains of a channel, the web store): only the per-order catalog work runs while they are held.
 
 Same results as calling order_upsert_external per order: same rows, events and hooks, the same
-idempotency (a payload seen before changes nothing). The differences are only of timing: all
-steps of the batch are written before the hooks run, so a hook that reads an order sees its final
-state of the batch. When anything fails, the batch is rolled back and every order is upserted on
+idempotency (a payload seen before changes nothing). The differences are only of timing: a new
+order's stock is reserved after its order-created hooks ran (they do not read stock), and all
+steps of the batch are written before the status-changed hooks run, so a hook that reads an
+order sees its final state of the batch. When anything fails, the batch is rolled back and every order is upserted on
 its own with order_upsert_external, so one bad order costs only itself.
 """
 
@@ -38,7 +42,7 @@ from channels.models import Channel
 from core.errors import InvalidTransition
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
-from orders.services.create import channel_get, estimate_fee, order_number
+from orders.services.create import _hooks_see, channel_get, estimate_fee, order_number
 from orders.services.customers import customer_for_contact
 from orders.services.external import (
     _UNKNOWN,
@@ -160,15 +164,18 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
     # run while this batch holds them. A duplicate of a new order another worker's batch is
     # inserting right now (two pushes of one order claimed by two drains) waits for it and fails
     # this batch with an IntegrityError; it is then done order by order.
+    from catalog.services.push import listed_variant_ids
+
     pending = _insert_new(channel, new, resolved, source, now, customers)
-    hooks.run_orders_created([item.plan.order.pk for item in pending])
+    inserted = {item.plan.order.pk: item.plan.order for item in pending}
+    # the hooks get the rows just written, as from order_create (payments then skips reading them)
+    hooks.run_orders_created(list(inserted), around=lambda order_id: _hooks_see(inserted[order_id]))
+    new_variants = {line.variant_id for lines, _unmapped in resolved.values() for line in lines if line.variant_id}
+    listed = set(listed_variant_ids(new_variants)) if new_variants else set()  # read before the locks
 
     reserved = _reserved_lines([plan.order.pk for plan in plans if plan.stock])
-    _lock_stock_rows(
-        {variant_id for lines in reserved.values() for _line_id, variant_id in lines}
-        | {line.variant_id for lines, _unmapped in resolved.values() for line in lines if line.variant_id}
-    )
-    created = _reserve_new(channel, pending)
+    _lock_stock_rows({variant_id for lines in reserved.values() for _line_id, variant_id in lines} | new_variants)
+    created = _reserve_new(channel, pending, listed)
     plans.extend(created)
     reserved.update(_reserved_lines([plan.order.pk for plan in created if plan.stock]))
     _settle_stock(plans, reserved)
@@ -358,12 +365,13 @@ def _insert_new(
     return items
 
 
-def _reserve_new(channel: Channel, items: list[_New]) -> list[_Plan]:
+def _reserve_new(channel: Channel, items: list[_New], listed: set[int]) -> list[_Plan]:
     """Reserve the new orders' stock (the caller holds the stock rows), flag the ones that could
     not be reserved oversold, and plan their statuses (written by the batch's UPDATE).
 
     Each order is reserved on its own by catalog's stock_reserve, which leaves the transaction
-    usable after OutOfStock, so no savepoint is needed.
+    usable after OutOfStock, so no savepoint is needed; `listed` (the batch's variants listed on a
+    channel, read once) spares it a query per order.
     """
     from catalog.errors import OutOfStock
 
@@ -378,7 +386,7 @@ def _reserve_new(channel: Channel, items: list[_New]) -> list[_Plan]:
             for line in mapped:
                 line.stock_reserved = False  # in memory: reserve_lines reserves the lines not marked
             try:
-                reserve_lines(order, mapped, actor=None)
+                reserve_lines(order, mapped, actor=None, listed=listed)
             except OutOfStock as exc:
                 stock_error = exc
                 short.append(order.pk)
@@ -485,8 +493,9 @@ def _write_orders(orders: list[Order], now: datetime) -> None:
     qn = connection.ops.quote_name
     row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
     params: list = []
+    names = [f.attname for f in fields]  # ids, text, integers, booleans, aware datetimes: psycopg adapts them
     for order in orders:
-        params.extend(f.get_db_prep_value(getattr(order, f.attname), connection) for f in fields)
+        params.extend(getattr(order, name) for name in names)
     columns = ", ".join(qn(f.column) for f in fields)
     assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields[1:])
     sql = (
