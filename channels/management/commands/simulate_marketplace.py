@@ -51,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, **options):
-        from tests.fakes.marketplace import Credentials, FakeMarketplace
+        from channels.sandbox import Credentials, FakeMarketplace
 
         provider = options["provider"]
         count = options["count"]
