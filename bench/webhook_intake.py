@@ -387,7 +387,9 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=64, help="connections available in the sustained phase")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
-    parser.add_argument("--celery-concurrency", type=int, default=2)
+    # docker-compose.yml runs the production worker with --concurrency=4: the same here, so the
+    # channel's drains (up to channels.tasks.DRAIN_SLOTS) and other tasks each get a process.
+    parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--worker-nice", type=int, default=0,
                         help="run the Celery worker with this niceness (web first on a shared box)")
     parser.add_argument("--skip-closed", action="store_true", help="run only the sustained phase")
