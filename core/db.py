@@ -17,16 +17,26 @@ from django.db.models.signals import post_save, pre_save
 
 
 @cache
-def _insert_plan(model: type[Model], vendor: str, with_pk: bool) -> tuple[str, tuple]:
+def _insert_plan(model: type[Model], vendor: str, with_pk: bool, rows: int = 1) -> tuple[str, tuple]:
     quote = connection.ops.quote_name
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     pk = model._meta.pk
     returning = f" RETURNING {quote(pk.column)}" if vendor in ("postgresql", "sqlite") else ""
+    row = f"({', '.join(['%s'] * len(fields))})"
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}){returning}"
+        f"VALUES {', '.join([row] * rows)}{returning}"
     )
     return sql, fields
+
+
+def _plain(model: type[Model]) -> bool:
+    return (
+        model.save is Model.save
+        and not pre_save.has_listeners(model)
+        and not post_save.has_listeners(model)
+        and connection.vendor in ("postgresql", "sqlite")
+    )
 
 
 def insert_instance(obj: Model) -> Model:
@@ -36,12 +46,7 @@ def insert_instance(obj: Model) -> Model:
     save()) it falls back to `obj.save(force_insert=True)`, so no behaviour is skipped.
     """
     model = type(obj)
-    if (
-        model.save is not Model.save
-        or pre_save.has_listeners(model)
-        or post_save.has_listeners(model)
-        or connection.vendor not in ("postgresql", "sqlite")
-    ):
+    if not _plain(model):
         obj.save(force_insert=True)
         return obj
     with_pk = obj.pk is not None
@@ -55,3 +60,31 @@ def insert_instance(obj: Model) -> Model:
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+# A statement with this many rows at most; longer lists are written in several.
+MAX_ROWS_PER_INSERT = 100
+
+
+def insert_instances(objs: list[Model]) -> list[Model]:
+    """Multi-row twin of insert_instance for new instances of one model without primary keys
+    (like bulk_create, whose compilation it saves); returns them with their keys set."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if not _plain(model) or any(type(obj) is not model or obj.pk is not None for obj in objs):
+        return model.objects.bulk_create(objs)
+    for start in range(0, len(objs), MAX_ROWS_PER_INSERT):
+        chunk = objs[start:start + MAX_ROWS_PER_INSERT]
+        sql, fields = _insert_plan(model, connection.vendor, False, len(chunk))
+        params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in chunk for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            keys = [row[0] for row in cursor.fetchall()]
+        if len(keys) != len(chunk):  # pragma: no cover - the database returns one key per row
+            raise RuntimeError(f"{model.__name__}: {len(keys)} keys for {len(chunk)} rows")
+        for obj, key in zip(chunk, keys, strict=True):
+            obj.pk = key
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    return objs

@@ -302,7 +302,16 @@ def _lock_reservable_levels(variant_ids: Iterable[int], warehouse_id: int | None
         f"WHERE s.variant_id IN ({', '.join(['%s'] * len(ids))}) AND {where} "
         f"ORDER BY s.variant_id, s.warehouse_id{lock}"
     )
-    return list(StockLevel.objects.raw(sql, [*ids, *([warehouse_id] if warehouse_id is not None else [])]))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, *([warehouse_id] if warehouse_id is not None else [])])
+        rows = cursor.fetchall()
+    names = ["id", "variant_id", "warehouse_id", "on_hand", "reserved"]
+    levels = []
+    for row in rows:
+        level = StockLevel.from_db(connection.alias, names, row[:5])
+        level.variant_sku, level.warehouse_is_default = row[5], bool(row[6])
+        levels.append(level)
+    return levels
 
 
 def _write_reservation(*, reference: str, plan: list[tuple[StockLevel, int]], actor) -> bool:

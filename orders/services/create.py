@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Channel
-from core.db import insert_instance
+from core.db import insert_instance, insert_instances
 from core.errors import Conflict
 from core.money import percent_of
 from orders import hooks
@@ -173,7 +173,7 @@ def insert_order(
                 for line in order_lines:
                     line.stock_reserved = False
                 stock_error = exc
-    OrderLine.objects.bulk_create(order_lines)
+    insert_instances(order_lines)
     if order_id is None:
         order.number = order_number(channel, order.id, placed_at)
         Order.objects.filter(pk=order.pk).update(number=order.number)

@@ -53,3 +53,18 @@ def test_a_model_with_save_receivers_is_saved_the_usual_way():
     finally:
         post_save.disconnect(dispatch_uid="test-insert-instance", sender=Customer)
     assert seen == [("Dewi", True)]
+
+
+def test_many_rows_in_one_statement_with_their_keys_in_order(monkeypatch):
+    import core.db
+
+    monkeypatch.setattr(core.db, "MAX_ROWS_PER_INSERT", 2)  # three rows: two statements
+    from core.db import insert_instances
+
+    rows = [Customer(name=f"Pembeli {n}", phone=f"+62813000000{n}") for n in range(3)]
+    with CaptureQueriesContext(connection) as ctx:
+        insert_instances(rows)
+    assert len(ctx.captured_queries) == 2
+    assert [Customer.objects.get(pk=row.pk).name for row in rows] == ["Pembeli 0", "Pembeli 1", "Pembeli 2"]
+    assert all(not row._state.adding for row in rows)
+    assert insert_instances([]) == []
