@@ -70,6 +70,32 @@ def test_codes_run_out_after_999_open_transfers_of_one_amount():
         payment_open(order_id=make_order(total=10_000).pk)
 
 
+def test_a_guessed_code_that_is_taken_falls_back_to_the_one_still_free(monkeypatch):
+    # given 998 open bank transfers of Rp 20.000: only code 500 is free
+    order = make_order(total=20_000)
+    Payment.objects.bulk_create([
+        Payment(order=order, method=PaymentMethod.BANK_TRANSFER, reference=f"Y-{code}", base_amount=20_000,
+                unique_code=code, amount=20_000 + code)
+        for code in range(1, 1000) if code != 500
+    ])
+    # and a first guess that lands on a taken code
+    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 7)
+    # when another order of that amount opens its payment
+    payment = payment_open(order_id=make_order(total=20_000).pk)
+    # then the clash is seen and the free code is found
+    assert (payment.unique_code, payment.amount) == (500, 20_500)
+
+
+def test_a_free_guessed_code_is_used_as_it_is(monkeypatch):
+    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 321)
+    order = make_order(total=30_000)
+    with CaptureQueriesContext(connection) as ctx:
+        on_order_created(order.pk)
+    payment = Payment.objects.get(order=order)
+    assert (payment.unique_code, payment.amount) == (321, 30_321)
+    assert not any("generate_series" in q["sql"] for q in ctx.captured_queries)
+
+
 def _code_locks_held() -> list[tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(
