@@ -22,6 +22,19 @@ def xendit_callback_token() -> str:
     return _setting("XENDIT_CALLBACK_TOKEN")
 
 
+def midtrans_snap_base_url() -> str:
+    """Snap's host: the sandbox unless configured (production: https://app.midtrans.com)."""
+    return _setting("MIDTRANS_SNAP_BASE_URL", "https://app.sandbox.midtrans.com").rstrip("/")
+
+
+def xendit_secret_key() -> str:
+    return _setting("XENDIT_SECRET_KEY")
+
+
+def xendit_api_base_url() -> str:
+    return _setting("XENDIT_API_BASE_URL", "https://api.xendit.co").rstrip("/")
+
+
 def gateway_provider() -> str:
     """Which gateway takes VA/e-wallet/QRIS/card payments: midtrans or xendit."""
     return _setting("PAYMENTS_GATEWAY", "midtrans")

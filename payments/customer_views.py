@@ -1,4 +1,4 @@
-"""The customer's proof-of-transfer upload, linked from the order-status page."""
+"""Customer payment pages linked from the order-status page: proof of transfer, gateway checkout."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import hmac
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from payments.forms import ProofUploadForm
-from payments.models import Payment, PaymentMethod
+from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.selectors import payment_instructions_for_order
+from payments.services.checkout import CheckoutUnavailable, payment_checkout_start
 from payments.services.proofs import proof_upload as proof_upload_service
 
 
@@ -57,3 +60,27 @@ def proof_upload(request: HttpRequest, number: str, key: str) -> HttpResponse:
          "instructions": payment_instructions_for_order(order_id=order.pk)},
         status=status,
     )
+
+
+@never_cache
+@require_POST
+def checkout_start(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    """'Pay now': send the customer to the gateway's page for the order's open online payment."""
+    order = _order_for(number, key)
+    payment = (
+        Payment.objects.filter(order=order, method__in=list(GATEWAY_METHODS), status=PaymentStatus.PENDING)
+        .order_by("-created_at", "-id").first()
+    )
+    track_url = reverse("track:order", kwargs={"number": order.number, "key": order.access_key})
+    if payment is None:
+        messages.info(request, _("This order has no online payment waiting."))
+        return redirect(track_url)
+    try:
+        url = payment_checkout_start(payment_id=payment.pk, finish_url=request.build_absolute_uri(track_url))
+    except CheckoutUnavailable:
+        messages.error(request, _("Online payment is not available right now. Please try again in a few minutes."))
+        return redirect(track_url)
+    except DomainError:  # settled or cancelled since the page was shown
+        messages.info(request, _("This order has no online payment waiting."))
+        return redirect(track_url)
+    return redirect(url)

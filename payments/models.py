@@ -101,6 +101,9 @@ class Payment(models.Model):
     refunded_amount = models.BigIntegerField(default=0)
     provider_reference = models.CharField(max_length=128, blank=True, help_text=_("Gateway transaction id"))
     provider_status = models.CharField(max_length=40, blank=True)
+    # The gateway's hosted payment page (Midtrans Snap redirect, Xendit invoice), made on first use.
+    checkout_url = models.URLField(max_length=500, blank=True)
+    checkout_reference = models.CharField(max_length=128, blank=True, help_text=_("Snap token or invoice id"))
     expires_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from payments import conf
 from payments.models import (
+    GATEWAY_METHODS,
     Account,
     BankAccount,
     JournalEntry,
@@ -99,7 +100,14 @@ def payment_instructions_for_order(*, order_id: int) -> dict | None:
         "can_upload_proof": False,
         "proofs": [],
         "upload_url": "",
+        "checkout_url": "",
     }
+    if payment.method in GATEWAY_METHODS and payment.status == PaymentStatus.PENDING:
+        from django.urls import reverse
+
+        result["checkout_url"] = reverse(
+            "payments-pay:checkout", kwargs={"number": payment.order.number, "key": payment.order.access_key}
+        )
     if payment.method == PaymentMethod.BANK_TRANSFER:
         result["bank_accounts"] = list(BankAccount.objects.filter(is_active=True))
         result["can_upload_proof"] = payment.status in (PaymentStatus.PENDING, PaymentStatus.EXPIRED)

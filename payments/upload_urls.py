@@ -8,4 +8,5 @@ app_name = "payments-pay"
 
 urlpatterns = [
     path("<str:number>/<str:key>/proof/", customer_views.proof_upload, name="proof"),
+    path("<str:number>/<str:key>/checkout/", customer_views.checkout_start, name="checkout"),
 ]

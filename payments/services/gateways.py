@@ -65,6 +65,8 @@ def _find_payment(reference: str) -> Payment | None:
     """A gateway's order id is our payment reference; an order number also finds its latest gateway payment."""
     if not reference:
         return None
+    # A Snap page asked again after a lost answer carries "<reference>~<attempt>" (services.checkout).
+    reference = reference.split("~", 1)[0]
     payment = Payment.objects.filter(reference=reference).first()
     if payment is not None:
         return payment
