@@ -58,7 +58,9 @@ def access_version_bump(**_kwargs) -> None:
     with _local_lock:
         _local.clear()
     try:
-        if not cache.add(VERSION_KEY, 1, timeout=None):
+        # A version created afresh (first use, or the key was evicted) starts at the clock in ns,
+        # above any version an old entry could carry, so an evicted key never revives old entries.
+        if not cache.add(VERSION_KEY, time.time_ns(), timeout=None):
             cache.incr(VERSION_KEY)
     except Exception:  # an unreachable cache: entries expire by their TTL, and reads fall back
         logger.warning("could not move the access version on", exc_info=True)

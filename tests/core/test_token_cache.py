@@ -20,10 +20,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
+def _fresh_token_cache():
+    # Only this module's keys: a cache.clear() would empty the Redis database under other tests.
+    from core import authentication
+
+    def forget():
+        cache.delete(authentication.VERSION_KEY)
+        authentication._local.clear()
+
+    forget()
     yield
-    cache.clear()
+    forget()
 
 
 def authenticate(key: str):
@@ -122,5 +129,18 @@ def test_a_change_made_by_another_process_is_seen_within_the_local_second(make_u
     assert authenticate(key)[0].pk == user.pk
     later = authentication.time.monotonic() + authentication.LOCAL_TTL + 0.01
     monkeypatch.setattr(authentication.time, "monotonic", lambda: later)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        authenticate(key)
+
+
+def test_an_evicted_version_never_revives_an_entry_made_before_a_change(make_user):
+    from core import authentication
+
+    user = make_user(roles.CUSTOMER_SERVICE)
+    key = Token.objects.create(user=user).key
+    authenticate(key)  # remembered under the current version
+    Token.objects.filter(key=key).delete()  # moves the version on
+    cache.delete(authentication.VERSION_KEY)  # then the cache loses the version key
+    authentication._local.clear()
     with pytest.raises(exceptions.AuthenticationFailed):
         authenticate(key)
