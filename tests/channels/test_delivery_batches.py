@@ -192,3 +192,58 @@ def test_once_a_pass_comes_back_full_the_next_passes_take_bigger_batches(
     # passes of 5, then 20 and 20: one order-detail call each
     assert len([c for c in fake.calls if c[1].endswith("get_order_detail")]) == 3
     assert Order.objects.filter(channel=channel, status="paid").count() == 45
+
+
+def test_an_order_that_fails_in_a_batch_fails_only_its_own_push(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks, monkeypatch
+):
+    from orders.services import external, external_batch
+
+    channel = make_channel("shopee", fake)
+    for order_id in ("OK1", "OK2"):
+        fake.put_order("shopee", order_id, status="READY_TO_SHIP")
+    fake.put_order("shopee", "BROKEN", status="TO_RETURN")
+    real = external.map_provider_status
+
+    def mapping(kind, status):
+        if status == "TO_RETURN":
+            raise RuntimeError("cannot map this order")
+        return real(kind, status)
+
+    # both the batch and its order-by-order fallback meet the broken order
+    monkeypatch.setattr(external, "map_provider_status", mapping)
+    monkeypatch.setattr(external_batch, "map_provider_status", mapping)
+    ok1, broken, ok2 = _store(fake, post_push, django_capture_on_commit_callbacks, ["OK1", "BROKEN", "OK2"])
+
+    assert services.deliveries_drain(channel_id=channel.pk) == (3, False)
+
+    assert sorted(Order.objects.filter(channel=channel).values_list("external_id", "status")) == [
+        ("OK1", "paid"), ("OK2", "paid")]
+    assert InboundDelivery.objects.get(pk=ok1).status == Status.PROCESSED
+    assert InboundDelivery.objects.get(pk=ok2).status == Status.PROCESSED
+    failed = InboundDelivery.objects.get(pk=broken)
+    assert failed.status == Status.FAILED and "cannot map this order" in failed.error
+
+
+def test_a_batch_of_status_changes_costs_a_fixed_number_of_statements(
+    make_channel, fake, post_push, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    channel = make_channel("shopee", fake)
+    ids = [f"ST{n:03d}" for n in range(40)]
+    for order_id in ids:
+        fake.put_order("shopee", order_id, status="READY_TO_SHIP")
+    _store(fake, post_push, django_capture_on_commit_callbacks, ids)
+    services.deliveries_drain(channel_id=channel.pk)
+    for order_id in ids:
+        fake.put_order("shopee", order_id, status="TO_CONFIRM_RECEIVE")
+    with django_capture_on_commit_callbacks(execute=False):
+        for order_id in ids:
+            post_push(fake, "shopee", order_id)
+
+    # 21 whatever the number of pushes: the channel, the claim (5) and two empty claims at the
+    # end (3 each), the batch (channel, savepoint pair, order locks, the reserved lines of the
+    # orders that ship, one UPDATE, one event INSERT, notifications' read) and one UPDATE of the
+    # deliveries; the fetch is HTTP
+    with django_assert_max_num_queries(21):
+        assert services.deliveries_drain(channel_id=channel.pk) == (40, False)
+    assert Order.objects.filter(channel=channel, status="delivered").count() == 40
