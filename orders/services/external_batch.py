@@ -9,11 +9,13 @@ limited the worker. Here one transaction per batch:
    backwards, stale payloads only recorded, COD rules, record-only statuses, one event per step);
 3. inserts the new orders (ids from the sequence, so final numbers at once) with one INSERT and
    their lines with another, and runs their order-created hooks for the batch;
-4. locks the stock rows the batch may touch (new orders' variants, the reserved lines of orders
+4. writes the existing orders' changes with one `UPDATE ... FROM (VALUES ...)` and their events
+   with one INSERT;
+5. locks the stock rows the batch may touch (new orders' variants, the reserved lines of orders
    that ship or cancel) in the catalog's lock order, reserves each new order's stock and commits
    or releases it per shipped or cancelled order (catalog services, per order);
-5. writes every changed order with one `UPDATE ... FROM (VALUES ...)`, every event with one
-   INSERT, and runs the status-changed hooks once for the batch (run_status_changed_batch).
+6. writes the new orders' statuses and events the same way, and runs the status-changed hooks
+   once for the batch (run_status_changed_batch).
 
 The stock locks come last because they serialise batches that sell the same products (two
 drains of a channel, the web store): only the per-order catalog work runs while they are held.
@@ -174,20 +176,30 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
     listed = set(listed_variant_ids(new_variants)) if new_variants else set()  # read before the locks
 
     reserved = _reserved_lines([plan.order.pk for plan in plans if plan.stock])
+    # The existing orders' rows and events too (their stock is settled below, in this transaction).
+    events = _write_plans(plans, now)
+
     _lock_stock_rows({variant_id for lines in reserved.values() for _line_id, variant_id in lines} | new_variants)
     created = _reserve_new(channel, pending, listed)
-    plans.extend(created)
     reserved.update(_reserved_lines([plan.order.pk for plan in created if plan.stock]))
-    _settle_stock(plans, reserved)
-    _write_orders([plan.order for plan in plans if plan.dirty], now)
-    events = [event for plan in plans for event in plan.events]
-    OrderEvent.objects.bulk_create(events)
+    _settle_stock([*plans, *created], reserved)
+    events += _write_plans(created, now)
+    # the status-changed hooks once the stock moved, as lifecycle.apply_transition runs them
     hooks.run_status_changed_batch([
         hooks.StatusChange(order_id=event.order_id, from_status=event.from_status, to_status=event.to_status,
                            event_id=event.pk, source=event.source)
         for event in events if event.kind == EVENT_STATUS
     ])
-    return {plan.order.external_id: plan.order.pk for plan in plans}
+    return {plan.order.external_id: plan.order.pk for plan in [*plans, *created]}
+
+
+def _write_plans(plans: list[_Plan], now: datetime) -> list[OrderEvent]:
+    """The planned order changes (one UPDATE) and events (one INSERT); returns the events written."""
+    _write_orders([plan.order for plan in plans if plan.dirty], now)
+    events = [event for plan in plans for event in plan.events]
+    if events:
+        OrderEvent.objects.bulk_create(events)
+    return events
 
 
 # --- planning (pure: mirrors orders.services.external._update / _apply_status) ---------------
