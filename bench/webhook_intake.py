@@ -342,6 +342,22 @@ class OrderWatcher(threading.Thread):
                 time.sleep(0.05)
 
 
+def worker_rate(database_url: str) -> dict:
+    """Pushes the worker finished per second, from the first to the last it marked processed.
+
+    While it keeps up this is the send rate; when a backlog builds, it is the worker's capacity.
+    """
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        count, first, last = conn.execute(
+            "SELECT count(*), min(processed_at), max(processed_at) FROM core_inbounddelivery "
+            "WHERE status = 'processed'"
+        ).fetchone()
+    span = (last - first).total_seconds() if count else 0
+    return {"worker_processed": count, "worker_per_second": round(count / span, 1) if span else None}
+
+
 def api_check(port: int, token: str, external_ids) -> int:
     visible = 0
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -497,6 +513,7 @@ def main() -> None:
             "p99_ms": round(percentile(e2e, 99) * 1000), "max_ms": round(max(e2e) * 1000) if e2e else None,
         }
         print(json.dumps(row), flush=True)
+        print(json.dumps(worker_rate(args.database_url)), flush=True)
         sample = sorted({order_sn for order_sn, _status in seen})[:: max(1, len(seen) // 25)]
         print(json.dumps({"api_visible_sample": f"{api_check(port, token, sample)}/{len(sample)}"}), flush=True)
         print(json.dumps({
