@@ -251,7 +251,10 @@ def _process_batch(adapter, channel: Channel, batch: list) -> dict[int, Exceptio
 
     # One transaction for the batch; when it fails, each order is tried on its own inside and
     # only the failing ones come back here.
-    result = orders_upsert_external_batch(channel_id=channel.pk, externals=externals, source="marketplace")
+    # flushed_by_caller: _handle_batch's delivery_finish_many, a synchronous commit, comes next
+    result = orders_upsert_external_batch(
+        channel_id=channel.pk, externals=externals, source="marketplace", flushed_by_caller=True
+    )
     for external_id, exc in result.errors.items():
         for pk in wanted.get(external_id, []):
             errors.setdefault(pk, exc)

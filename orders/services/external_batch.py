@@ -104,13 +104,24 @@ class _Plan:
 
 
 def orders_upsert_external_batch(
-    *, channel_id: int, externals: list[ExternalOrder], source: str = OrderSource.MARKETPLACE
+    *,
+    channel_id: int,
+    externals: list[ExternalOrder],
+    source: str = OrderSource.MARKETPLACE,
+    flushed_by_caller: bool = False,
 ) -> BatchResult:
     """Create or update the local orders for many marketplace orders of one channel; see the module doc.
 
     Several payloads of one order in the batch count once (the latest by updated_at; a fetch
     returns one per order anyway). Errors are returned per external id, never raised, except that
     a channel that does not exist raises ValidationError.
+
+    `flushed_by_caller=True` (PostgreSQL, outside a caller's transaction): the batch commits without
+    waiting for its WAL flush, so it releases its row locks (stock rows other batches and the web
+    store wait for) a flush earlier. Only for a caller whose next step is a synchronous commit that
+    decides whether the work counts as done, as the webhook drain's delivery_finish_many does: WAL
+    is flushed in order, so that commit makes this one durable too, and a crash before it loses
+    both, leaving the pushes claimed for the sweep to process again (idempotently).
     """
     channel = channel_get(channel_id)
     result = BatchResult()
@@ -125,7 +136,11 @@ def orders_upsert_external_batch(
     if not latest:
         return result
     try:
+        async_commit = flushed_by_caller and connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():
+            if async_commit:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit = off")
             result.order_ids.update(_upsert_batch(channel, list(latest.values()), source))
     except Exception:
         logger.warning("batch upsert of %s %s orders failed; upserting them one by one",

@@ -264,3 +264,17 @@ def test_concurrent_batches_with_the_same_new_orders_make_each_order_once(shopee
     assert Order.objects.count() == 10
     assert StockMovement.objects.filter(kind="reserve").count() == 10
     assert stock_of(kaos) == (100, 20)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+def test_a_batch_its_caller_flushes_commits_without_changing_the_session(shopee_channel, external_order,
+                                                                        make_variant):
+    make_variant("KAOS-L", stock=10)
+    result = orders_upsert_external_batch(channel_id=shopee_channel.id, externals=[external_order("READY_TO_SHIP")],
+                                          flushed_by_caller=True)
+    assert not result.errors and not result.fell_back
+    assert Order.objects.get().status == S.PAID
+    with connection.cursor() as cursor:  # SET LOCAL ended with the batch's transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
