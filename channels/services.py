@@ -1,8 +1,9 @@
 """Writes for channels: setup, webhook delivery processing and pull sync.
 
 Network calls to a marketplace happen outside any transaction and without row locks; the
-order itself is written by orders.services.order_upsert_external, which is idempotent and
-never moves an order backwards, so a push processed twice or late does no harm.
+orders are written by orders.services (order_upsert_external for pull sync, its set-based twin
+orders_upsert_external_batch for a drained batch of pushes), which are idempotent and never move
+an order backwards, so a push processed twice or late does no harm.
 """
 
 from __future__ import annotations

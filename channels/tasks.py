@@ -2,7 +2,8 @@
 
 Pushes: the intake stores each push and calls `delivery_schedule`, which queues one drain of the
 channel unless one is already queued (a Redis SET NX marker); `deliveries_drain` processes the
-channel's waiting pushes 50 at a time and starts helper drains when a backlog builds up. Pushes
+channel's waiting pushes 50 at a time (100 while a backlog lasts), one transaction per batch, and
+starts helper drains when a backlog builds up. Pushes
 given back after a transient error are retried per channel with backoff (`deliveries_retry`);
 `deliveries_sweep` re-queues anything a crash left behind; `delivery_process` handles one
 delivery (sweep, staff retry). Pull sync: `channels_sync_all` fans out one `channel_sync` per
