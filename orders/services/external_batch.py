@@ -12,13 +12,14 @@ limited the worker. Here one transaction per batch:
 4. writes the existing orders' changes with one `UPDATE ... FROM (VALUES ...)` and their events
    with one INSERT;
 5. locks the stock rows the batch may touch (new orders' variants, the reserved lines of orders
-   that ship or cancel) in the catalog's lock order, reserves each new order's stock and commits
-   or releases it per shipped or cancelled order (catalog services, per order);
+   that ship or cancel) in the catalog's lock order, reserves every new order's stock with one
+   catalog call (stock_reserve_many, each order all or nothing) and commits or releases the
+   shipped and cancelled orders' stock with one call each (stock_commit_many, stock_release_many);
 6. writes the new orders' statuses and events the same way, and runs the status-changed hooks
    once for the batch (run_status_changed_batch).
 
 The stock locks come last because they serialise batches that sell the same products (two
-drains of a channel, the web store): only the per-order catalog work runs while they are held.
+drains of a channel, the web store): only the catalog's batch calls run while they are held.
 
 Same results as calling order_upsert_external per order: same rows, events and hooks, the same
 idempotency (a payload seen before changes nothing). The differences are only of timing: a new
@@ -63,7 +64,7 @@ from orders.services.lifecycle import (
     EVENT_STATUS,
     EVENT_UPDATED,
 )
-from orders.services.stock import order_reference, reserve_lines
+from orders.services.stock import _requests, order_reference
 
 logger = logging.getLogger(__name__)
 S = OrderStatus
@@ -396,27 +397,34 @@ def _reserve_new(channel: Channel, items: list[_New], listed: set[int]) -> list[
     """Reserve the new orders' stock (the caller holds the stock rows), flag the ones that could
     not be reserved oversold, and plan their statuses (written by the batch's UPDATE).
 
-    Each order is reserved on its own by catalog's stock_reserve, which leaves the transaction
-    usable after OutOfStock, so no savepoint is needed; `listed` (the batch's variants listed on a
-    channel, read once) spares it a query per order.
+    All the batch's reservations are one call of catalog's stock_reserve_many (each order all or
+    nothing, in the batch's order, in a fixed number of statements while the rows are held);
+    `listed` (the batch's variants listed on a channel, read once) spares its lookup.
     """
     from catalog.errors import OutOfStock
+    from catalog.services.stock_batch import ReserveRequest, stock_reserve_many
 
+    wanted: dict[int, list[OrderLine]] = {}
+    for item in items:
+        mapped = [line for line in item.lines if line.variant_id]
+        if not item.done and item.reserve and mapped:
+            wanted[item.plan.order.pk] = mapped
+    results = stock_reserve_many(
+        requests=[ReserveRequest(order_reference(order_id), _requests(lines)) for order_id, lines in wanted.items()],
+        actor=None, listed=listed,
+    ) if wanted else {}
     short: list[int] = []
     for item in items:
         if item.done:
             continue
         order = item.plan.order
-        stock_error = None
-        mapped = [line for line in item.lines if line.variant_id]
-        if item.reserve and mapped:
-            for line in mapped:
-                line.stock_reserved = False  # in memory: reserve_lines reserves the lines not marked
-            try:
-                reserve_lines(order, mapped, actor=None, listed=listed)
-            except OutOfStock as exc:
-                stock_error = exc
-                short.append(order.pk)
+        stock_error = results.get(order_reference(order.pk))
+        if stock_error is not None and not isinstance(stock_error, OutOfStock):
+            raise stock_error  # an unknown variant: as the per-order path, the batch is redone order by order
+        for line in wanted.get(order.pk, ()):
+            line.stock_reserved = stock_error is None
+        if stock_error is not None:
+            short.append(order.pk)
         if item.unmapped or stock_error is not None:
             order.is_oversold = True
             item.plan.dirty = True
@@ -490,19 +498,22 @@ def _lock_stock_rows(variant_ids: set[int]) -> None:
 
 
 def _settle_stock(plans: list[_Plan], reserved: dict[int, list[tuple[int, int]]]) -> None:
-    """What apply_transition does on shipping (commit) and cancelling (release), for the batch."""
-    from catalog.services import stock_commit, stock_release
+    """What apply_transition does on shipping (commit) and cancelling (release), for the batch:
+    one catalog call for all the shipped orders and one for all the cancelled ones."""
+    from catalog.services.stock_batch import stock_commit_many, stock_release_many
 
     settled: list[int] = []
+    references: dict[str, list[str]] = {"commit": [], "release": []}
     for plan in plans:
         lines = reserved.get(plan.order.pk)
         if not plan.stock or not lines:
             continue
-        if plan.stock == "commit":
-            stock_commit(reference=order_reference(plan.order.pk), actor=None)
-        else:
-            stock_release(reference=order_reference(plan.order.pk), actor=None, reason="")
+        references["commit" if plan.stock == "commit" else "release"].append(order_reference(plan.order.pk))
         settled.extend(line_id for line_id, _variant_id in lines)
+    if references["commit"]:
+        stock_commit_many(references=references["commit"], actor=None)
+    if references["release"]:
+        stock_release_many(references=references["release"], actor=None, reason="")
     if settled:
         OrderLine.objects.filter(id__in=settled).update(stock_reserved=False)
 
