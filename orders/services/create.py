@@ -195,7 +195,8 @@ def order_in_creation(order_id: int) -> Order | None:
 
 
 @contextlib.contextmanager
-def _hooks_see(order: Order):
+def order_in_creation_scope(order: Order):
+    """While it is open, order_in_creation(order.pk) returns `order` (for the creating services)."""
     token = _in_creation.set(order)
     try:
         yield
@@ -324,7 +325,7 @@ def order_create_with_rows(
         )
         # Order-created hooks add rows of their own apps (payment, notification trigger) and never
         # change the order, its lines or its events, so what was written here is the order as committed.
-        with _hooks_see(order):
+        with order_in_creation_scope(order):
             hooks.run_order_created(order.id)
     return CreatedOrder(order=order, lines=order_lines, events=[event])
 

@@ -45,7 +45,7 @@ from channels.models import Channel
 from core.errors import InvalidTransition
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
-from orders.services.create import _hooks_see, channel_get, estimate_fee, order_number
+from orders.services.create import order_in_creation_scope, channel_get, estimate_fee, order_number
 from orders.services.customers import customer_for_contact
 from orders.services.external import (
     _UNKNOWN,
@@ -187,7 +187,7 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
     pending = _insert_new(channel, new, resolved, source, now, customers)
     inserted = {item.plan.order.pk: item.plan.order for item in pending}
     # the hooks get the rows just written, as from order_create (payments then skips reading them)
-    hooks.run_orders_created(list(inserted), around=lambda order_id: _hooks_see(inserted[order_id]))
+    hooks.run_orders_created(list(inserted), around=lambda order_id: order_in_creation_scope(inserted[order_id]))
     new_variants = {line.variant_id for lines, _unmapped in resolved.values() for line in lines if line.variant_id}
     listed = set(listed_variant_ids(new_variants)) if new_variants else set()  # read before the locks
 
