@@ -45,7 +45,7 @@ from channels.models import Channel
 from core.errors import InvalidTransition
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
-from orders.services.create import order_in_creation_scope, channel_get, estimate_fee, order_number
+from orders.services.create import channel_get, estimate_fee, order_in_creation_scope, order_number
 from orders.services.customers import customer_for_contact
 from orders.services.external import (
     _UNKNOWN,
