@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -342,8 +343,16 @@ class OrderWatcher(threading.Thread):
                 time.sleep(0.05)
 
 
-def worker_rate(database_url: str) -> dict:
-    """Pushes the worker finished per second, from the first to the last it marked processed.
+def processed_count(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM core_inbounddelivery WHERE status = 'processed'").fetchone()[0]
+
+
+def worker_rate(database_url: str, since=None) -> dict:
+    """Pushes the worker finished per second, from the first to the last it marked processed
+    (received after `since`, when given: the measured phase without the warm-up).
 
     While it keeps up this is the send rate; when a backlog builds, it is the worker's capacity.
     """
@@ -352,7 +361,8 @@ def worker_rate(database_url: str) -> dict:
     with psycopg.connect(database_url, autocommit=True) as conn:
         count, first, last = conn.execute(
             "SELECT count(*), min(processed_at), max(processed_at) FROM core_inbounddelivery "
-            "WHERE status = 'processed'"
+            "WHERE status = 'processed' AND received_at >= %s",
+            [since or datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)],
         ).fetchone()
     span = (last - first).total_seconds() if count else 0
     return {"worker_processed": count, "worker_per_second": round(count / span, 1) if span else None}
@@ -408,6 +418,8 @@ def main() -> None:
     parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--worker-nice", type=int, default=0,
                         help="run the Celery worker with this niceness (web first on a shared box)")
+    parser.add_argument("--warmup", type=float, default=3,
+                        help="seconds at the sustained rate before the measured phase, reported apart (0: none)")
     parser.add_argument("--skip-closed", action="store_true", help="run only the sustained phase")
     parser.add_argument("--skip-sustained", action="store_true", help="run only the closed-loop phases")
     parser.add_argument("--new-share", type=float, default=1.0,
@@ -492,6 +504,19 @@ def main() -> None:
             cwd=ROOT, env=env,
         )
         time.sleep(4)
+        if args.warmup:
+            # Fresh gunicorn and worker processes open their database connections, import lazily
+            # and fill their caches on the first requests: a short phase at the same rate, reported
+            # on its own line, then the measured phase starts once the worker has caught up.
+            warm_total = int(args.rate * args.warmup)
+            warm = asyncio.run(open_loop(port, "/webhooks/shopee/", Pushes(callback, "BW"), args.rate, args.warmup,
+                                         args.pool, plan_pushes(warm_total, args.rate, args.new_share, "BW"),
+                                         fake_port, {}))
+            results.append(summary(f"warm-up {args.warmup:g} s at {args.rate:g}/s (not counted below)", warm))
+            deadline = time.monotonic() + 60
+            while processed_count(args.database_url) < warm["requests"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+        measured_since = datetime.datetime.now(datetime.UTC)
         total = int(args.rate * args.duration)
         plan = plan_pushes(total, args.rate, args.new_share, "B")
         sent: dict[tuple[str, str], float] = {}
@@ -513,7 +538,7 @@ def main() -> None:
             "p99_ms": round(percentile(e2e, 99) * 1000), "max_ms": round(max(e2e) * 1000) if e2e else None,
         }
         print(json.dumps(row), flush=True)
-        print(json.dumps(worker_rate(args.database_url)), flush=True)
+        print(json.dumps(worker_rate(args.database_url, measured_since)), flush=True)
         sample = sorted({order_sn for order_sn, _status in seen})[:: max(1, len(seen) // 25)]
         print(json.dumps({"api_visible_sample": f"{api_check(port, token, sample)}/{len(sample)}"}), flush=True)
         print(json.dumps({
