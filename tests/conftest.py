@@ -65,13 +65,11 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # A pool replaced during the run (a test changing a setting the pool depends on) is no
         # longer reachable from here: end every other session of the test database first.
-        default = connections["default"]
-        if default.vendor == "postgresql":
-            with default.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         for conn in connections.all():
             conn.close()
             close_pool = getattr(conn, "close_pool", None)
