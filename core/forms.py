@@ -84,9 +84,8 @@ class WorkingHoursForm(forms.Form):
     weekday = forms.TypedChoiceField(choices=WorkingHours.Weekday.choices, coerce=int, widget=forms.HiddenInput)
     intervals = IntervalsField(
         label=_("Working hours"),
-        help_text=_("For example 08:00-12:00, 13:00-17:00. Leave empty when closed that day."),
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
-                                      "placeholder": "08:00-12:00, 13:00-17:00"}),
+        # Empty means closed; the page explains the format once, below the week.
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Closed")}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -231,3 +231,38 @@ def test_a_committed_change_is_published_for_other_processes():
 
     assert cache.get(deadlines.VERSION_KEY) not in (None, "old")
     assert not business_calendar().is_working_day(TUESDAY)
+
+
+# -- concurrency ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_saving_a_weekday_at_once_leave_one_consistent_day():
+    from itertools import count
+
+    from core.errors import Conflict
+    from tests.concurrency import race
+
+    services.working_hours_set(weekday=5, intervals=[(time(8), time(12))])  # rows exist: both lock them
+    choices = [[(time(9), time(12)), (time(13), time(15))], [(time(10), time(16))]]
+    turn = count()
+
+    outcomes = race(2, lambda: services.working_hours_set(weekday=5, intervals=choices[next(turn) % 2]))
+
+    saturday = sorted(WorkingHours.objects.filter(weekday=5).values_list("opens", "closes"))
+    assert saturday in [sorted(choice) for choice in choices]
+    assert all(isinstance(o, list | Conflict) for o in outcomes)
+    assert WorkingHours.objects.filter(weekday=0).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_at_once_never_leave_overlapping_hours():
+    from core.errors import Conflict
+    from tests.concurrency import race
+
+    outcomes = race(2, lambda: services.working_hours_set(weekday=0, intervals=[(time(7), time(15))]))
+
+    assert any(isinstance(o, list) for o in outcomes)
+    assert all(isinstance(o, list | Conflict) for o in outcomes)
+    assert sorted(WorkingHours.objects.filter(weekday=0).values_list("opens", "closes")) == [(time(7), time(15))]
+    assert WorkingHours.objects.filter(weekday=1).count() == 2
