@@ -13,6 +13,17 @@ def _roles(db):
     roles.sync_role_permissions()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_business_calendar():
+    """Each test starts without this process's cached business calendar (rows are rolled back or
+    flushed between tests without the signals that would drop it)."""
+    from core.deadlines import forget_cached_calendar
+
+    forget_cached_calendar()
+    yield
+    forget_cached_calendar()
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str | None = roles.OWNER, **kwargs):
