@@ -171,12 +171,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BEAT_SCHEDULE: dict = {
     "core.purge_old_task_failures": {"task": "core.tasks.task_failures_purge", "schedule": 24 * 3600},
     "channels.sync_all": {"task": "channels.tasks.channels_sync_all", "schedule": 5 * 60},
-    "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 60},
+    "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 30},
     "catalog.stock_push_flush": {"task": "catalog.tasks.stock_push_flush", "schedule": 60},
     "orders.expire_unpaid": {"task": "orders.tasks.orders_expire_sweep", "schedule": 5 * 60},
     "orders.purge_idempotency_keys": {"task": "orders.tasks.idempotency_keys_purge", "schedule": 24 * 3600},
     "payments.expire_overdue": {"task": "payments.tasks.expire_unpaid_orders_task", "schedule": 5 * 60},
-    "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 60},
+    "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 30},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
