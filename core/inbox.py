@@ -98,10 +98,18 @@ epoch_datetime = untrusted.epoch_datetime
 clean_ref = untrusted.clean_ref
 
 
-def parse_json(body: bytes, *, max_depth: int = untrusted.MAX_JSON_DEPTH) -> dict:
-    """A webhook body as a JSON object, or `Rejected(400)` saying why not (see untrusted.load_json_object)."""
+check_json_strings = untrusted.check_json_strings
+
+
+def parse_json(body: bytes, *, max_depth: int = untrusted.MAX_JSON_DEPTH, check_strings: bool = True) -> dict:
+    """A webhook body as a JSON object, or `Rejected(400)` saying why not (see untrusted.load_json_object).
+
+    An inspector that verifies a signature after reading the body passes `check_strings=False`
+    and calls `check_json_strings` once verified, so a signed push with a NUL in a field is
+    stored and refused once (200) instead of being retried by the provider.
+    """
     try:
-        return untrusted.load_json_object(body, max_depth=max_depth)
+        return untrusted.load_json_object(body, max_depth=max_depth, check_strings=check_strings)
     except ValueError as exc:
         raise Rejected(400, str(exc)) from None
 

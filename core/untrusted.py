@@ -58,12 +58,13 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
-def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict:
+def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, check_strings: bool = True) -> dict:
     """A request body as a JSON object, or ValueError saying why not.
 
     Refused before any recursion: invalid UTF-8, nesting deeper than `max_depth`; after parsing:
-    a top level that is not an object, and strings (keys or values) holding NUL characters or lone
-    surrogates, which no provider sends and the database cannot store.
+    a top level that is not an object, and (unless `check_strings` is off, for a caller that
+    checks them with `check_json_strings` once the sender is verified) strings holding NUL
+    characters or lone surrogates, which no provider sends and the database cannot store.
     """
     try:
         text = body.decode("utf-8")
@@ -77,6 +78,13 @@ def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict:
         raise ValueError(f"malformed JSON: {str(exc)[:200]}") from None
     if not isinstance(payload, dict):
         raise ValueError("the JSON body is not an object")
+    if check_strings:
+        check_json_strings(payload)
+    return payload
+
+
+def check_json_strings(payload: Any) -> None:
+    """ValueError when a key or string anywhere in parsed JSON holds a NUL or a lone surrogate."""
     stack: list[Any] = [payload]
     while stack:
         item = stack.pop()
@@ -89,7 +97,6 @@ def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict:
             stack.extend(item)
         elif isinstance(item, str) and not is_clean_text(item):
             raise ValueError("a JSON string holds a NUL character or a lone surrogate")
-    return payload
 
 
 def clean_ref(value: Any, *, name: str, max_length: int = 128) -> str:

@@ -40,9 +40,12 @@ def midtrans_verify(payload: dict, *, server_key: str) -> bool:
     fields = [payload.get("order_id"), payload.get("status_code"), payload.get("gross_amount")]
     if not all(isinstance(f, str | int) and not isinstance(f, bool) for f in fields):
         return False
-    expected = midtrans_signature(
-        order_id=str(fields[0]), status_code=str(fields[1]), gross_amount=str(fields[2]), server_key=server_key
-    )
+    try:
+        expected = midtrans_signature(
+            order_id=str(fields[0]), status_code=str(fields[1]), gross_amount=str(fields[2]), server_key=server_key
+        )
+    except UnicodeEncodeError:  # a lone surrogate: nothing Midtrans could have signed
+        return False
     return signature_matches(expected, given.lower())
 
 

@@ -155,10 +155,12 @@ def test_an_xlsx_zip_bomb_is_refused_with_a_message():
     import zipfile
 
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            for _ in range(300):
-                member.write(b"0" * (1024 * 1024))
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member,
+    ):
+        for _ in range(300):
+            member.write(b"0" * (1024 * 1024))
 
     record = catalog_import_prepare(filename="katalog.xlsx", content=out.getvalue())
 
