@@ -28,8 +28,10 @@ from catalog.models import (
 )
 from catalog.pricing import price_position
 from catalog.services import imports
+from catalog.services.products import PHOTO_MAX_BYTES
 from channels.models import Channel
 from core.errors import DomainError
+from core.middleware import upload_limit
 from core.permissions import staff_required
 
 PAGE_SIZE = 25
@@ -236,6 +238,7 @@ def listing_save(request: HttpRequest, product_id: int) -> HttpResponse:
     return redirect(reverse("catalog:product-detail", args=[product.pk]) + "#channels")
 
 
+@upload_limit(PHOTO_MAX_BYTES)
 @require_POST
 @staff_required("catalog.add_productphoto")
 def photo_upload(request: HttpRequest, product_id: int) -> HttpResponse:
@@ -547,6 +550,7 @@ def push_resync(request: HttpRequest) -> HttpResponse:
 # --- Import and export --------------------------------------------------------------------------
 
 
+@upload_limit(imports.MAX_FILE_BYTES)
 @staff_required("catalog.import_catalog")
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CSRF reads a form: upload limits, NUL in query strings and forms, 503 for a gone backend.
+    "core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,12 +147,23 @@ if env_bool("DATABASE_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
         "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
-        "timeout": 10,
+        # Seconds a request waits for a connection: with the database unreachable, requests are
+        # answered 503 after this (core.middleware), instead of hanging.
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 3, minimum=1),
     }
+# Seconds to establish a new connection (pooled or not).
+_db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1))
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # With Redis unreachable a request fails over (or answers 503) in about a second, not a minute.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
+}
 CELERY_BROKER_URL = broker_url_for(REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     # Longer than any task may run, so a slow task is not handed to a second worker.
@@ -222,6 +235,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest upload a view takes unless it sets its own with core.middleware.upload_limit.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Uploads under MEDIA_ROOT that /media/ serves (core.files.media); proofs and statements are private.
+MEDIA_PUBLIC_PREFIXES = ("products/",)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -118,6 +118,7 @@ class StatementImportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mix
     serializer_class = StatementImportSerializer
     permission_classes = [HasPerms]
     required_perms = ("payments.import_statements",)
+    upload_max_bytes = staticmethod(conf.statement_max_bytes)  # core.middleware: 413 past it, body never read
     parser_classes = [MultiPartParser, FormParser]
     queryset = StatementImport.objects.order_by("-created_at", "-id")
     filter_backends: list = []

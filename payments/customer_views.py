@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.middleware import upload_limit
+from payments import conf
 from payments.forms import ProofUploadForm
 from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.selectors import payment_instructions_for_order
@@ -29,6 +31,7 @@ def _order_for(number: str, key: str):
     return order
 
 
+@upload_limit(conf.proof_max_bytes)
 @never_cache
 def proof_upload(request: HttpRequest, number: str, key: str) -> HttpResponse:
     order = _order_for(number, key)
