@@ -448,6 +448,7 @@ def delivery_retry(*, delivery_id: int) -> bool:
     if delivery is None or delivery.status != Status.FAILED:
         return False
     handler = _retry_handlers.get(delivery.provider)
-    if handler is None:
-        raise LookupError(f"no retry handler for provider {delivery.provider!r}")
+    if handler is None:  # a provider no app processes any more: nothing to send it to
+        logger.warning("no retry handler for provider %r (delivery %s)", delivery.provider, delivery_id)
+        return False
     return handler(delivery_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.models import TaskFailure
 
 
@@ -20,7 +21,9 @@ def task_failure_retry(*, failure_id: int, actor) -> TaskFailure:
         claimed = TaskFailure.objects.filter(pk=failure_id, resolved=False).update(
             resolved=True, retried_at=timezone.now(), retried_by=actor
         )
-        failure = TaskFailure.objects.get(pk=failure_id)
+        failure = TaskFailure.objects.filter(pk=failure_id).first()
+        if failure is None:
+            raise NotFound(_("This failed task no longer exists (it was purged or retried already)."))
         if not claimed:
             raise Conflict("This failed task was already retried.")
         transaction.on_commit(
