@@ -345,6 +345,11 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "channels.models.Channel.Kind",
         "RefundKindEnum": "payments.models.Refund.Kind",
     },
+    # The schema and its docs page are for staff (API_SCHEMA_PUBLIC=1 publishes them).
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"] if env_bool("API_SCHEMA_PUBLIC", default=False)
+        else ["core.permissions.IsStaffMember"]
+    ),
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
