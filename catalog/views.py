@@ -33,6 +33,7 @@ from channels.models import Channel
 from core.errors import DomainError
 from core.middleware import upload_limit
 from core.permissions import staff_required
+from core.untrusted import parse_id
 
 PAGE_SIZE = 25
 COST_PERMISSION = "catalog.view_variantcosthistory"
@@ -542,7 +543,7 @@ def push_list(request: HttpRequest) -> HttpResponse:
 @staff_required("catalog.adjust_stock", "catalog.view_stockpushattempt")
 def push_resync(request: HttpRequest) -> HttpResponse:
     channel_id = request.POST.get("channel")
-    queued = services.stock_push_all(channel_id=int(channel_id) if channel_id and channel_id.isdigit() else None)
+    queued = services.stock_push_all(channel_id=parse_id(channel_id))
     messages.success(request, _("%(n)s listings queued for a stock push.") % {"n": queued})
     return redirect("catalog:push-list")
 

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from channels import selectors, services, tasks
 from channels.models import CREDENTIAL_FIELDS, Channel
+from core.api import AmountField
 from core.models import InboundDelivery
 from core.permissions import HasPerms
 
@@ -57,7 +58,7 @@ class ChannelInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
     commission_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
                                                   required=False, default=0)
-    fixed_fee_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    fixed_fee_amount = AmountField(required=False, default=0)
 
 
 class ChannelUpdateSerializer(ChannelInputSerializer):

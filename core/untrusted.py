@@ -58,14 +58,8 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
-def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, check_strings: bool = True) -> dict:
-    """A request body as a JSON object, or ValueError saying why not.
-
-    Refused before any recursion: invalid UTF-8, nesting deeper than `max_depth`; after parsing:
-    a top level that is not an object, and (unless `check_strings` is off, for a caller that
-    checks them with `check_json_strings` once the sender is verified) strings holding NUL
-    characters or lone surrogates, which no provider sends and the database cannot store.
-    """
+def load_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, check_strings: bool = True) -> Any:
+    """Any JSON value from a request body, with load_json_object's checks but no top-level rule."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -76,6 +70,20 @@ def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, check_stri
         payload = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"malformed JSON: {str(exc)[:200]}") from None
+    if check_strings:
+        check_json_strings(payload)
+    return payload
+
+
+def load_json_object(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, check_strings: bool = True) -> dict:
+    """A request body as a JSON object, or ValueError saying why not.
+
+    Refused before any recursion: invalid UTF-8, nesting deeper than `max_depth`; after parsing:
+    a top level that is not an object, and (unless `check_strings` is off, for a caller that
+    checks them with `check_json_strings` once the sender is verified) strings holding NUL
+    characters or lone surrogates, which no provider sends and the database cannot store.
+    """
+    payload = load_json(body, max_depth=max_depth, check_strings=False)
     if not isinstance(payload, dict):
         raise ValueError("the JSON body is not an object")
     if check_strings:
@@ -149,3 +157,23 @@ def epoch_datetime(value: Any, *, name: str = "timestamp") -> datetime | None:
     if not _EPOCH_MIN <= number <= _EPOCH_MAX:
         raise ValueError(f"{name} is out of range: {str(value)[:40]}")
     return datetime.fromtimestamp(number, tz=UTC)
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+def parse_id(value: Any) -> int | None:
+    """A database id typed or sent by someone: ASCII digits only, 1 to the bigint maximum, else None.
+
+    `str.isdigit()` is true for "²" and "٣" (which `int()` then refuses or reads), and a 30-digit
+    number passes `int()` but not PostgreSQL: both end here as "not an id".
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= BIGINT_MAX else None
+    text = str(value or "").strip()
+    if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= BIGINT_MAX else None

@@ -324,6 +324,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsStaffMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.JSONParser",  # DRF's, refusing JSON too deep or with NUL / lone surrogates (400)
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -350,6 +355,10 @@ SPECTACULAR_SETTINGS = {
         ["rest_framework.permissions.AllowAny"] if env_bool("API_SCHEMA_PUBLIC", default=False)
         else ["core.permissions.IsStaffMember"]
     ),
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -29,8 +29,10 @@ from rest_framework.response import Response
 
 from channels.models import Channel
 from channels.selectors import channel_for_order
+from core.api import AmountField, IdField
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
+from core.untrusted import parse_id
 from orders import selectors, services
 from orders.models import IdempotencyKey, Order, OrderSource, OrderStatus, PaymentMethod
 
@@ -61,13 +63,13 @@ class AddressInputSerializer(serializers.Serializer):
 
 class LineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    variant_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    variant_id = IdField(required=False, allow_null=True, default=None)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000)
-    unit_price_amount = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0,
+    unit_price_amount = AmountField(
+        required=False, allow_null=True, default=None,
         help_text="Whole rupiah. Omit to use the channel listing's price or the variant's base price.",
     )
-    discount_amount = serializers.IntegerField(required=False, default=0, min_value=0)
+    discount_amount = AmountField(required=False, default=0)
 
     def validate(self, attrs):
         if not attrs.get("sku") and not attrs.get("variant_id"):
@@ -82,8 +84,8 @@ class OrderCreateInputSerializer(serializers.Serializer):
     customer = CustomerInputSerializer()
     shipping = AddressInputSerializer(required=False, allow_null=True, default=None)
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=100)
-    shipping_amount = serializers.IntegerField(min_value=0, required=False, default=0)
-    discount_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    shipping_amount = AmountField(required=False, default=0)
+    discount_amount = AmountField(required=False, default=0)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False,
                                              default=PaymentMethod.BANK_TRANSFER)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -124,8 +126,8 @@ class OrderListFilterSerializer(serializers.Serializer):
 
     def validate_channel(self, value: str) -> list[int]:
         wanted = [part.strip() for part in value.split(",") if part.strip()]
-        match = Q(pk__in=[int(w) for w in wanted if w.isdigit()])
-        for code in (w for w in wanted if not w.isdigit()):
+        match = Q(pk__in=[parse_id(w) for w in wanted if parse_id(w)])
+        for code in (w for w in wanted if not parse_id(w)):
             match |= Q(code__iexact=code)
         found = list(Channel.objects.filter(match).values_list("pk", flat=True)) if wanted else []
         if len(set(found)) < len(set(wanted)):

@@ -11,11 +11,14 @@ import json
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core import api
+from core.api import AmountField, IdField
 from core.errors import DomainError, NotFound
 from core.permissions import HasPerms
+from core.untrusted import parse_id
 from payments import conf
 from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, StatementImport
 from payments.services import payments as payment_services
@@ -64,7 +67,8 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         order = params.get("order", "").strip()
         if order:
-            qs = qs.filter(Q(order__number=order) | Q(order_id=int(order))) if order.isdigit() else qs.filter(
+            order_id = parse_id(order)
+            qs = qs.filter(Q(order__number=order) | Q(order_id=order_id)) if order_id else qs.filter(
                 order__number=order)
         for name, choices in (("status", PaymentStatus.values), ("method", PaymentMethod.values)):
             value = params.get(name, "").strip()
@@ -91,7 +95,7 @@ class StatementImportSerializer(serializers.ModelSerializer):
 class StatementImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=StatementImport.Format.choices)
-    bank_account = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    bank_account = IdField(required=False, allow_null=True, default=None)
     column_mapping = serializers.JSONField(required=False, default=dict,
                                            help_text='Generic CSV: {"date": "Tanggal", "amount": "Nominal", ...}')
 
@@ -149,8 +153,8 @@ class RefundSerializer(serializers.ModelSerializer):
 
 
 class RefundInputSerializer(serializers.Serializer):
-    payment = serializers.IntegerField(min_value=1)
-    amount = serializers.IntegerField(min_value=1, help_text="Whole rupiah")
+    payment = IdField()
+    amount = AmountField(min_value=1, help_text="Whole rupiah")
     kind = serializers.ChoiceField(choices=Refund.Kind.choices)
     reason = serializers.CharField(max_length=2000)
     reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -161,7 +165,7 @@ class RefundViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
     permission_classes = [HasPerms]
     required_perms = ("payments.view_refund",)
     write_perms = ("payments.manage_payments", "payments.add_refund")
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [api.JSONParser, FormParser]
     queryset = Refund.objects.order_by("-created_at", "-id")
     filter_backends: list = []
 

@@ -21,6 +21,7 @@ from core.errors import DomainError
 from core.files import safe_file_response
 from core.middleware import upload_limit
 from core.permissions import staff_required
+from core.untrusted import parse_id
 from payments import conf, selectors
 from payments.forms import CodUploadForm, DecisionForm, RefundForm, SettlementUploadForm, StatementUploadForm
 from payments.models import (
@@ -226,10 +227,7 @@ def reconcile_action(request: HttpRequest, line_id: int, action: str) -> HttpRes
 
 
 def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 @upload_limit(conf.statement_max_bytes)
