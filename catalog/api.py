@@ -177,12 +177,9 @@ def _variants_prefetch() -> Prefetch:
     )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("search", str, description="Name, SKU, brand or barcode"),
-        OpenApiParameter("category", str), OpenApiParameter("status", str, enum=["active", "archived"]),
-    ]
-)
+PRODUCT_STATUSES = ("active", "archived")
+
+
 class ProductListApi(generics.ListCreateAPIView):
     """Products with their variants, photos and stock figures; POST creates a product."""
 
@@ -190,6 +187,16 @@ class ProductListApi(generics.ListCreateAPIView):
     required_perms = ("catalog.view_product",)
     write_perms = ("catalog.add_product",)
     serializer_class = ProductOutputSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("search", str, description="Name, SKU, brand or barcode"),
+        OpenApiParameter("category", str), OpenApiParameter("status", str, enum=list(PRODUCT_STATUSES)),
+    ])
+    def get(self, request, *args, **kwargs):
+        status_ = request.query_params.get("status", "")
+        if "status" in request.query_params and status_ not in PRODUCT_STATUSES:
+            raise serializers.ValidationError({"status": [f"Choose one of {', '.join(PRODUCT_STATUSES)}."]})
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         params = self.request.query_params
@@ -273,7 +280,7 @@ class StockMovementListApi(generics.ListAPIView):
             warehouse = Warehouse.objects.filter(code=params["warehouse"]).first()
             warehouse_id = warehouse.pk if warehouse else -1
         kind = params.get("kind", "")
-        if kind and kind not in StockMovement.Kind.values:
+        if "kind" in params and kind not in StockMovement.Kind.values:
             raise serializers.ValidationError({"kind": [f"Choose one of {', '.join(StockMovement.Kind.values)}."]})
         return selectors.stock_movement_list(sku=params.get("sku", ""), warehouse_id=warehouse_id, kind=kind,
                                              reference=params.get("reference", ""))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,7 +57,7 @@ class ChannelInputSerializer(serializers.Serializer):
     callback_url = serializers.URLField(required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False, default=True)
     commission_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
-                                                  required=False, default=0)
+                                                  required=False, default=0, coerce_to_string=False)
     fixed_fee_amount = AmountField(required=False, default=0)
 
 
@@ -119,7 +119,10 @@ class ChannelSyncApi(APIView):
     required_perms = ("channels.sync_channel",)
 
     @extend_schema(
-        request=None, responses={202: inline_serializer("SyncQueued", {"queued": serializers.BooleanField()})}
+        request=None, responses={
+            202: inline_serializer("SyncQueued", {"queued": serializers.BooleanField()}),
+            409: OpenApiResponse(description="Only active marketplace channels sync."),
+        }
     )
     def post(self, request, pk: int):
         channel = get_object_or_404(Channel, pk=pk)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -23,6 +24,19 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     max_page = 1_000_000  # in the schema only: a page past the last is a 404 anyway
+
+    def _strict_int(self, request, name: str, maximum: int) -> None:
+        """A page or page size that is present must be a whole number in range: 400, not silently page 1."""
+        if name not in request.query_params:
+            return
+        value = untrusted.parse_id(request.query_params.get(name))
+        if value is None or value > maximum:
+            raise exceptions.ValidationError({name: [f"A whole number from 1 to {maximum}."]})
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._strict_int(request, self.page_query_param, self.max_page)
+        self._strict_int(request, self.page_size_query_param, self.max_page_size)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -162,6 +176,11 @@ def document_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)
+                    schema.setdefault("maximum", BIGINT_MAX)
             responses = operation["responses"]
             wanted = dict(COMMON_ERRORS)
             if method == "get" or "requestBody" not in operation:
@@ -171,4 +190,25 @@ def document_error_responses(result, generator, request, public):
                 wanted["413"] = "The uploaded file is larger than allowed."
             for code, description in wanted.items():
                 responses.setdefault(code, {"description": description, "content": reference})
+            for code, response in responses.items():  # an error documented without a body has ours
+                if code.startswith(("4", "5")) and not response.get("content"):
+                    response["content"] = reference
     return result
+
+
+def refuse_blank_params(query_params, names) -> None:
+    """400 for a filter given with an empty value (?status=): DRF and django-filter would read it
+    as "no filter" and answer as if it were absent, which hides a client's mistake."""
+    blank = [name for name in names if name in query_params and not query_params.get(name, "").strip()]
+    if blank:
+        raise exceptions.ValidationError({name: ["This filter may not be empty."] for name in blank})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing declared filters given empty (see refuse_blank_params)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            refuse_blank_params(request.query_params, filterset_class.base_filters)
+        return super().filter_queryset(request, queryset, view)

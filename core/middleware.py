@@ -188,6 +188,15 @@ def response_for_exception(request: HttpRequest, exc: BaseException) -> HttpResp
     return None
 
 
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """handler404: the API's JSON error body under /api/ (an id that is not a number, say), else the page."""
+    if _is_api(request):
+        return error_response(request, status=404, code="not_found", message=_("Not found."))
+    from django.views.defaults import page_not_found as default
+
+    return default(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the same mapping for exceptions raised outside views, else a generic 500."""
     exc = sys.exc_info()[1]

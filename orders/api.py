@@ -29,7 +29,7 @@ from rest_framework.response import Response
 
 from channels.models import Channel
 from channels.selectors import channel_for_order
-from core.api import AmountField, IdField
+from core.api import AmountField, IdField, refuse_blank_params
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
 from core.untrusted import parse_id
@@ -372,6 +372,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         filters = {}
         if self.action == "list":
+            refuse_blank_params(self.request.query_params, OrderListFilterSerializer().fields)
             params = OrderListFilterSerializer(data=self.request.query_params)
             params.is_valid(raise_exception=True)
             filters = params.validated_data

@@ -71,8 +71,8 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(Q(order__number=order) | Q(order_id=order_id)) if order_id else qs.filter(
                 order__number=order)
         for name, choices in (("status", PaymentStatus.values), ("method", PaymentMethod.values)):
-            value = params.get(name, "").strip()
-            if value:
+            if name in params:  # present means one of the choices (an empty value too is refused)
+                value = params.get(name, "").strip()
                 if value not in choices:
                     raise serializers.ValidationError({name: [f"must be one of {', '.join(choices)}"]})
                 qs = qs.filter(**{name: value})
@@ -129,6 +129,9 @@ class StatementImportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mix
 
     @extend_schema(request=StatementImportInputSerializer, responses={202: StatementImportSerializer})
     def create(self, request, *args, **kwargs):
+        repeated = [key for key in getattr(request.data, "lists", lambda: [])() if len(key[1]) > 1]
+        if repeated:
+            raise serializers.ValidationError({key: ["Send this field once."] for key, _values in repeated})
         data = StatementImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
