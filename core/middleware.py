@@ -171,7 +171,14 @@ UNAVAILABLE = _unavailable_exceptions()
 
 
 def response_for_exception(request: HttpRequest, exc: BaseException) -> HttpResponse | None:
-    """503 for a backend that is gone, 400 for a value the database refuses; None otherwise."""
+    """503 for a backend that is gone, 400 for a value the database refuses, 429 when throttled."""
+    from core.ratelimit import Throttled
+
+    if isinstance(exc, Throttled):
+        response = error_response(request, status=429, code="throttled",
+                                  message=_("Too many attempts. Please wait a few minutes and try again."))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, UNAVAILABLE):
         logger.error("backend unavailable on %s %s: %s: %s", request.method, request.path, type(exc).__name__, exc)
         return error_response(

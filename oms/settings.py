@@ -9,6 +9,7 @@ refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -281,6 +282,14 @@ PAYMENTS_STATEMENT_MAX_BYTES = env_int("PAYMENTS_STATEMENT_MAX_BYTES", 50 * 1024
 # Failed order-status look-ups per IP before /track/ answers 429, and the window they count in.
 TRACK_FAILURE_LIMIT = env_int("TRACK_FAILURE_LIMIT", 10, minimum=1)
 TRACK_FAILURE_WINDOW_SECONDS = env_int("TRACK_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=60)
+# Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the app: only a
+# request from one of them has its client taken from X-Forwarded-For (core.ratelimit.client_ip).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES entries must be IP addresses or networks, got {_proxy!r}.") from None
 
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
