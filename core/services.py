@@ -36,3 +36,29 @@ def task_failures_purge(*, older_than_days: int = 90) -> int:
     cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
     deleted, _ = TaskFailure.objects.filter(resolved=True, failed_at__lt=cutoff).delete()
     return deleted
+
+
+PURGE_BATCH = 5_000
+
+
+def inbound_deliveries_purge(*, now=None) -> int:
+    """Delete rejected and duplicate webhook deliveries older than INBOX_REJECTED_RETENTION_DAYS.
+
+    Those are refused junk and second copies: nothing was done with them. Deliveries that were
+    processed or failed are kept (they are the record of what a provider told us, for bookkeeping
+    and audits). Deleted in batches, so a large backlog never holds a long lock.
+    """
+    from django.conf import settings
+
+    from core.models import InboundDelivery
+
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.INBOX_REJECTED_RETENTION_DAYS)
+    old = InboundDelivery.objects.filter(
+        status__in=[InboundDelivery.Status.REJECTED, InboundDelivery.Status.DUPLICATE], received_at__lt=cutoff
+    )
+    deleted = 0
+    while True:
+        ids = list(old.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+        if not ids:
+            return deleted
+        deleted += InboundDelivery.objects.filter(pk__in=ids).delete()[0]

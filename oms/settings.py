@@ -184,6 +184,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Each app adds its periodic jobs here (key: "<app>.<job>"), so one schedule lists them all.
 CELERY_BEAT_SCHEDULE: dict = {
     "core.purge_old_task_failures": {"task": "core.tasks.task_failures_purge", "schedule": 24 * 3600},
+    "core.purge_rejected_deliveries": {"task": "core.tasks.inbound_deliveries_purge", "schedule": 3600},
     "channels.sync_all": {"task": "channels.tasks.channels_sync_all", "schedule": 5 * 60},
     "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 30},
     "catalog.stock_push_flush": {"task": "catalog.tasks.stock_push_flush", "schedule": 60},
@@ -285,11 +286,16 @@ TRACK_FAILURE_WINDOW_SECONDS = env_int("TRACK_FAILURE_WINDOW_SECONDS", 15 * 60, 
 # Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the app: only a
 # request from one of them has its client taken from X-Forwarded-For (core.ratelimit.client_ip).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# Days rejected and duplicate webhook deliveries are kept (processed and failed ones are kept for
+# bookkeeping); core.tasks.inbound_deliveries_purge runs hourly.
+INBOX_REJECTED_RETENTION_DAYS = env_int("INBOX_REJECTED_RETENTION_DAYS", 14, minimum=1)
 for _proxy in TRUSTED_PROXIES:
     try:
         ip_network(_proxy, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES entries must be IP addresses or networks, got {_proxy!r}.") from None
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES entries must be IP addresses or networks, got {_proxy!r}."
+        ) from None
 
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),

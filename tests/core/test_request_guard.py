@@ -138,7 +138,7 @@ def test_an_upload_over_the_limit_is_streamed_with_a_cap_and_never_held_in_memor
 
     # When it is posted
     tracemalloc.start()
-    status, body = _call(_environ(proof_url, stream, len(head) + size + len(tail), boundary))
+    status, _body = _call(_environ(proof_url, stream, len(head) + size + len(tail), boundary))
     _now, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
