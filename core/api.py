@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, parsers, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -124,19 +123,6 @@ def QuantityField(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(**kwargs)
 
 
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with core.untrusted's checks: nesting deeper than 32 levels (a
-    RecursionError in json), NUL characters and lone surrogates (PostgreSQL cannot store them)
-    are a 400 before any serializer runs."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        body = stream.read() if stream is not None else b""
-        try:
-            return untrusted.load_json(body)
-        except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
-
-
 # --- the schema tells every answer -----------------------------------------------------------------
 ERROR_BODY_SCHEMA = {
     "type": "object",
@@ -194,21 +180,3 @@ def document_error_responses(result, generator, request, public):
                 if code.startswith(("4", "5")) and not response.get("content"):
                     response["content"] = reference
     return result
-
-
-def refuse_blank_params(query_params, names) -> None:
-    """400 for a filter given with an empty value (?status=): DRF and django-filter would read it
-    as "no filter" and answer as if it were absent, which hides a client's mistake."""
-    blank = [name for name in names if name in query_params and not query_params.get(name, "").strip()]
-    if blank:
-        raise exceptions.ValidationError({name: ["This filter may not be empty."] for name in blank})
-
-
-class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing declared filters given empty (see refuse_blank_params)."""
-
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            refuse_blank_params(request.query_params, filterset_class.base_filters)
-        return super().filter_queryset(request, queryset, view)

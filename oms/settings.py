@@ -268,6 +268,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OMS <noreply@localhost>")
+if PRODUCTION and EMAIL_BACKEND.rsplit(".", 2)[-2:-1] in (["console"], ["locmem"], ["dummy"]):
+    # The console backend would write every customer e-mail, with its secret order link, into the log.
+    raise ImproperlyConfigured(
+        "Set EMAIL_HOST (and EMAIL_HOST_USER / EMAIL_HOST_PASSWORD) or EMAIL_BACKEND when DJANGO_ENV=production: "
+        "without it e-mails to customers, with their private order links, would go to the log."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Payments and orders ------------------------------------------------------------------
@@ -307,6 +313,11 @@ if set(NOTIFY_CHANNELS) - {"email", "whatsapp", "sms"}:
 NOTIFY_EMAIL_PROVIDER = env_str("NOTIFY_EMAIL_PROVIDER", "email") or "email"
 NOTIFY_WHATSAPP_PROVIDER = env_str("NOTIFY_WHATSAPP_PROVIDER", "file") or "file"
 NOTIFY_SMS_PROVIDER = env_str("NOTIFY_SMS_PROVIDER", "file") or "file"
+if PRODUCTION and "console" in (NOTIFY_EMAIL_PROVIDER, NOTIFY_WHATSAPP_PROVIDER, NOTIFY_SMS_PROVIDER):
+    raise ImproperlyConfigured(
+        "The console notification provider writes customers' messages, with their private order links, into "
+        "the log: choose email, http or file for NOTIFY_*_PROVIDER when DJANGO_ENV=production."
+    )
 NOTIFY_WHATSAPP_URL = env_str("NOTIFY_WHATSAPP_URL", "") or ""
 NOTIFY_WHATSAPP_TOKEN = env_str("NOTIFY_WHATSAPP_TOKEN", "") or ""
 NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "") or ""
@@ -340,14 +351,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsStaffMember"],
     "DEFAULT_PARSER_CLASSES": [
-        "core.api.JSONParser",  # DRF's, refusing JSON too deep or with NUL / lone surrogates (400)
+        "core.drf.JSONParser",  # DRF's, refusing JSON too deep or with NUL / lone surrogates (400)
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "core.api.FilterBackend",  # django-filter's, refusing a filter given empty (400)
+        "core.drf.FilterBackend",  # django-filter's, refusing a filter given empty (400)
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

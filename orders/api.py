@@ -29,7 +29,8 @@ from rest_framework.response import Response
 
 from channels.models import Channel
 from channels.selectors import channel_for_order
-from core.api import AmountField, IdField, refuse_blank_params
+from core.api import AmountField, IdField
+from core.drf import refuse_blank_params
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
 from core.untrusted import parse_id

@@ -14,8 +14,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core import api
 from core.api import AmountField, IdField
+from core.drf import JSONParser
 from core.errors import DomainError, NotFound
 from core.permissions import HasPerms
 from core.untrusted import parse_id
@@ -168,7 +168,7 @@ class RefundViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
     permission_classes = [HasPerms]
     required_perms = ("payments.view_refund",)
     write_perms = ("payments.manage_payments", "payments.add_refund")
-    parser_classes = [api.JSONParser, FormParser]
+    parser_classes = [JSONParser, FormParser]
     queryset = Refund.objects.order_by("-created_at", "-id")
     filter_backends: list = []
 
