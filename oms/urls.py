@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
 from core.files import media
@@ -32,7 +32,8 @@ urlpatterns = [
     path("pay/", include("payments.upload_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", core_views.login_first(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/docs/", core_views.login_first(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+         name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
