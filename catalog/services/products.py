@@ -295,6 +295,7 @@ def product_photo_add(*, product_id: int, upload, alt_text: str = "", actor=None
         position = (product.photos.aggregate(m=Max("position"))["m"] or 0) + 1 if product.photos.exists() else 0
         photo = ProductPhoto(product=product, alt_text=alt_text[:200], position=position)
         photo.image.save(f"{stem}.{PHOTO_FORMATS[fmt]}", ContentFile(clean.data), save=False)
+        photo.width, photo.height = clean.width, clean.height  # the re-encoded image's own size
         photo.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumb), save=False)
         photo.save()
     return photo

@@ -25,7 +25,7 @@ def test_retrying_a_failure_that_no_longer_exists_redirects_with_a_message(staff
     response = client.post(reverse("dashboard:failed-work-retry", args=[987654]))
 
     assert response.status_code == 302
-    assert any("no longer exists" in str(m) for m in get_messages(response.wsgi_request))
+    assert any("no longer exists" in str(m) or "sudah tidak ada" in str(m) for m in get_messages(response.wsgi_request))
 
 
 def test_retrying_a_delivery_of_a_provider_without_a_handler_is_a_message_not_a_500(staff_client):
