@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -135,6 +135,13 @@ def request_headers(request: HttpRequest, redact: Iterable[str] = ()) -> dict[st
         clean_text(name): ("[redacted]" if name.lower() in hidden else clean_text(value)[:2000])
         for name, value in request.headers.items()
     }
+
+
+def _is_backend_error(exc: Exception) -> bool:
+    """Redis (cache) unreachable: not the sender's fault either."""
+    from core.middleware import UNAVAILABLE
+
+    return isinstance(exc, UNAVAILABLE)
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
@@ -261,7 +268,11 @@ def receive(
             channel=exc.channel, event_type=exc.event_type, redact=redact, verified=exc.verified,
         )
         return HttpResponse(status=exc.status)
+    except DatabaseError:
+        raise  # the database, not the input: a 503 (core.middleware), so the provider retries
     except Exception as exc:  # input nobody foresaw is a 400, never a 500
+        if _is_backend_error(exc):
+            raise
         logger.warning("%s webhook: unreadable delivery refused (%s: %s)", provider, type(exc).__name__, exc)
         delivery_reject(
             provider=provider, request=request, body=body, redact=redact,

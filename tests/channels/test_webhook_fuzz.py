@@ -220,3 +220,18 @@ def test_generated_pushes_never_get_a_5xx_and_leave_one_row_and_no_order(client,
         assert not Order.objects.exists()
 
     run()
+
+
+def test_a_database_error_while_inspecting_is_a_503_so_the_marketplace_retries(client, channels, monkeypatch):
+    from django.db import OperationalError
+
+    from channels import selectors
+
+    def gone(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(selectors, "channel_for_push", gone)
+
+    response = post(client, "shopee", _body(push("shopee")))
+
+    assert response.status_code == 503  # not a 400: the push was fine and must come again
