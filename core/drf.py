@@ -3,7 +3,7 @@ its settings are being read, so they must not import core.api, which imports DRF
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import BooleanFilter, DjangoFilterBackend
 from rest_framework import exceptions, parsers
 
 from core import untrusted
@@ -31,10 +31,19 @@ def refuse_blank_params(query_params, names) -> None:
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing declared filters given empty (see refuse_blank_params)."""
+    """django-filter's backend, refusing declared filters given empty (see refuse_blank_params) and
+    boolean filters given anything but true/false (the schema's boolean; "1" or "yes" was read as
+    true and "2" as no filter at all)."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             refuse_blank_params(request.query_params, filterset_class.base_filters)
+            wrong = [
+                name for name, declared in filterset_class.base_filters.items()
+                if isinstance(declared, BooleanFilter) and name in request.query_params
+                and request.query_params.get(name) not in ("true", "false")
+            ]
+            if wrong:
+                raise exceptions.ValidationError({name: ["Use true or false."] for name in wrong})
         return super().filter_queryset(request, queryset, view)

@@ -84,7 +84,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
                                         help_text="Your own order id; unique per channel.")
     customer = CustomerInputSerializer()
     shipping = AddressInputSerializer(required=False, allow_null=True, default=None)
-    lines = LineInputSerializer(many=True, allow_empty=False, max_length=100)
+    lines = LineInputSerializer(many=True, allow_empty=False, min_length=1, max_length=100)
     shipping_amount = AmountField(required=False, default=0)
     discount_amount = AmountField(required=False, default=0)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False,
