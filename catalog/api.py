@@ -12,7 +12,9 @@ from rest_framework.views import APIView
 from catalog import selectors, services
 from catalog.errors import InvalidStockChange
 from catalog.models import Product, ProductPhoto, ProductVariant, StockMovement, Warehouse
+from core.api import MAX_QUANTITY, QuantityField
 from core.permissions import HasPerms
+from core.untrusted import parse_id
 
 COST_PERMISSION = "catalog.view_variantcosthistory"
 
@@ -98,10 +100,11 @@ class ProductInputSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=120, required=False, allow_blank=True)
     brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
     video_url = serializers.URLField(required=False, allow_blank=True)
-    weight_grams = serializers.IntegerField(min_value=0, required=False)
-    length_cm = serializers.IntegerField(min_value=0, required=False)
-    width_cm = serializers.IntegerField(min_value=0, required=False)
-    height_cm = serializers.IntegerField(min_value=0, required=False)
+    weight_grams = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False,
+                                            help_text="At most 1,000 kg.")
+    length_cm = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    width_cm = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    height_cm = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
 
 
 class WarehouseSerializer(serializers.ModelSerializer):
@@ -129,8 +132,9 @@ class StockAdjustmentInputSerializer(serializers.Serializer):
     warehouse = serializers.CharField(
         max_length=20, required=False, help_text="Warehouse code (or id); the default warehouse when left out."
     )
-    quantity_change = serializers.IntegerField(required=False, help_text="Add (positive) or remove (negative).")
-    counted_quantity = serializers.IntegerField(required=False, min_value=0, help_text="Stock count (opname).")
+    quantity_change = QuantityField(required=False, min_value=-MAX_QUANTITY,
+                                    help_text="Add (positive) or remove (negative).")
+    counted_quantity = QuantityField(required=False, help_text="Stock count (opname).")
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
     def validate_sku(self, value):
@@ -142,7 +146,8 @@ class StockAdjustmentInputSerializer(serializers.Serializer):
     def validate_warehouse(self, value):
         value = value.strip()
         qs = Warehouse.objects.filter(is_active=True)
-        warehouse = qs.filter(code=value).first() or (qs.filter(pk=int(value)).first() if value.isdigit() else None)
+        warehouse_id = parse_id(value)
+        warehouse = qs.filter(code=value).first() or (qs.filter(pk=warehouse_id).first() if warehouse_id else None)
         if warehouse is None:
             raise serializers.ValidationError("No active warehouse with this code.")
         return warehouse
@@ -172,12 +177,9 @@ def _variants_prefetch() -> Prefetch:
     )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("search", str, description="Name, SKU, brand or barcode"),
-        OpenApiParameter("category", str), OpenApiParameter("status", str, enum=["active", "archived"]),
-    ]
-)
+PRODUCT_STATUSES = ("active", "archived")
+
+
 class ProductListApi(generics.ListCreateAPIView):
     """Products with their variants, photos and stock figures; POST creates a product."""
 
@@ -185,6 +187,16 @@ class ProductListApi(generics.ListCreateAPIView):
     required_perms = ("catalog.view_product",)
     write_perms = ("catalog.add_product",)
     serializer_class = ProductOutputSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("search", str, description="Name, SKU, brand or barcode"),
+        OpenApiParameter("category", str), OpenApiParameter("status", str, enum=list(PRODUCT_STATUSES)),
+    ])
+    def get(self, request, *args, **kwargs):
+        status_ = request.query_params.get("status", "")
+        if "status" in request.query_params and status_ not in PRODUCT_STATUSES:
+            raise serializers.ValidationError({"status": [f"Choose one of {', '.join(PRODUCT_STATUSES)}."]})
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         params = self.request.query_params
@@ -214,7 +226,8 @@ class ProductDetailApi(generics.RetrieveAPIView):
 
 
 @extend_schema(parameters=[OpenApiParameter("sku", str, description="Exact SKU (case-insensitive)"),
-                           OpenApiParameter("search", str), OpenApiParameter("product", int)])
+                           OpenApiParameter("search", str),
+                           OpenApiParameter("product", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1})])
 class VariantListApi(generics.ListAPIView):
     """Variants with on_hand, reserved and available per warehouse and in total."""
 
@@ -225,8 +238,11 @@ class VariantListApi(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         product = params.get("product", "")
+        product_id = parse_id(product)
+        if product and product_id is None:
+            raise serializers.ValidationError({"product": ["A product id is a whole number."]})
         return selectors.variant_list(sku=params.get("sku", ""), search=params.get("search", "").strip(),
-                                      product_id=int(product) if product.isdigit() else None)
+                                      product_id=product_id)
 
 
 class VariantDetailApi(generics.RetrieveAPIView):
@@ -264,7 +280,7 @@ class StockMovementListApi(generics.ListAPIView):
             warehouse = Warehouse.objects.filter(code=params["warehouse"]).first()
             warehouse_id = warehouse.pk if warehouse else -1
         kind = params.get("kind", "")
-        if kind and kind not in StockMovement.Kind.values:
+        if "kind" in params and kind not in StockMovement.Kind.values:
             raise serializers.ValidationError({"kind": [f"Choose one of {', '.join(StockMovement.Kind.values)}."]})
         return selectors.stock_movement_list(sku=params.get("sku", ""), warehouse_id=warehouse_id, kind=kind,
                                              reference=params.get("reference", ""))

@@ -28,9 +28,12 @@ from catalog.models import (
 )
 from catalog.pricing import price_position
 from catalog.services import imports
+from catalog.services.products import PHOTO_MAX_BYTES
 from channels.models import Channel
 from core.errors import DomainError
+from core.middleware import upload_limit
 from core.permissions import staff_required
+from core.untrusted import parse_id
 
 PAGE_SIZE = 25
 COST_PERMISSION = "catalog.view_variantcosthistory"
@@ -236,6 +239,7 @@ def listing_save(request: HttpRequest, product_id: int) -> HttpResponse:
     return redirect(reverse("catalog:product-detail", args=[product.pk]) + "#channels")
 
 
+@upload_limit(PHOTO_MAX_BYTES)
 @require_POST
 @staff_required("catalog.add_productphoto")
 def photo_upload(request: HttpRequest, product_id: int) -> HttpResponse:
@@ -539,7 +543,7 @@ def push_list(request: HttpRequest) -> HttpResponse:
 @staff_required("catalog.adjust_stock", "catalog.view_stockpushattempt")
 def push_resync(request: HttpRequest) -> HttpResponse:
     channel_id = request.POST.get("channel")
-    queued = services.stock_push_all(channel_id=int(channel_id) if channel_id and channel_id.isdigit() else None)
+    queued = services.stock_push_all(channel_id=parse_id(channel_id))
     messages.success(request, _("%(n)s listings queued for a stock push.") % {"n": queued})
     return redirect("catalog:push-list")
 
@@ -547,6 +551,7 @@ def push_resync(request: HttpRequest) -> HttpResponse:
 # --- Import and export --------------------------------------------------------------------------
 
 
+@upload_limit(imports.MAX_FILE_BYTES)
 @staff_required("catalog.import_catalog")
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)

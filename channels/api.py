@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +31,11 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field({
+    "type": "object",
+    "properties": {name: {"type": "string", "maxLength": 512} for name in CREDENTIAL_FIELDS},
+    "additionalProperties": False,
+})
 class CredentialsField(serializers.DictField):
     """Write-only secrets; only the names in CREDENTIAL_FIELDS are accepted."""
 
@@ -47,6 +52,14 @@ class CredentialsField(serializers.DictField):
         return value
 
 
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01})
+class PercentField(serializers.DecimalField):
+    """0 to 100 with at most two decimals (the schema says so too)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=5, decimal_places=2, min_value=0, max_value=100, coerce_to_string=False, **kwargs)
+
+
 class ChannelInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Channel.Kind.choices)
     name = serializers.CharField(max_length=120)
@@ -56,8 +69,7 @@ class ChannelInputSerializer(serializers.Serializer):
     api_base_url = serializers.URLField(required=False, allow_blank=True, default="")
     callback_url = serializers.URLField(required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False, default=True)
-    commission_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
-                                                  required=False, default=0)
+    commission_percent = PercentField(required=False, default=0)
     fixed_fee_amount = MoneyField(required=False, default=0)
 
 
@@ -119,7 +131,10 @@ class ChannelSyncApi(APIView):
     required_perms = ("channels.sync_channel",)
 
     @extend_schema(
-        request=None, responses={202: inline_serializer("SyncQueued", {"queued": serializers.BooleanField()})}
+        request=None, responses={
+            202: inline_serializer("SyncQueued", {"queued": serializers.BooleanField()}),
+            409: OpenApiResponse(description="Only active marketplace channels sync."),
+        }
     )
     def post(self, request, pk: int):
         channel = get_object_or_404(Channel, pk=pk)

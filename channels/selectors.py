@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from channels.models import Channel
 from core.models import InboundDelivery
+from core.untrusted import parse_id
 
 # Pushes arrive hundreds per second for a handful of shops: each web process keeps the lookup for
 # a few seconds. Saving or deleting a channel clears it in that process (see ChannelsConfig.ready);
@@ -41,12 +42,13 @@ def channel_for_order(*, code_or_id: str) -> Channel | None:
     value = (code_or_id or "").strip()
     if not value:
         return None
-    key = value if value.isdigit() else value.upper()
+    channel_id = parse_id(value)
+    key = str(channel_id) if channel_id else value.upper()
     now = time.monotonic()
     cached = _order_lookup.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
-    lookup = {"pk": int(value)} if value.isdigit() else {"code__iexact": value}
+    lookup = {"pk": channel_id} if channel_id else {"code__iexact": value}
     channel = Channel.objects.filter(**lookup).first()
     with _push_lookup_lock:
         if len(_order_lookup) > 10_000:

@@ -12,8 +12,6 @@ active marketplace channel.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.core.cache import cache
 
@@ -57,13 +55,6 @@ def deliveries_retry(channel_id: int) -> int:
     if more:
         deliveries_retry.delay(channel_id)
     return handled
-
-
-# A delivery still "received" after this long was never queued or its task was lost (a crash
-# between storing and queueing, a broker outage). Long enough not to double-queue a backlog the
-# workers are still draining, or a delivery waiting for its retry after a transient error.
-SWEEP_RECEIVED_AFTER = timedelta(minutes=10)
-SWEEP_CLAIMED_AFTER = timedelta(minutes=15)
 
 
 # While this key exists a drain of the channel is queued or running, so the intake queues no
@@ -121,9 +112,8 @@ def deliveries_drain(self, channel_id: int, slot: int = 0) -> int:
 @shared_task(name="channels.tasks.deliveries_sweep")
 def deliveries_sweep() -> int:
     """Queue again the deliveries a crash left in "received" or "processing"."""
-    ids = inbox.delivery_stale_ids(
-        providers=PUSH_PROVIDERS, received_before=SWEEP_RECEIVED_AFTER, claimed_before=SWEEP_CLAIMED_AFTER
-    )
+    # Bounds in core.inbox (SWEEP_*): stranded pushes are queued again within two minutes.
+    ids = inbox.delivery_stale_ids(providers=PUSH_PROVIDERS)
     for delivery_id in ids:
         delivery_process.delay(delivery_id)
     return len(ids)

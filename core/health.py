@@ -21,7 +21,7 @@ def check_broker() -> str | None:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:300]
     return None

@@ -25,19 +25,23 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from core import untrusted
 from core.models import InboundDelivery
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# A rejected delivery that was never verified keeps only this much of its body (enough to see
+# what it was): junk from anyone must not fill the database.
+UNVERIFIED_BODY_KEEP_BYTES = 4 * 1024
 # Headers never stored: session cookies and headers that carry a shared secret as-is.
 ALWAYS_REDACTED = frozenset({"cookie", "x-callback-token", "x-api-key"})
 
@@ -55,10 +59,17 @@ class Accepted:
 
 
 class Rejected(Exception):
-    """`inspect` refuses a delivery: it is stored as rejected and answered with `status`."""
+    """`inspect` refuses a delivery: it is stored as rejected and answered with `status`.
+
+    Before the signature is verified the answer is a 4xx (the sender learns nothing else). A
+    verified delivery that cannot be used (a field out of range, an unknown shape) is refused with
+    `Rejected.verified(...)`: stored whole as rejected once and answered 200, so the provider stops
+    retrying something that will never be accepted.
+    """
 
     def __init__(
-        self, status: int, reason: str, *, account_ref: str = "", channel=None, event_type: str = ""
+        self, status: int, reason: str, *, account_ref: str = "", channel=None, event_type: str = "",
+        verified: bool = False,
     ) -> None:
         super().__init__(reason)
         self.status = status
@@ -66,6 +77,11 @@ class Rejected(Exception):
         self.account_ref = account_ref
         self.channel = channel
         self.event_type = event_type
+        self.verified = verified
+
+    @classmethod
+    def verified_push(cls, reason: str, *, account_ref: str = "", channel=None, event_type: str = "") -> Rejected:
+        return cls(200, reason, account_ref=account_ref, channel=channel, event_type=event_type, verified=True)
 
 
 Inspector = Callable[[bytes, HttpRequest], Accepted]
@@ -75,9 +91,57 @@ def body_sha256(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+# --- reading untrusted input (core.untrusted does the checking) ---------------------------------
+clean_text = untrusted.clean_text
+signature_matches = untrusted.signature_matches
+epoch_datetime = untrusted.epoch_datetime
+clean_ref = untrusted.clean_ref
+
+
+check_json_strings = untrusted.check_json_strings
+
+
+def parse_json(body: bytes, *, max_depth: int = untrusted.MAX_JSON_DEPTH, check_strings: bool = True) -> dict:
+    """A webhook body as a JSON object, or `Rejected(400)` saying why not (see untrusted.load_json_object).
+
+    An inspector that verifies a signature after reading the body passes `check_strings=False`
+    and calls `check_json_strings` once verified, so a signed push with a NUL in a field is
+    stored and refused once (200) instead of being retried by the provider.
+    """
+    try:
+        return untrusted.load_json_object(body, max_depth=max_depth, check_strings=check_strings)
+    except ValueError as exc:
+        raise Rejected(400, str(exc)) from None
+
+
+def check_fresh(sent_at: datetime | None, *, window: timedelta, now: datetime | None = None,
+                future_skew: timedelta = timedelta(hours=1)) -> None:
+    """Refuse a verified push sent longer ago than the provider retries (a replay) or from the future.
+
+    Raises `Rejected(400)`; a push without a send time passes (the provider sends none).
+    """
+    if sent_at is None:
+        return
+    now = now or timezone.now()
+    if sent_at < now - window:
+        raise Rejected(400, f"replayed push: sent {sent_at.isoformat()}, older than the {window} retry window")
+    if sent_at > now + future_skew:
+        raise Rejected(400, f"push sent in the future ({sent_at.isoformat()})")
+
+
 def request_headers(request: HttpRequest, redact: Iterable[str] = ()) -> dict[str, str]:
     hidden = ALWAYS_REDACTED | {name.lower() for name in redact}
-    return {name: ("[redacted]" if name.lower() in hidden else value) for name, value in request.headers.items()}
+    return {
+        clean_text(name): ("[redacted]" if name.lower() in hidden else clean_text(value)[:2000])
+        for name, value in request.headers.items()
+    }
+
+
+def _is_backend_error(exc: Exception) -> bool:
+    """Redis (cache) unreachable: not the sender's fault either."""
+    from core.middleware import UNAVAILABLE
+
+    return isinstance(exc, UNAVAILABLE)
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
@@ -94,19 +158,24 @@ def delivery_reject(
     channel=None,
     event_type: str = "",
     redact: Iterable[str] = (),
+    verified: bool = False,
 ) -> InboundDelivery:
-    """Record a delivery that will not be processed, with the reason."""
+    """Record a delivery that will not be processed, with the reason.
+
+    An unverified one keeps only the start of its body (UNVERIFIED_BODY_KEEP_BYTES); its digest
+    is of the whole body.
+    """
     return InboundDelivery.objects.create(
         provider=provider,
         channel=channel,
-        account_ref=account_ref[:128],
+        account_ref=clean_text(account_ref)[:128],
         external_id=body_sha256(body) if body else "",
-        event_type=event_type[:64],
+        event_type=clean_text(event_type)[:64],
         headers=request_headers(request, redact),
-        body=body,
+        body=body if verified else body[:UNVERIFIED_BODY_KEEP_BYTES],
         remote_addr=_remote_addr(request),
         status=Status.REJECTED,
-        error=reason[:2000],
+        error=clean_text(reason)[:2000],
     )
 
 
@@ -126,9 +195,9 @@ def delivery_store(
     fields = {
         "provider": provider,
         "channel": accepted.channel,
-        "account_ref": accepted.account_ref[:128],
-        "external_id": (accepted.external_id or body_sha256(body))[:255],
-        "event_type": accepted.event_type[:64],
+        "account_ref": clean_text(accepted.account_ref)[:128],
+        "external_id": clean_text(accepted.external_id or body_sha256(body))[:255],
+        "event_type": clean_text(accepted.event_type)[:64],
         "headers": request_headers(request, redact),
         "body": body,
         "remote_addr": _remote_addr(request),
@@ -196,9 +265,20 @@ def receive(
     except Rejected as exc:
         delivery_reject(
             provider=provider, request=request, body=body, reason=exc.reason, account_ref=exc.account_ref,
-            channel=exc.channel, event_type=exc.event_type, redact=redact,
+            channel=exc.channel, event_type=exc.event_type, redact=redact, verified=exc.verified,
         )
         return HttpResponse(status=exc.status)
+    except DatabaseError:
+        raise  # the database, not the input: a 503 (core.middleware), so the provider retries
+    except Exception as exc:  # input nobody foresaw is a 400, never a 500
+        if _is_backend_error(exc):
+            raise
+        logger.warning("%s webhook: unreadable delivery refused (%s: %s)", provider, type(exc).__name__, exc)
+        delivery_reject(
+            provider=provider, request=request, body=body, redact=redact,
+            reason=f"unreadable delivery: {type(exc).__name__}: {exc}",
+        )
+        return HttpResponse(status=400)
     delivery = delivery_store(provider=provider, request=request, body=body, accepted=accepted, redact=redact)
     if delivery.status == Status.RECEIVED:
         if schedule is not None:
@@ -310,24 +390,54 @@ def delivery_requeue(*, delivery_id: int, task) -> bool:
     return bool(updated)
 
 
+# The sweep (a beat task every SWEEP_EVERY) re-queues deliveries a lost task or a dead worker
+# left behind; these bounds make a stranded delivery processed within two minutes of the broker
+# coming back (or of a worker being killed), still once: claims are conditional updates.
+SWEEP_EVERY = timedelta(seconds=30)
+# Received and never claimed this long after arriving: its queued task was lost (the broker was
+# down, or a worker died holding it). The intake's drain claims a push within milliseconds.
+SWEEP_RECEIVED_AFTER = timedelta(seconds=60)
+# Claimed this long ago and not finished: the worker died. A claim covers one batch, which makes
+# at most two provider calls with a 25 s timeout each, so a live worker never holds one this long.
+SWEEP_CLAIMED_AFTER = timedelta(seconds=90)
+# Given back after a transient error and not retried since: the delayed retry (at most 10 min
+# later) was lost.
+SWEEP_RELEASED_AFTER = timedelta(minutes=15)
+# A delivery tried this many times is marked failed for staff instead of being queued again.
+SWEEP_MAX_ATTEMPTS = 10
+
+
 def delivery_stale_ids(
     *,
     providers: Iterable[str],
-    received_before: timedelta = timedelta(minutes=2),
-    claimed_before: timedelta = timedelta(minutes=15),
+    received_before: timedelta = SWEEP_RECEIVED_AFTER,
+    claimed_before: timedelta = SWEEP_CLAIMED_AFTER,
+    released_before: timedelta = SWEEP_RELEASED_AFTER,
+    max_attempts: int = SWEEP_MAX_ATTEMPTS,
     limit: int = 500,
+    now=None,
 ) -> list[int]:
-    """Deliveries a crash left behind: received but never claimed, or claimed long ago and unfinished.
+    """Deliveries a crash left behind: received but never claimed, claimed long ago and unfinished,
+    or given back after a transient error and never retried.
 
-    Stale claims are put back to "received" here so that the next claim succeeds.
+    Stale claims are put back to "received" here so that the next claim succeeds; deliveries that
+    already had `max_attempts` tries are marked failed (visible on the failed-work page) instead.
     """
-    now = timezone.now()
-    stuck = InboundDelivery.objects.filter(provider__in=list(providers)).filter(
-        Q(status=Status.RECEIVED, received_at__lt=now - received_before)
+    now = now or timezone.now()
+    providers = list(providers)
+    stuck = InboundDelivery.objects.filter(provider__in=providers).filter(
+        Q(status=Status.RECEIVED, claimed_at__isnull=True, received_at__lt=now - received_before)
+        | Q(status=Status.RECEIVED, claimed_at__lt=now - released_before)
         | Q(status=Status.PROCESSING, claimed_at__lt=now - claimed_before)
         | Q(status=Status.PROCESSING, claimed_at__isnull=True, received_at__lt=now - claimed_before)
     )
-    ids = list(stuck.order_by("received_at").values_list("pk", flat=True)[:limit])
+    rows = list(stuck.order_by("received_at").values_list("pk", "attempts")[:limit])
+    exhausted = [pk for pk, attempts in rows if attempts >= max_attempts]
+    ids = [pk for pk, attempts in rows if attempts < max_attempts]
+    if exhausted:
+        InboundDelivery.objects.filter(pk__in=exhausted, status__in=[Status.RECEIVED, Status.PROCESSING]).update(
+            status=Status.FAILED, error=f"gave up after {max_attempts} attempts"
+        )
     if ids:
         InboundDelivery.objects.filter(pk__in=ids, status=Status.PROCESSING).update(status=Status.RECEIVED)
     return ids
@@ -349,6 +459,7 @@ def delivery_retry(*, delivery_id: int) -> bool:
     if delivery is None or delivery.status != Status.FAILED:
         return False
     handler = _retry_handlers.get(delivery.provider)
-    if handler is None:
-        raise LookupError(f"no retry handler for provider {delivery.provider!r}")
+    if handler is None:  # a provider no app processes any more: nothing to send it to
+        logger.warning("no retry handler for provider %r (delivery %s)", delivery.provider, delivery_id)
+        return False
     return handler(delivery_id)

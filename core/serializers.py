@@ -13,7 +13,7 @@ MONEY_TEXT_PATTERN = r"^\s*-?\s*(?:[Rr][Pp]\.?|IDR)?\s*-?[0-9][0-9., ]*(?:,-)?\s
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "integer", "format": "int64"},
+            {"type": "integer", "format": "int64", "maximum": MAX_AMOUNT},
             {"type": "string", "maxLength": MAX_AMOUNT_TEXT, "pattern": MONEY_TEXT_PATTERN},
         ],
         "description": 'Whole rupiah: 89000, or text as people write it ("89.000", "Rp 89.000", "89,000.00").',

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.deadlines import DEFAULT_HOURS, business_calendar_invalidate, validate_intervals
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.models import CalendarClosure, TaskFailure, WorkingHours
 
 
@@ -27,7 +27,9 @@ def task_failure_retry(*, failure_id: int, actor) -> TaskFailure:
         claimed = TaskFailure.objects.filter(pk=failure_id, resolved=False).update(
             resolved=True, retried_at=timezone.now(), retried_by=actor
         )
-        failure = TaskFailure.objects.get(pk=failure_id)
+        failure = TaskFailure.objects.filter(pk=failure_id).first()
+        if failure is None:
+            raise NotFound(_("This failed task no longer exists (it was purged or retried already)."))
         if not claimed:
             raise Conflict("This failed task was already retried.")
         transaction.on_commit(
@@ -118,3 +120,29 @@ def calendar_closure_remove(*, closure_id: int) -> None:
     """Remove a closed or extra working day; one that is already gone is a no-op."""
     with transaction.atomic():
         CalendarClosure.objects.filter(pk=closure_id).delete()
+
+
+PURGE_BATCH = 5_000
+
+
+def inbound_deliveries_purge(*, now=None) -> int:
+    """Delete rejected and duplicate webhook deliveries older than INBOX_REJECTED_RETENTION_DAYS.
+
+    Those are refused junk and second copies: nothing was done with them. Deliveries that were
+    processed or failed are kept (they are the record of what a provider told us, for bookkeeping
+    and audits). Deleted in batches, so a large backlog never holds a long lock.
+    """
+    from django.conf import settings
+
+    from core.models import InboundDelivery
+
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.INBOX_REJECTED_RETENTION_DAYS)
+    old = InboundDelivery.objects.filter(
+        status__in=[InboundDelivery.Status.REJECTED, InboundDelivery.Status.DUPLICATE], received_at__lt=cutoff
+    )
+    deleted = 0
+    while True:
+        ids = list(old.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+        if not ids:
+            return deleted
+        deleted += InboundDelivery.objects.filter(pk__in=ids).delete()[0]

@@ -9,6 +9,7 @@ refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "core",
     "channels",
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CSRF reads a form: upload limits, NUL in query strings and forms, 503 for a gone backend.
+    "core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -145,12 +150,23 @@ if env_bool("DATABASE_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
         "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
-        "timeout": 10,
+        # Seconds a request waits for a connection: with the database unreachable, requests are
+        # answered 503 after this (core.middleware), instead of hanging.
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 3, minimum=1),
     }
+# Seconds to establish a new connection (pooled or not).
+_db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1))
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # With Redis unreachable a request fails over (or answers 503) in about a second, not a minute.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
+}
 CELERY_BROKER_URL = broker_url_for(REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     # Longer than any task may run, so a slow task is not handed to a second worker.
@@ -170,13 +186,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Each app adds its periodic jobs here (key: "<app>.<job>"), so one schedule lists them all.
 CELERY_BEAT_SCHEDULE: dict = {
     "core.purge_old_task_failures": {"task": "core.tasks.task_failures_purge", "schedule": 24 * 3600},
+    "core.purge_rejected_deliveries": {"task": "core.tasks.inbound_deliveries_purge", "schedule": 3600},
     "channels.sync_all": {"task": "channels.tasks.channels_sync_all", "schedule": 5 * 60},
-    "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 60},
+    "channels.sweep_deliveries": {"task": "channels.tasks.deliveries_sweep", "schedule": 30},
     "catalog.stock_push_flush": {"task": "catalog.tasks.stock_push_flush", "schedule": 60},
     "orders.expire_unpaid": {"task": "orders.tasks.orders_expire_sweep", "schedule": 5 * 60},
     "orders.purge_idempotency_keys": {"task": "orders.tasks.idempotency_keys_purge", "schedule": 24 * 3600},
     "payments.expire_overdue": {"task": "payments.tasks.expire_unpaid_orders_task", "schedule": 5 * 60},
-    "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 60},
+    "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 30},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -222,6 +239,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest upload a view takes unless it sets its own with core.middleware.upload_limit.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Uploads under MEDIA_ROOT that /media/ serves (core.files.media); proofs and statements are private.
+MEDIA_PUBLIC_PREFIXES = ("products/",)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -249,6 +270,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OMS <noreply@localhost>")
+if PRODUCTION and EMAIL_BACKEND.rsplit(".", 2)[-2:-1] in (["console"], ["locmem"], ["dummy"]):
+    # The console backend would write every customer e-mail, with its secret order link, into the log.
+    raise ImproperlyConfigured(
+        "Set EMAIL_HOST (and EMAIL_HOST_USER / EMAIL_HOST_PASSWORD) or EMAIL_BACKEND when DJANGO_ENV=production: "
+        "without it e-mails to customers, with their private order links, would go to the log."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Payments and orders ------------------------------------------------------------------
@@ -264,6 +291,19 @@ PAYMENTS_STATEMENT_MAX_BYTES = env_int("PAYMENTS_STATEMENT_MAX_BYTES", 50 * 1024
 # Failed order-status look-ups per IP before /track/ answers 429, and the window they count in.
 TRACK_FAILURE_LIMIT = env_int("TRACK_FAILURE_LIMIT", 10, minimum=1)
 TRACK_FAILURE_WINDOW_SECONDS = env_int("TRACK_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=60)
+# Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the app: only a
+# request from one of them has its client taken from X-Forwarded-For (core.ratelimit.client_ip).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# Days rejected and duplicate webhook deliveries are kept (processed and failed ones are kept for
+# bookkeeping); core.tasks.inbound_deliveries_purge runs hourly.
+INBOX_REJECTED_RETENTION_DAYS = env_int("INBOX_REJECTED_RETENTION_DAYS", 14, minimum=1)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES entries must be IP addresses or networks, got {_proxy!r}."
+        ) from None
 
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
@@ -275,6 +315,11 @@ if set(NOTIFY_CHANNELS) - {"email", "whatsapp", "sms"}:
 NOTIFY_EMAIL_PROVIDER = env_str("NOTIFY_EMAIL_PROVIDER", "email") or "email"
 NOTIFY_WHATSAPP_PROVIDER = env_str("NOTIFY_WHATSAPP_PROVIDER", "file") or "file"
 NOTIFY_SMS_PROVIDER = env_str("NOTIFY_SMS_PROVIDER", "file") or "file"
+if PRODUCTION and "console" in (NOTIFY_EMAIL_PROVIDER, NOTIFY_WHATSAPP_PROVIDER, NOTIFY_SMS_PROVIDER):
+    raise ImproperlyConfigured(
+        "The console notification provider writes customers' messages, with their private order links, into "
+        "the log: choose email, http or file for NOTIFY_*_PROVIDER when DJANGO_ENV=production."
+    )
 NOTIFY_WHATSAPP_URL = env_str("NOTIFY_WHATSAPP_URL", "") or ""
 NOTIFY_WHATSAPP_TOKEN = env_str("NOTIFY_WHATSAPP_TOKEN", "") or ""
 NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "") or ""
@@ -307,10 +352,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsStaffMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.drf.JSONParser",  # DRF's, refusing JSON too deep or with NUL / lone surrogates (400)
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.drf.FilterBackend",  # django-filter's, refusing a filter given empty (400)
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -328,6 +378,15 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "channels.models.Channel.Kind",
         "RefundKindEnum": "payments.models.Refund.Kind",
     },
+    # The schema and its docs page are for staff (API_SCHEMA_PUBLIC=1 publishes them).
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"] if env_bool("API_SCHEMA_PUBLIC", default=False)
+        else ["core.permissions.IsStaffMember"]
+    ),
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -339,6 +398,23 @@ SPECTACULAR_SETTINGS = {
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 
 # --- Security -------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site only (the
+# vendored Bootstrap, htmx and Chart.js are served locally), no inline script or style, no
+# plugins, no framing. Stored files set a stricter sandbox policy of their own (core.files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.files import media
 
 api_v1 = [
     path("", include("core.api_urls")),
@@ -32,11 +32,14 @@ urlpatterns = [
     path("pay/", include("payments.upload_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", core_views.login_first(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+         name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.views.static import serve
+# Public uploads (product photos) with safe headers, in development and production alike;
+# behind a proxy that serves /media/ itself this route is simply never reached.
+urlpatterns += [path("media/<path:path>", media, name="media")]
 
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+handler404 = "core.middleware.page_not_found"
+handler500 = "core.middleware.server_error"

@@ -29,9 +29,12 @@ from rest_framework.response import Response
 
 from channels.models import Channel
 from channels.selectors import channel_for_order
+from core.api import IdField
+from core.drf import refuse_blank_params
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
 from core.serializers import MoneyField
+from core.untrusted import parse_id
 from orders import selectors, services
 from orders.models import IdempotencyKey, Order, OrderSource, OrderStatus, PaymentMethod
 
@@ -62,7 +65,7 @@ class AddressInputSerializer(serializers.Serializer):
 
 class LineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    variant_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    variant_id = IdField(required=False, allow_null=True, default=None)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000)
     unit_price_amount = MoneyField(
         required=False, allow_null=True, default=None,
@@ -82,7 +85,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
                                         help_text="Your own order id; unique per channel.")
     customer = CustomerInputSerializer()
     shipping = AddressInputSerializer(required=False, allow_null=True, default=None)
-    lines = LineInputSerializer(many=True, allow_empty=False, max_length=100)
+    lines = LineInputSerializer(many=True, allow_empty=False, min_length=1, max_length=100)
     shipping_amount = MoneyField(required=False, default=0)
     discount_amount = MoneyField(required=False, default=0)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False,
@@ -125,8 +128,8 @@ class OrderListFilterSerializer(serializers.Serializer):
 
     def validate_channel(self, value: str) -> list[int]:
         wanted = [part.strip() for part in value.split(",") if part.strip()]
-        match = Q(pk__in=[int(w) for w in wanted if w.isdigit()])
-        for code in (w for w in wanted if not w.isdigit()):
+        match = Q(pk__in=[parse_id(w) for w in wanted if parse_id(w)])
+        for code in (w for w in wanted if not parse_id(w)):
             match |= Q(code__iexact=code)
         found = list(Channel.objects.filter(match).values_list("pk", flat=True)) if wanted else []
         if len(set(found)) < len(set(wanted)):
@@ -371,6 +374,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         filters = {}
         if self.action == "list":
+            refuse_blank_params(self.request.query_params, OrderListFilterSerializer().fields)
             params = OrderListFilterSerializer(data=self.request.query_params)
             params.is_valid(raise_exception=True)
             filters = params.validated_data

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import Channel
 from core.forms import MoneyField
 from core.phones import normalize_phone
+from core.untrusted import parse_id
 from orders.models import OrderStatus, PaymentMethod
 
 # Channels whose orders staff type in by hand (chat, social, shop counter).
@@ -147,8 +148,8 @@ class OrderFilterForm(forms.Form):
         if (data.get("tag") or "").strip():
             result["tags"] = [data["tag"].strip().lower()]
         customer = (data.get("customer") or "").strip()
-        if customer.startswith("#") and customer[1:].isdigit():
-            result["customer"] = int(customer[1:])  # a link from a customer: "#<id>"
+        if customer.startswith("#") and parse_id(customer[1:]):
+            result["customer"] = parse_id(customer[1:])  # a link from a customer: "#<id>"
         elif customer:
             result["customer"] = customer  # name, e-mail or phone
         if data.get("queue"):
@@ -188,7 +189,7 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Any id is a valid choice; the view only acts on orders that exist.
-        self.fields["order_ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["order_ids"].valid_value = lambda value: parse_id(value) is not None
         self.fields["order_ids"].error_messages["required"] = _("Select at least one order.")
 
     def clean_order_ids(self):

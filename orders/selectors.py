@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.phones import normalize_phone
+from core.untrusted import parse_id
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 
 S = OrderStatus
@@ -65,8 +66,8 @@ def order_list(*, filters: dict | None = None, with_lines: bool = False) -> Quer
         qs = qs.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
     channels = _as_list(filters.get("channel"))
     if channels:
-        ids = [int(c) for c in channels if str(c).isdigit()]
-        codes = [str(c) for c in channels if not str(c).isdigit()]
+        ids = [parse_id(c) for c in channels if parse_id(c)]
+        codes = [str(c) for c in channels if not parse_id(c)]
         qs = qs.filter(Q(channel_id__in=ids) | Q(channel__code__in=codes))
     statuses = _as_list(filters.get("status"))
     if statuses:
@@ -87,9 +88,9 @@ def order_list(*, filters: dict | None = None, with_lines: bool = False) -> Quer
         sku = str(filters["sku"]).strip()
         qs = qs.filter(Exists(OrderLine.objects.filter(order=OuterRef("pk"), sku__iexact=sku)))
     customer = filters.get("customer")
-    if isinstance(customer, int) or (isinstance(customer, str) and customer.strip().isdigit()
+    if isinstance(customer, int) or (isinstance(customer, str) and parse_id(customer)
                                      and len(customer.strip()) < 9):
-        qs = qs.filter(customer_id=int(customer))
+        qs = qs.filter(customer_id=parse_id(customer) or 0)
     elif customer:
         text = str(customer).strip()
         match = Q(customer__name__icontains=text) | Q(customer__email__icontains=text)

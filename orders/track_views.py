@@ -1,8 +1,9 @@
 """The customer's order-status page: /track/ (order number + phone or e-mail) and the signed link.
 
 No enumeration: an unknown order and a wrong phone give the same answer, failed look-ups are
-counted per IP address in the cache and answered 429 past the limit, and the signed link
-`/track/<number>/<access_key>/` carries the order's unguessable key (a wrong key is a 404).
+counted atomically per client (TRUSTED_PROXIES decides whose X-Forwarded-For counts) and per
+order number and answered 429 past the limit, and the signed link `/track/<number>/<access_key>/`
+carries the order's unguessable key (a wrong key is a 404, a 429 once the client is over the limit).
 
 Other apps add their own blocks to the page (payment instructions, resi tracking, returns,
 reviews) without this module knowing them: append a hook to TRACK_SECTIONS (or call
@@ -19,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.ratelimit import Limiter, client_ip
 from orders import selectors
 from orders.forms import TrackLookupForm
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -83,35 +84,19 @@ def track_url(order: Order) -> str:
 # --- Rate limit of failed look-ups -------------------------------------------------------------
 
 
-def _client_ip(request: HttpRequest) -> str:
-    """The client address the login lock-out uses too (AXES_IPWARE_META_PRECEDENCE_ORDER).
-
-    By default only REMOTE_ADDR: a forwarded header is the client's to forge unless a trusted proxy
-    sets it, and a deployment behind one lists that header in the same setting.
-    """
-    for key in getattr(settings, "AXES_IPWARE_META_PRECEDENCE_ORDER", None) or ["REMOTE_ADDR"]:
-        value = (request.META.get(key) or "").split(",")[0].strip()
-        if value:
-            return value
-    return "unknown"
+# Failed look-ups (form) count per client and per order number; wrong signed links per client.
+# Counted atomically in Redis (core.ratelimit); behind a proxy the client is found through
+# TRUSTED_PROXIES. A correct signed link is always served: only guessing is throttled.
+LOOKUPS = Limiter("track-lookup", FAILURE_LIMIT, FAILURE_WINDOW_SECONDS)
+LINKS = Limiter("signed-link", FAILURE_LIMIT, FAILURE_WINDOW_SECONDS)
 
 
-def _failure_key(request: HttpRequest) -> str:
-    return f"track:failures:{_client_ip(request)}"
+def lookup_subjects(request: HttpRequest, number: str) -> tuple[str, str]:
+    return f"ip:{client_ip(request)}", f"number:{' '.join(number.upper().split())[:64]}"
 
 
-def failures_exceeded(request: HttpRequest) -> bool:
-    return (cache.get(_failure_key(request)) or 0) >= FAILURE_LIMIT
-
-
-def record_failure(request: HttpRequest) -> None:
-    key = _failure_key(request)
-    # The window starts with the first failure; incr keeps the key's expiry.
-    cache.add(key, 0, timeout=FAILURE_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=FAILURE_WINDOW_SECONDS)
+def link_subjects(request: HttpRequest) -> tuple[str]:
+    return (f"ip:{client_ip(request)}",)
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -154,16 +139,17 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     """The look-up form; a match redirects to the order's signed link."""
     if request.method == "GET":
         return _render(request, "orders/track/lookup.html", {"form": TrackLookupForm()})
-    if failures_exceeded(request):
-        return _throttled(request)
     form = TrackLookupForm(request.POST)
     if form.is_valid():
+        subjects = lookup_subjects(request, form.cleaned_data["number"])
+        if not LOOKUPS.attempt(*subjects):
+            return _throttled(request)
         order = selectors.order_find_for_tracking(
             number=form.cleaned_data["number"], contact=form.cleaned_data["contact"]
         )
         if order is not None:
+            LOOKUPS.release(*subjects)
             return redirect("track:order", number=order.number, key=order.access_key)
-        record_failure(request)
         # The same words whether the order does not exist or the contact does not match.
         form.add_error(None, _("We could not find an order with that number and phone number or e-mail."))
     return _render(request, "orders/track/lookup.html", {"form": form}, status=200)
@@ -241,10 +227,14 @@ def _payment_template() -> str:
 
 @require_http_methods(["GET"])
 def track_order(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    allowed = LINKS.attempt(*link_subjects(request))
     order = _order_for_customer(number, key)
     if order is None:
-        record_failure(request)
-        raise Http404
+        if not allowed:
+            return _throttled(request)
+        raise Http404  # the failure stays counted
+    if allowed:
+        LINKS.release(*link_subjects(request))
     language = _language(request)
     with translation.override(language):
         sections_top, sections = _sections(request, order)

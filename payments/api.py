@@ -11,12 +11,15 @@ import json
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api import IdField
+from core.drf import JSONParser
 from core.errors import DomainError, NotFound
 from core.permissions import HasPerms
 from core.serializers import MoneyField
+from core.untrusted import parse_id
 from payments import conf
 from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, StatementImport
 from payments.services import payments as payment_services
@@ -65,11 +68,12 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         order = params.get("order", "").strip()
         if order:
-            qs = qs.filter(Q(order__number=order) | Q(order_id=int(order))) if order.isdigit() else qs.filter(
+            order_id = parse_id(order)
+            qs = qs.filter(Q(order__number=order) | Q(order_id=order_id)) if order_id else qs.filter(
                 order__number=order)
         for name, choices in (("status", PaymentStatus.values), ("method", PaymentMethod.values)):
-            value = params.get(name, "").strip()
-            if value:
+            if name in params:  # present means one of the choices (an empty value too is refused)
+                value = params.get(name, "").strip()
                 if value not in choices:
                     raise serializers.ValidationError({name: [f"must be one of {', '.join(choices)}"]})
                 qs = qs.filter(**{name: value})
@@ -92,7 +96,7 @@ class StatementImportSerializer(serializers.ModelSerializer):
 class StatementImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=StatementImport.Format.choices)
-    bank_account = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    bank_account = IdField(required=False, allow_null=True, default=None)
     column_mapping = serializers.JSONField(required=False, default=dict,
                                            help_text='Generic CSV: {"date": "Tanggal", "amount": "Nominal", ...}')
 
@@ -119,12 +123,16 @@ class StatementImportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mix
     serializer_class = StatementImportSerializer
     permission_classes = [HasPerms]
     required_perms = ("payments.import_statements",)
+    upload_max_bytes = staticmethod(conf.statement_max_bytes)  # core.middleware: 413 past it, body never read
     parser_classes = [MultiPartParser, FormParser]
     queryset = StatementImport.objects.order_by("-created_at", "-id")
     filter_backends: list = []
 
     @extend_schema(request=StatementImportInputSerializer, responses={202: StatementImportSerializer})
     def create(self, request, *args, **kwargs):
+        repeated = [key for key in getattr(request.data, "lists", lambda: [])() if len(key[1]) > 1]
+        if repeated:
+            raise serializers.ValidationError({key: ["Send this field once."] for key, _values in repeated})
         data = StatementImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -149,7 +157,7 @@ class RefundSerializer(serializers.ModelSerializer):
 
 
 class RefundInputSerializer(serializers.Serializer):
-    payment = serializers.IntegerField(min_value=1)
+    payment = IdField()
     amount = MoneyField(min_value=1, help_text="Whole rupiah")
     kind = serializers.ChoiceField(choices=Refund.Kind.choices)
     reason = serializers.CharField(max_length=2000)

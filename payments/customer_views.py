@@ -13,6 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.middleware import upload_limit
+from core.ratelimit import Throttled
+from payments import conf
 from payments.forms import ProofUploadForm
 from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.selectors import payment_instructions_for_order
@@ -20,18 +23,27 @@ from payments.services.checkout import CheckoutUnavailable, payment_checkout_sta
 from payments.services.proofs import proof_upload as proof_upload_service
 
 
-def _order_for(number: str, key: str):
+def _order_for(request: HttpRequest, number: str, key: str):
+    """The order a customer link names; wrong keys count against the client like /track/ links do
+    (core.ratelimit), and past the limit a wrong key is answered 429."""
     from orders.models import Order
+    from orders.track_views import LINKS, link_subjects
 
+    allowed = LINKS.attempt(*link_subjects(request))
     order = Order.objects.filter(number=number).first()
     if order is None or not hmac.compare_digest(order.access_key.encode(), key.encode()):
+        if not allowed:
+            raise Throttled(LINKS.window_seconds)
         raise Http404
+    if allowed:
+        LINKS.release(*link_subjects(request))
     return order
 
 
+@upload_limit(conf.proof_max_bytes)
 @never_cache
 def proof_upload(request: HttpRequest, number: str, key: str) -> HttpResponse:
-    order = _order_for(number, key)
+    order = _order_for(request, number, key)
     payment = (
         Payment.objects.filter(order=order, method=PaymentMethod.BANK_TRANSFER).order_by("-created_at", "-id").first()
     )
@@ -66,7 +78,7 @@ def proof_upload(request: HttpRequest, number: str, key: str) -> HttpResponse:
 @require_POST
 def checkout_start(request: HttpRequest, number: str, key: str) -> HttpResponse:
     """'Pay now': send the customer to the gateway's page for the order's open online payment."""
-    order = _order_for(number, key)
+    order = _order_for(request, number, key)
     payment = (
         Payment.objects.filter(order=order, method__in=list(GATEWAY_METHODS), status=PaymentStatus.PENDING)
         .order_by("-created_at", "-id").first()

@@ -18,8 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.files import safe_file_response
+from core.middleware import upload_limit
 from core.money import AmountError, parse_idr
 from core.permissions import staff_required
+from core.untrusted import parse_id
 from payments import conf, selectors
 from payments.forms import CodUploadForm, DecisionForm, RefundForm, SettlementUploadForm, StatementUploadForm
 from payments.models import (
@@ -139,10 +142,8 @@ def proofs(request: HttpRequest) -> HttpResponse:
 @staff_required("payments.view_paymentproof")
 def proof_file(request: HttpRequest, proof_id: int) -> FileResponse:
     proof = get_object_or_404(PaymentProof, pk=proof_id)
-    response = FileResponse(proof.file.open("rb"), content_type=proof.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return safe_file_response(proof.file.open("rb"), content_type=proof.content_type,
+                              filename=f"proof-{proof.pk}.{proof.file.name.rsplit('.', 1)[-1]}")
 
 
 @require_POST
@@ -231,12 +232,10 @@ def reconcile_action(request: HttpRequest, line_id: int, action: str) -> HttpRes
 
 
 def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
+@upload_limit(conf.statement_max_bytes)
 @staff_required(IMPORT)
 def imports(request: HttpRequest) -> HttpResponse:
     form = StatementUploadForm(request.POST or None, request.FILES or None)
@@ -300,6 +299,7 @@ def overdue_expire(request: HttpRequest) -> HttpResponse:
     return redirect("payments:overdue")
 
 
+@upload_limit(conf.statement_max_bytes)
 @staff_required(IMPORT)
 def settlements(request: HttpRequest) -> HttpResponse:
     form = SettlementUploadForm(request.POST or None, request.FILES or None)
@@ -324,6 +324,7 @@ def settlements(request: HttpRequest) -> HttpResponse:
     })
 
 
+@upload_limit(conf.statement_max_bytes)
 @staff_required(IMPORT)
 def cod(request: HttpRequest) -> HttpResponse:
     form = CodUploadForm(request.POST or None, request.FILES or None, initial={"remitted_on": timezone.localdate()})

@@ -27,6 +27,7 @@ from catalog.errors import ImportHasErrors
 from catalog.models import CatalogImport, Product, ProductVariant, StockLevel, Warehouse
 from core.errors import Conflict, DomainError
 from core.money import AmountError, parse_idr
+from core.spreadsheets import Limits, TableError, read_rows
 
 COLUMNS = [
     "product_name",
@@ -52,6 +53,8 @@ VARIANT_COLUMNS = {"variant_name": "name", "barcode": "barcode", "low_stock_thre
 MAX_LENGTHS = {"product_name": 255, "category": 120, "brand": 120, "sku": 64, "variant_name": 255, "barcode": 64}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# The header and MAX_ROWS rows; anything past that is refused while reading, not after.
+READ_LIMITS = Limits(max_rows=MAX_ROWS + 1, max_columns=40, max_cell_chars=5_000, max_seconds=30.0)
 _DOTTED = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
@@ -81,25 +84,16 @@ def read_table(*, filename: str, content: bytes) -> tuple[list[dict], list[RowEr
     if len(content) > MAX_FILE_BYTES:
         return [], [RowError(0, "", _("The file is larger than 5 MB."))]
     name = filename.lower()
+    if name.endswith(".xlsx"):
+        kind = "xlsx"
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        kind = "csv"
+    else:
+        return [], [RowError(0, "", _("Upload a .csv or .xlsx file."))]
     try:
-        if name.endswith(".xlsx"):
-            from openpyxl import load_workbook
-
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            table = [[_cell(c) for c in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-            workbook.close()
-        elif name.endswith(".csv") or name.endswith(".txt"):
-            try:
-                text = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = content.decode("cp1252")
-            first = text.splitlines()[0] if text else ""
-            delimiter = max(",;\t", key=first.count) if first else ","
-            table = [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-        else:
-            return [], [RowError(0, "", _("Upload a .csv or .xlsx file."))]
-    except Exception as exc:  # a broken upload must become a row error, not a 500
-        return [], [RowError(0, "", _("The file cannot be read: %(e)s") % {"e": exc})]
+        table = [[_cell(c) for c in row] for row in read_rows(content, limits=READ_LIMITS, kind=kind)]
+    except TableError as exc:  # a broken or oversized upload is a row error, never a 500
+        return [], [RowError(exc.row, "", exc.message)]
     if not table or not any(table[0]):
         return [], [RowError(1, "", _("The file is empty."))]
     header = [h.strip().lower() for h in table[0]]

@@ -24,6 +24,7 @@ from catalog.models import (
 )
 from catalog.services.push import stock_push_schedule
 from core.errors import NotFound
+from core.images import ImageRefused, reencode_image
 
 PRODUCT_FIELDS = (
     "name", "description", "category", "brand", "video_url", "weight_grams", "length_cm", "width_cm", "height_cm",
@@ -284,11 +285,17 @@ def product_photo_add(*, product_id: int, upload, alt_text: str = "", actor=None
     if product.photos.count() >= PHOTOS_PER_PRODUCT:
         raise ValidationError({"image": _("A product can have at most %(n)s photos.") % {"n": PHOTOS_PER_PRODUCT}})
     thumb = _thumbnail(upload)
+    upload.seek(0)
+    try:  # only the decoded pixels are stored: anything appended to the file (HTML, scripts) is dropped
+        clean = reencode_image(upload.read(), formats=tuple(PHOTO_FORMATS), max_side=PHOTO_MAX_PIXELS)
+    except ImageRefused:
+        raise ValidationError({"image": _("The file is not an image we can read.")}) from None
     stem = os.path.splitext(os.path.basename(upload.name or "photo"))[0][:40] or "photo"
     with transaction.atomic():
         position = (product.photos.aggregate(m=Max("position"))["m"] or 0) + 1 if product.photos.exists() else 0
         photo = ProductPhoto(product=product, alt_text=alt_text[:200], position=position)
-        photo.image.save(f"{stem}.{PHOTO_FORMATS[fmt]}", upload, save=False)
+        photo.image.save(f"{stem}.{PHOTO_FORMATS[fmt]}", ContentFile(clean.data), save=False)
+        photo.width, photo.height = clean.width, clean.height  # the re-encoded image's own size
         photo.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumb), save=False)
         photo.save()
     return photo

@@ -6,13 +6,14 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
 
 from channels.adapters.base import AdapterError, MalformedPush, TransientAdapterError
 from core.money import round_idr
+from core.untrusted import epoch_datetime
 
 DEFAULT_TIMEOUT = (5, 20)  # connect, read seconds
 USER_AGENT = "oms/1.0 (+marketplace sync)"
@@ -84,13 +85,14 @@ def amount(value: Any) -> int:
 
 
 def from_epoch(value: Any) -> datetime | None:
-    """Seconds (or milliseconds) since the epoch as an aware UTC datetime."""
-    if value in (None, "", 0):
-        return None
-    number = int(float(value))
-    if number > 10**11:  # milliseconds
-        number //= 1000
-    return datetime.fromtimestamp(number, tz=UTC)
+    """Seconds (or milliseconds) since the epoch as an aware UTC datetime.
+
+    MalformedPush (a ValueError) for text that is not a number or a time outside 2000-2100.
+    """
+    try:
+        return epoch_datetime(value)
+    except ValueError as exc:
+        raise MalformedPush(str(exc)) from None
 
 
 def chunks(items: list, size: int) -> list[list]:

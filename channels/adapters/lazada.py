@@ -28,6 +28,7 @@ from channels.adapters.base import (
     TransientAdapterError,
 )
 from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from core.untrusted import signature_matches
 
 DEFAULT_BASE_URL = "https://api.lazada.co.id/rest"
 ORDER_PATH = "/order/get"
@@ -58,7 +59,7 @@ def parse_time(value) -> datetime | None:
     """Lazada times look like '2026-11-20 13:30:00 +0700'; some fields are epoch numbers."""
     if value in (None, ""):
         return None
-    if isinstance(value, int | float) or str(value).isdigit():
+    if isinstance(value, int | float) or (str(value).isascii() and str(value).isdigit()):
         return from_epoch(value)
     text = str(value).strip()
     for fmt in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z"):
@@ -79,7 +80,7 @@ class LazadaAdapter(HttpAdapter):
         received = header(headers, "Authorization")
         if not app_key or not app_secret or not received:
             return False
-        return hmac.compare_digest(push_signature(app_key, app_secret, raw_body), received.lower())
+        return signature_matches(push_signature(app_key, app_secret, raw_body), received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
         payload = load_push_json(raw_body)

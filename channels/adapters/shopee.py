@@ -25,6 +25,7 @@ from channels.adapters.base import (
     TransientAdapterError,
 )
 from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from core.untrusted import signature_matches
 
 DEFAULT_BASE_URL = "https://partner.shopeemobile.com"
 ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"
@@ -69,7 +70,7 @@ class ShopeeAdapter(HttpAdapter):
         if not key or not received or not self.channel.callback_url:
             return False
         expected = push_signature(key, self.channel.callback_url, raw_body)
-        return hmac.compare_digest(expected, received.lower())
+        return signature_matches(expected, received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
         payload = load_push_json(raw_body)

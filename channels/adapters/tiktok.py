@@ -26,6 +26,7 @@ from channels.adapters.base import (
     TransientAdapterError,
 )
 from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from core.untrusted import signature_matches
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 ORDER_DETAIL_PATH = "/order/202309/orders"
@@ -63,7 +64,7 @@ class TikTokShopAdapter(HttpAdapter):
         received = header(headers, "Authorization")
         if not app_key or not app_secret or not received:
             return False
-        return hmac.compare_digest(push_signature(app_key, app_secret, raw_body), received.lower())
+        return signature_matches(push_signature(app_key, app_secret, raw_body), received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
         payload = load_push_json(raw_body)

@@ -24,6 +24,7 @@ from channels.adapters.base import (
     StockPushResult,
 )
 from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from core.untrusted import signature_matches
 
 DEFAULT_BASE_URL = "https://fs.tokopedia.net"
 LIST_WINDOW = timedelta(days=3)  # order list range limit
@@ -44,7 +45,7 @@ def account_ref(payload: dict) -> str:
 def parse_time(value) -> datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int | float) or str(value).isdigit():
+    if isinstance(value, int | float) or (str(value).isascii() and str(value).isdigit()):
         return from_epoch(value)
     text = str(value).replace("Z", "+00:00")
     try:
@@ -63,7 +64,7 @@ class TokopediaAdapter(HttpAdapter):
         received = header(headers, "Authorization-Hmac")
         if not secret or not received:
             return False
-        return hmac.compare_digest(push_signature(secret, raw_body), received.lower())
+        return signature_matches(push_signature(secret, raw_body), received.lower())
 
     def parse_push(self, raw_body: bytes) -> PushInfo:
         payload = load_push_json(raw_body)

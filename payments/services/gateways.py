@@ -9,7 +9,6 @@ as events and change nothing.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from core import inbox
 from core.errors import DomainError
 from core.money import round_idr
+from core.untrusted import signature_matches
 from payments.models import GATEWAY_METHODS, RECEIVED_STATUSES, Payment, PaymentStatus
 from payments.services import payments as payment_services
 
@@ -40,16 +40,19 @@ def midtrans_verify(payload: dict, *, server_key: str) -> bool:
     fields = [payload.get("order_id"), payload.get("status_code"), payload.get("gross_amount")]
     if not all(isinstance(f, str | int) and not isinstance(f, bool) for f in fields):
         return False
-    expected = midtrans_signature(
-        order_id=str(fields[0]), status_code=str(fields[1]), gross_amount=str(fields[2]), server_key=server_key
-    )
-    return hmac.compare_digest(expected, given.lower())
+    try:
+        expected = midtrans_signature(
+            order_id=str(fields[0]), status_code=str(fields[1]), gross_amount=str(fields[2]), server_key=server_key
+        )
+    except UnicodeEncodeError:  # a lone surrogate: nothing Midtrans could have signed
+        return False
+    return signature_matches(expected, given.lower())
 
 
 def xendit_verify(token: str | None, *, expected: str) -> bool:
     if not expected or not token:
         return False
-    return hmac.compare_digest(token.encode(), expected.encode())
+    return signature_matches(expected, token)
 
 
 def _to_rupiah(value) -> int | None:

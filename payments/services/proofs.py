@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import secrets
 
 from django.core.files.base import ContentFile
@@ -10,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
+from core.images import ImageRefused, reencode_image
 from payments import conf
 from payments.models import LineMatch, Payment, PaymentMethod, PaymentProof, PaymentStatus, StatementLine
 from payments.services import payments as payment_services
@@ -21,10 +21,12 @@ SIGNATURES = (
 )
 
 
-def sniff_proof(data: bytes) -> tuple[str, str]:
-    """(content type, extension) judged by the content, never by the name the browser sent.
+def sniff_proof(data: bytes) -> tuple[str, str, bytes]:
+    """(content type, extension, bytes to store) judged by the content, never by the browser's name.
 
-    Images must also open as images (Pillow verifies them); PDFs must start and end like one.
+    Images are decoded and re-encoded (core.images), so what is stored is only their pixels:
+    anything appended (an HTML page, a script) is gone. PDFs must start and end like one; they
+    are only ever served as downloads (payments.views.proof_file).
     """
     kind = None
     for magic, content_type, ext in SIGNATURES:
@@ -36,16 +38,14 @@ def sniff_proof(data: bytes) -> tuple[str, str]:
     if kind is None:
         raise DomainError("Upload a photo (JPEG, PNG, WebP) or a PDF of the transfer.", detail={"file": "type"})
     if kind[0].startswith("image/"):
-        from PIL import Image
-
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
-        except Exception:
+            clean = reencode_image(data)
+        except ImageRefused:
             raise DomainError("The image is damaged or not an image.", detail={"file": "invalid"}) from None
-    elif b"%%EOF" not in data[-2048:]:
+        return clean.content_type, clean.extension, clean.data
+    if b"%%EOF" not in data[-2048:]:
         raise DomainError("The PDF is incomplete.", detail={"file": "invalid"})
-    return kind
+    return kind[0], kind[1], data
 
 
 def proof_upload(
@@ -57,7 +57,7 @@ def proof_upload(
     limit = conf.proof_max_bytes()
     if len(data) > limit:
         raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MB.", detail={"file": "size"})
-    content_type, ext = sniff_proof(data)
+    content_type, ext, data = sniff_proof(data)
     if declared_amount is not None and declared_amount <= 0:
         raise DomainError("The amount must be positive.", detail={"declared_amount": "invalid"})
     with transaction.atomic():

@@ -177,12 +177,29 @@ def _insert_lines(job_id: int, rows: list[tuple]) -> list[tuple[int, int | None]
 
 
 def statement_import_run(*, import_id: int) -> StatementImport:
-    """Parse, store and match one statement. Idempotent and resumable."""
+    """Parse, store and match one statement. Idempotent and resumable.
+
+    A job never stays "parsing": an error the parser does not describe ends it failed with a
+    message (and is raised again for the task's failure record).
+    """
     job = StatementImport.objects.select_related("bank_account").filter(pk=import_id).first()
     if job is None:
         raise NotFound(f"Import {import_id} does not exist.")
     if job.status == StatementImport.Status.DONE:
         return job
+    try:
+        return _statement_import_run(job)
+    except Exception as exc:
+        logger.exception("statement import %s stopped", job.pk)
+        StatementImport.objects.filter(pk=job.pk).update(
+            status=StatementImport.Status.FAILED, finished_at=timezone.now(),
+            error=f"The import stopped on an unexpected error ({type(exc).__name__}); "
+                  f"rows stored so far are kept and a retry continues after them.",
+        )
+        raise
+
+
+def _statement_import_run(job: StatementImport) -> StatementImport:
     StatementImport.objects.filter(pk=job.pk).update(
         status=StatementImport.Status.PARSING, started_at=job.started_at or timezone.now(), error=""
     )

@@ -8,8 +8,6 @@ or `125.345,00`. Rows whose date cannot be read (totals, saldo lines) are skippe
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from core.money import AmountError, parse_idr
+from core.spreadsheets import Limits, TableError, read_rows
 
 
 class StatementError(ValueError):
@@ -125,40 +124,16 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def csv_rows(data: bytes) -> list[list[str]]:
-    text = decode(data)
-    sample = "\n".join(text.splitlines()[:30])
-    counts = {d: sample.count(d) for d in (",", ";", "\t", "|")}
-    delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise StatementError(f"not a readable Excel file: {exc}") from None
-    sheet = workbook.worksheets[0]
-    rows = [[("" if cell is None else cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+# Statement files: at most this many rows (a year of a busy account), read within this long.
+STATEMENT_LIMITS = Limits(max_rows=200_000, max_columns=60, max_cell_chars=2_000, max_seconds=120.0)
 
 
 def rows_from_file(data: bytes) -> list[list]:
-    if data[:4] == b"PK\x03\x04":
-        return xlsx_rows(data)
-    return csv_rows(data)
+    """The rows of a CSV or XLSX statement, read within STATEMENT_LIMITS (StatementError naming the row)."""
+    try:
+        return read_rows(data, limits=STATEMENT_LIMITS)
+    except TableError as exc:
+        raise StatementError(exc.message) from None
 
 
 def _norm(header) -> str:
@@ -263,50 +238,60 @@ def _is_blank(value) -> bool:
 
 def parse_table(rows: list[list], columns: dict[str, int | None], *, start: int,
                 default_year: int | None = None, date_format: str = "") -> Iterator[ParsedLine]:
-    for row in rows[start:]:
-        if not row or all(_is_blank(cell) for cell in row):
-            continue
-        raw_date = _cell(row, columns["date"])
-        pending = isinstance(raw_date, str) and raw_date.strip().upper().startswith("PEND")
-        if date_format and isinstance(raw_date, str) and not pending:
-            try:
-                booked_on = datetime.strptime(raw_date.strip(), date_format).date()
-            except ValueError:
-                booked_on = None
+    for number, row in enumerate(rows[start:], start=start + 1):
+        try:
+            line = _parse_row(row, columns, default_year=default_year, date_format=date_format)
+        except StatementError as exc:
+            raise StatementError(f"row {number}: {exc}") from None
+        if line is not None:
+            yield line
+
+
+def _parse_row(row: list, columns: dict[str, int | None], *, default_year: int | None,
+               date_format: str) -> ParsedLine | None:
+    if not row or all(_is_blank(cell) for cell in row):
+        return None
+    raw_date = _cell(row, columns["date"])
+    pending = isinstance(raw_date, str) and raw_date.strip().upper().startswith("PEND")
+    if date_format and isinstance(raw_date, str) and not pending:
+        try:
+            booked_on = datetime.strptime(raw_date.strip(), date_format).date()
+        except ValueError:
+            booked_on = None
+    else:
+        booked_on = None if pending else parse_date(raw_date, default_year=default_year)
+    if booked_on is None and not pending:
+        return None  # totals, balances, footers
+    description = " ".join(str(_cell(row, columns["description"])).split())[:500]
+    if columns.get("amount") is not None:
+        raw_amount = _cell(row, columns["amount"])
+        if _is_blank(raw_amount):
+            return None
+        amount, marker = parse_amount(raw_amount)
+        direction = str(_cell(row, columns.get("direction"))).strip().upper()
+        if direction in ("CR", "K", "C", "KREDIT", "CREDIT"):
+            marker = "CR"
+        elif direction in ("DB", "D", "DR", "DEBET", "DEBIT"):
+            marker = "DB"
+        if marker is None:
+            marker = "DB" if amount < 0 else "CR"
+        is_credit = marker == "CR"
+        amount = abs(amount)
+    else:
+        credit_raw = _cell(row, columns["credit"])
+        debit_raw = _cell(row, columns.get("debit"))
+        credit = abs(parse_amount(credit_raw)[0]) if not _is_blank(credit_raw) else 0
+        debit = abs(parse_amount(debit_raw)[0]) if not _is_blank(debit_raw) else 0
+        if credit:
+            amount, is_credit = credit, True
+        elif debit:
+            amount, is_credit = debit, False
         else:
-            booked_on = None if pending else parse_date(raw_date, default_year=default_year)
-        if booked_on is None and not pending:
-            continue  # totals, balances, footers
-        description = " ".join(str(_cell(row, columns["description"])).split())[:500]
-        if columns.get("amount") is not None:
-            raw_amount = _cell(row, columns["amount"])
-            if _is_blank(raw_amount):
-                continue
-            amount, marker = parse_amount(raw_amount)
-            direction = str(_cell(row, columns.get("direction"))).strip().upper()
-            if direction in ("CR", "K", "C", "KREDIT", "CREDIT"):
-                marker = "CR"
-            elif direction in ("DB", "D", "DR", "DEBET", "DEBIT"):
-                marker = "DB"
-            if marker is None:
-                marker = "DB" if amount < 0 else "CR"
-            is_credit = marker == "CR"
-            amount = abs(amount)
-        else:
-            credit_raw = _cell(row, columns["credit"])
-            debit_raw = _cell(row, columns.get("debit"))
-            credit = abs(parse_amount(credit_raw)[0]) if not _is_blank(credit_raw) else 0
-            debit = abs(parse_amount(debit_raw)[0]) if not _is_blank(debit_raw) else 0
-            if credit:
-                amount, is_credit = credit, True
-            elif debit:
-                amount, is_credit = debit, False
-            else:
-                continue
-        if amount == 0:
-            continue
-        yield ParsedLine(booked_on=booked_on, description=description, amount=amount, is_credit=is_credit,
-                         is_pending=pending)
+            return None
+    if amount == 0:
+        return None
+    return ParsedLine(booked_on=booked_on, description=description, amount=amount, is_credit=is_credit,
+                      is_pending=pending)
 
 
 def parse_statement(data: bytes, fmt: str, *, column_mapping: dict | None = None) -> list[ParsedLine]:

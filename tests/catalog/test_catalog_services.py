@@ -154,3 +154,17 @@ def test_low_stock_counts_variants_at_or_under_their_threshold(default_warehouse
     stocked_variant(on_hand=0, low_stock_threshold=0)
 
     assert selectors.low_stock_count() == 2
+
+
+def test_a_photo_with_html_appended_is_stored_as_its_pixels_only():
+    product = ProductFactory()
+    clean = image_upload(size=(64, 48))
+    evil = SimpleUploadedFile("foto.png", clean.read() + b"<html><script>alert(1)</script></html>",
+                              content_type="image/png")
+
+    photo = services.product_photo_add(product_id=product.pk, upload=evil)
+
+    with photo.image.open("rb") as stored:
+        data = stored.read()
+    assert b"<script" not in data and b"<html" not in data
+    assert (photo.width, photo.height) == (64, 48)

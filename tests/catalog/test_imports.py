@@ -168,3 +168,28 @@ def test_an_import_price_that_can_be_read_two_ways_is_a_row_error(default_wareho
     assert preview.errors == [{"row": 2, "column": "price_amount",
                                "problem": "89.5 can be read two ways. Write whole rupiah without a decimal part, "
                                           "for example 89.000."}]
+
+
+def test_a_binary_file_named_csv_is_refused_with_a_message_naming_the_row():
+    record = catalog_import_prepare(filename="x.csv", content=b"product_name,sku,price\n\x00\x01\xff\xfe")
+
+    assert record.status == CatalogImport.Status.INVALID
+    assert record.errors[0]["row"] == 2
+
+
+def test_an_xlsx_zip_bomb_is_refused_with_a_message():
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member,
+    ):
+        for _ in range(300):
+            member.write(b"0" * (1024 * 1024))
+
+    record = catalog_import_prepare(filename="katalog.xlsx", content=out.getvalue())
+
+    assert record.status == CatalogImport.Status.INVALID
+    assert record.errors[0]["problem"]

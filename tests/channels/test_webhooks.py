@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from channels import services
@@ -110,7 +112,8 @@ def test_malformed_json_is_refused_with_400_and_recorded(shopee, fake, post_push
 
     assert response.status_code == 400
     delivery = InboundDelivery.objects.get()
-    assert (delivery.status, delivery.error) == (Status.REJECTED, "malformed JSON")
+    assert delivery.status == Status.REJECTED
+    assert delivery.error.startswith("malformed JSON")
     assert bytes(delivery.body) == b'{"code": 3, "shop_id": '
 
 
@@ -200,7 +203,8 @@ def test_a_push_for_an_order_the_marketplace_does_not_return_yet_waits_for_a_ret
 def test_a_shop_push_without_orders_is_processed_without_calling_the_marketplace(
     shopee, fake, post_push, django_capture_on_commit_callbacks
 ):
-    body = b'{"data":{"shop_id":727720655,"success":1},"shop_id":727720655,"code":1,"timestamp":1660000000}'
+    now = int(time.time())
+    body = b'{"data":{"shop_id":727720655,"success":1},"shop_id":727720655,"code":1,"timestamp":%d}' % now
     with django_capture_on_commit_callbacks(execute=True):
         assert post_push(fake, "shopee", "", body=body).status_code == 200
 

@@ -83,8 +83,8 @@ def test_domain_errors_become_409_with_their_code(make_user):
 
 
 @pytest.mark.django_db
-def test_openapi_schema_is_served(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def test_openapi_schema_is_served(staff_client):
+    response = staff_client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
 
     assert response.status_code == 200
     schema = response.json()
@@ -94,8 +94,8 @@ def test_openapi_schema_is_served(client):
 
 
 @pytest.mark.django_db
-def test_api_docs_page_uses_local_assets_only(client):
-    response = client.get("/api/docs/")
+def test_api_docs_page_uses_local_assets_only(staff_client):
+    response = staff_client().get("/api/docs/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -109,3 +109,14 @@ def test_openapi_schema_of_every_app_is_valid_and_warning_free(tmp_path):
     call_command("spectacular", "--file", str(tmp_path / "schema.yml"), "--validate", "--fail-on-warn")
 
     assert "/api/v1/orders/" in (tmp_path / "schema.yml").read_text()
+
+
+@pytest.mark.django_db
+def test_the_api_schema_and_docs_need_a_staff_log_in(client, staff_client):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and "/accounts/login/" in docs["Location"]
+
+    staff = staff_client()
+    assert staff.get("/api/schema/").status_code == 200
+    assert staff.get("/api/docs/").status_code == 200

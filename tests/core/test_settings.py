@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 GOOD_KEY = "k" * 20 + "-a-real-random-production-secret-key-of-enough-length"
-SERVICES = {"DATABASE_URL": "postgres://oms:pw@db:5432/oms", "REDIS_URL": "redis://cache:6379/0"}
+SERVICES = {"DATABASE_URL": "postgres://oms:pw@db:5432/oms", "REDIS_URL": "redis://cache:6379/0",
+            "EMAIL_HOST": "smtp.example.id"}
 
 
 def load_settings(monkeypatch, tmp_path, **env):
@@ -16,7 +17,9 @@ def load_settings(monkeypatch, tmp_path, **env):
     from oms import embedded
 
     monkeypatch.setattr(embedded, "ensure_running", lambda var_dir: embedded.Layout(Path(var_dir)))
-    for name in ("DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+    for name in ("DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST",
+                 "EMAIL_BACKEND", "NOTIFY_EMAIL_PROVIDER", "NOTIFY_WHATSAPP_PROVIDER", "NOTIFY_SMS_PROVIDER",
+                 "TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMS_VAR_DIR", str(tmp_path))
     for name, value in env.items():
@@ -103,3 +106,23 @@ def test_production_switches_on_https_hardening(monkeypatch, tmp_path):
     assert settings["SECURE_HSTS_SECONDS"] >= 31536000
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert "Manifest" in settings["STORAGES"]["staticfiles"]["BACKEND"]
+
+
+def test_production_refuses_to_start_without_an_e_mail_configuration(monkeypatch, tmp_path):
+    services = {k: v for k, v in SERVICES.items() if k != "EMAIL_HOST"}
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_HOST"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
+                      ALLOWED_HOSTS="oms.example.id", **services)
+
+
+def test_production_refuses_the_console_notification_provider(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="console"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
+                      ALLOWED_HOSTS="oms.example.id", NOTIFY_WHATSAPP_PROVIDER="console", **SERVICES)
+
+
+def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path, TRUSTED_PROXIES="10.0.0.1, 172.16.0.0/12", **SERVICES)
+    assert settings["TRUSTED_PROXIES"] == ["10.0.0.1", "172.16.0.0/12"]
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
+        load_settings(monkeypatch, tmp_path, TRUSTED_PROXIES="proxy.local", **SERVICES)

@@ -101,7 +101,7 @@ def test_an_oversized_proof_is_refused(client, settings):
     order = make_order()
     payment_open(order_id=order.pk)
     url = reverse("payments-pay:proof", kwargs={"number": order.number, "key": order.access_key})
-    assert client.post(url, {"file": upload("b.png", png_bytes())}).status_code == 400
+    assert client.post(url, {"file": upload("b.png", png_bytes())}).status_code == 413
 
 
 def test_the_upload_page_needs_the_orders_key(client):
