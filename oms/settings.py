@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "shipping",
     "aftersales",
     "notifications",
+    "analytics",
+    "sop",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +203,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments.expire_overdue": {"task": "payments.tasks.expire_unpaid_orders_task", "schedule": 5 * 60},
     "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 60},
 }
+# Analytics: dirty rollup keys every 15 s (a changed order shows in the reports within a minute),
+# the customer model (RFM, CLTV, cohorts) every night, the SOP summary to the owner every Monday.
+CELERY_BEAT_SCHEDULE["analytics.rollup_refresh"] = {"task": "analytics.tasks.rollup_refresh_task", "schedule": 15}
+CELERY_BEAT_SCHEDULE["analytics.customer_model"] = {"task": "analytics.tasks.customer_model_fit_task",
+                                                    "schedule": 24 * 3600}
+CELERY_BEAT_SCHEDULE["sop.weekly_summary"] = {"task": "sop.tasks.weekly_summary_task", "schedule": 7 * 24 * 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Auth -----------------------------------------------------------------------------------
