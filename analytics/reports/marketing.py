@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
@@ -42,9 +42,21 @@ def _visits(f: ReportFilters) -> int:
     return int(qs.aggregate(v=Coalesce(Sum("visits"), 0))["v"])
 
 
+def _orders_on_visit_days(f: ReportFilters) -> int:
+    """Kept orders on the (channel, day)s that have visits entered: the numerator of the conversion rate."""
+    visits = ChannelVisits.objects.filter(channel_id=OuterRef("channel_id"), day=OuterRef("day"))
+    visits = visits.filter(product_id=f.product_id) if f.product_id else visits.filter(product__isnull=True)
+    rows = ProductDaily.objects.filter(product_id=f.product_id) if f.product_id else SalesDaily.objects.all()
+    rows = rows.filter(day__gte=f.start, day__lte=f.end).filter(Exists(visits))
+    if f.channel_id:
+        rows = rows.filter(channel_id=f.channel_id)
+    return int(rows.aggregate(n=Coalesce(Sum("orders"), 0))["n"])
+
+
 def _conversion_totals(f: ReportFilters) -> dict:
     t = totals(f.__class__(**{**f.__dict__, "category": ""}))
     t["visits"] = _visits(f)
+    t["visit_orders"] = _orders_on_visit_days(f)
     return t
 
 
@@ -55,7 +67,8 @@ def conversion_report(f: ReportFilters) -> Report:
         [
             ("visits", _("Visits"), NUMBER, lambda t: t["visits"]),
             ("orders", _("Orders"), NUMBER, lambda t: t["orders"]),
-            ("conversion", _("Conversion rate"), PERCENT, lambda t: ratio_percent(t["orders"], t["visits"])),
+            ("conversion", _("Conversion rate"), PERCENT,
+             lambda t: ratio_percent(t["visit_orders"], t["visits"], places=2)),
             ("net_per_visit", _("Net revenue per visit"), MONEY, lambda t: divide_idr(t["net_amount"], t["visits"])),
         ],
         now, prev, ly,
@@ -200,7 +213,8 @@ def change_effect(entry: ChangeLogEntry) -> dict:
     for name, f in (("before", before), ("after", after)):
         t = _conversion_totals(f)
         result[name] = {"visits": t["visits"], "orders": t["orders"], "units": t["units"],
-                        "net_amount": t["net_amount"], "conversion": ratio_percent(t["orders"], t["visits"], places=2)}
+                        "net_amount": t["net_amount"],
+                        "conversion": ratio_percent(t["visit_orders"], t["visits"], places=2)}
     result["complete"] = after.end < today()
     return result
 

@@ -13,6 +13,10 @@ them from the source rows:
    (a cancellation can make a later order the customer's first: its key is added);
 3. the rollups (`SalesDaily`, `GeoDaily`, `ProductDaily`) of every key, by SQL aggregation.
 
+A cost change is recorded with the moment it is made (catalog's VariantCostHistory.effective_at),
+so it never changes the cost of an order already placed, and needs no mark; a change of a channel's
+packing cost does (rollup_mark_packing_changes).
+
 The same statements rebuild everything (`rollup_rebuild` marks every key), so the rollups always
 equal a from-scratch recomputation (tests/analytics/test_rollups_property.py). The whole pass is
 hand-written SQL: set-based INSERT ... SELECT over all claimed keys at once, one statement per
