@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
 from analytics.filters import today
@@ -57,3 +57,28 @@ def sales_headline() -> dict:
         "series": [{"day": d.isoformat(), "orders": rows.get(d, {}).get("orders", 0),
                     "net": rows.get(d, {}).get("net", 0)} for d in series],
     }
+
+
+def operations_headline() -> dict:
+    """Today's dispatch work for the warehouse: shipped today, due today and not shipped, late, on-time this month."""
+    from django.db.models import Count, Q
+    from django.utils import timezone as tz
+
+    from core.money import ratio_percent
+    from orders.models import Order
+
+    now = tz.now()
+    start_today = tz.make_aware(datetime.combine(today(), time.min))
+    start_month = tz.make_aware(datetime.combine(today().replace(day=1), time.min))
+    end_today = start_today + timedelta(days=1)
+    open_statuses = ["paid", "processing", "packed"]
+    counts = Order.objects.aggregate(
+        shipped_today=Count("pk", filter=Q(shipped_at__gte=start_today)),
+        due_today=Count("pk", filter=Q(status__in=open_statuses, ship_by__lt=end_today, ship_by__gte=now)),
+        late=Count("pk", filter=Q(status__in=open_statuses, ship_by__lt=now)),
+        month_due=Count("pk", filter=Q(ship_by__gte=start_month, ship_by__lt=now) & ~Q(status="cancelled")),
+        month_on_time=Count("pk", filter=Q(ship_by__gte=start_month, ship_by__lt=now,
+                                           shipped_at__lte=F("ship_by")) & ~Q(status="cancelled")),
+    )
+    counts["on_time_percent"] = ratio_percent(counts["month_on_time"], counts["month_due"])
+    return counts
