@@ -239,7 +239,7 @@ def profit_report(f: ReportFilters) -> Report:
             ("packing", _("Packing cost"), MONEY, lambda t: t["packing_amount"]),
             ("shipping_cost", _("Shipping paid by the seller"), MONEY, lambda t: t["shipping_cost_amount"]),
             ("margin", _("Gross margin"), MONEY, lambda t: t["margin_amount"]),
-            ("margin_percent", _("Margin % of net revenue"), PERCENT,
+            ("margin_percent", _("Margin, share of net revenue"), PERCENT,
              lambda t: ratio_percent(t["margin_amount"], t["net_amount"])),
             ("loss_orders", _("Loss-making orders"), NUMBER, lambda t: t.get("loss_orders")),
         ],
