@@ -177,10 +177,13 @@ def _customer_columns(*, with_overdue: bool = False) -> list[Column]:
 
 
 def _customer_rows(scores) -> list[dict]:
+    from analytics.models import CustomerFact
     from orders.models import Customer
 
     scores = list(scores)
     customers = Customer.objects.in_bulk([s.customer_id for s in scores])
+    orders = dict(CustomerFact.objects.filter(customer_id__in=[s.customer_id for s in scores])
+                  .values_list("customer_id", "orders"))
     labels = dict(CustomerScore.Segment.choices)
     rows = []
     for s in scores:
@@ -188,7 +191,7 @@ def _customer_rows(scores) -> list[dict]:
         rows.append({
             "customer_id": s.customer_id, "customer": customer.name if customer else s.customer_id,
             "phone": customer.phone if customer else "", "segment": str(labels.get(s.segment, s.segment)),
-            "orders": s.frequency + 1, "historical_value_amount": s.historical_value_amount,
+            "orders": orders.get(s.customer_id, 0), "historical_value_amount": s.historical_value_amount,
             "predicted_value_amount": s.predicted_value_amount,
             "probability_alive": ratio_percent(s.probability_alive, 1), "recency_days": s.recency_days,
             "expected_interval_days": s.expected_interval_days, "overdue_days": s.overdue_days,
