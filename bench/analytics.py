@@ -99,26 +99,21 @@ def _weighted(rng: random.Random, items: list, weights: list, n: int) -> list:
 
 
 class Copier:
-    """Rows to COPY ... FROM STDIN as tab-separated text, written in large chunks."""
+    """Rows for one COPY ... FROM STDIN (tab-separated text). A connection runs one COPY at a time, so
+    the rows are kept in memory and sent by `close()`; several tables can be filled side by side."""
 
     def __init__(self, cursor, table: str, columns: list[str]):
-        self._context = cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN")
-        self.copy = self._context.__enter__()
-        self.buffer: list[str] = []
+        self.cursor, self.table, self.columns = cursor, table, columns
+        self.lines: list[str] = []
 
     def row(self, *values) -> None:
-        self.buffer.append("\t".join("\\N" if v is None else str(v) for v in values))
-        if len(self.buffer) >= 20_000:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.copy.write("\n".join(self.buffer) + "\n")
-            self.buffer = []
+        self.lines.append("\t".join("\\N" if v is None else str(v) for v in values))
 
     def close(self) -> None:
-        self.flush()
-        self._context.__exit__(None, None, None)
+        with self.cursor.copy(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN") as copy:
+            for i in range(0, len(self.lines), 50_000):
+                copy.write("\n".join(self.lines[i:i + 50_000]) + "\n")
+        self.lines = []
 
 
 def generate(*, orders: int, customers: int, seed: int) -> dict:
@@ -405,7 +400,13 @@ def main() -> None:
     if not args.reuse:
         call_command("migrate", verbosity=0)
         t0 = time.perf_counter()
-        figures["counts"] = generate(orders=args.orders, customers=args.customers, seed=args.seed)
+        try:
+            figures["counts"] = generate(orders=args.orders, customers=args.customers, seed=args.seed)
+        except BaseException:  # a COPY left open would make the rollback wait forever: say why and stop
+            import traceback
+
+            traceback.print_exc()
+            os._exit(1)
         figures["generate_s"] = time.perf_counter() - t0
         print(f"generated {figures['counts']} in {figures['generate_s']:.1f} s", flush=True)
         with connection.cursor() as cursor:
