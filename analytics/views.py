@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,7 +44,7 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         return render(request, "analytics/report.html", context, status=400)
     report = report_build(name=name, filters=filters)
     context.update({
-        "report": report, "filters": filters, "query": filters.as_query(),
+        "report": report, "filters": filters, "query": urlencode(filters.as_query()),
         "quick_ranges": _quick_ranges(filters),
         "charts": [
             {"chart": chart, "table": next((t for t in report.tables if t.key == chart.table), None)}
@@ -70,7 +71,7 @@ def _quick_ranges(f: ReportFilters) -> list[dict]:
     result = []
     for label, start, stop in ranges:
         q = {**query, "start": start.isoformat(), "end": stop.isoformat()}
-        result.append({"label": label, "query": q, "active": (start, stop) == (f.start, f.end)})
+        result.append({"label": label, "query": urlencode(q), "active": (start, stop) == (f.start, f.end)})
     return result
 
 

@@ -87,7 +87,8 @@ def _shop():
     return web, shopee, late
 
 
-def test_owner_reads_reports_exports_follows_a_breach_revises_the_sop_and_staff_acknowledge(live_server, browser):
+def test_owner_reads_reports_exports_follows_a_breach_revises_the_sop_and_staff_acknowledge(live_server, browser,
+                                                                                         tmp_path):
     web, _shopee, late = _shop()
     base = live_server.url
     page = _page(browser)
@@ -111,7 +112,10 @@ def test_owner_reads_reports_exports_follows_a_breach_revises_the_sop_and_staff_
     # exports XLSX: the file opens and holds the same numbers
     with page.expect_download() as info:
         page.click("#export-xlsx")
-    path = info.value.path()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
     workbook = load_workbook(path)
     summary = {row[0]: row[1] for row in workbook["Ringkasan"].iter_rows(min_row=3, values_only=True)}
     assert summary["Pesanan"] == 2
