@@ -13,6 +13,7 @@ from catalog.models import (
     StockPushAttempt,
     Warehouse,
 )
+from core.admin import MoneyModelAdmin
 
 
 @admin.register(Warehouse)
@@ -69,12 +70,12 @@ class StockPushAttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChannelListing)
-class ChannelListingAdmin(admin.ModelAdmin):
+class ChannelListingAdmin(MoneyModelAdmin):
     list_display = ["variant", "channel", "price_amount", "item_id", "model_id", "is_active"]
     list_select_related = ["variant__product", "channel"]
     list_filter = ["channel", "is_active"]
     search_fields = ["variant__sku", "item_id"]
 
 
-admin.site.register(ChannelCatalogSettings)
-admin.site.register(CompetitorPrice)
+admin.site.register(ChannelCatalogSettings, MoneyModelAdmin)
+admin.site.register(CompetitorPrice, MoneyModelAdmin)

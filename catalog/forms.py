@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import PLATFORM_CHOICES, ChannelCatalogSettings, Product, ProductVariant, Warehouse
 from channels.models import Channel
+from core.forms import MoneyField
 
 
 class StyledForm(forms.Form):
@@ -48,8 +49,8 @@ class VariantForm(StyledForm):
     barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
     low_stock_threshold = forms.IntegerField(label=_("Low-stock threshold"), min_value=0, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    price_amount = forms.IntegerField(label=_("Base price (Rp)"), min_value=0, initial=0)
-    cost_amount = forms.IntegerField(label=_("Cost of goods, HPP (Rp)"), min_value=0, initial=0)
+    price_amount = MoneyField(label=_("Base price (Rp)"), initial=0)
+    cost_amount = MoneyField(label=_("Cost of goods, HPP (Rp)"), initial=0)
     cost_note = forms.CharField(label=_("Why the cost changed"), max_length=255, required=False)
 
     def __init__(self, *args, can_price: bool = True, variant: ProductVariant | None = None, **kwargs):
@@ -93,8 +94,7 @@ class VariantForm(StyledForm):
 class ListingForm(StyledForm):
     variant = forms.ModelChoiceField(label=_("Variant"), queryset=ProductVariant.objects.none(), empty_label=None)
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.filter(is_active=True))
-    price_amount = forms.IntegerField(label=_("Channel price (Rp)"), min_value=0, required=False,
-                                      help_text=_("Empty: use the base price."))
+    price_amount = MoneyField(label=_("Channel price (Rp)"), required=False, help_text=_("Empty: use the base price."))
     item_id = forms.CharField(label=_("Marketplace item id"), max_length=64, required=False)
     model_id = forms.CharField(label=_("Marketplace model id"), max_length=64, required=False)
     is_active = forms.BooleanField(label=_("Listed"), required=False, initial=True)
@@ -162,7 +162,7 @@ class CompetitorPriceForm(StyledForm):
     competitor = forms.CharField(label=_("Competitor"), max_length=120)
     platform = forms.ChoiceField(label=_("Platform"), choices=[("", "-"), *PLATFORM_CHOICES], required=False)
     url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
-    price_amount = forms.IntegerField(label=_("Price (Rp)"), min_value=1)
+    price_amount = MoneyField(label=_("Price (Rp)"), min_value=1)
     observed_on = forms.DateField(label=_("Seen on"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
@@ -172,6 +172,8 @@ class CompetitorPriceForm(StyledForm):
 
 
 class ChannelSettingsForm(forms.ModelForm):
+    packaging_cost_amount = MoneyField(label=_("Packaging cost (Rp)"))
+
     class Meta:
         model = ChannelCatalogSettings
         fields = ["packaging_cost_amount", "target_margin_percent", "stock_share_percent", "stock_cap",

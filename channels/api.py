@@ -12,6 +12,7 @@ from channels import selectors, services, tasks
 from channels.models import CREDENTIAL_FIELDS, Channel
 from core.models import InboundDelivery
 from core.permissions import HasPerms
+from core.serializers import MoneyField
 
 
 class ChannelOutputSerializer(serializers.ModelSerializer):
@@ -57,7 +58,7 @@ class ChannelInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
     commission_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
                                                   required=False, default=0)
-    fixed_fee_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    fixed_fee_amount = MoneyField(required=False, default=0)
 
 
 class ChannelUpdateSerializer(ChannelInputSerializer):

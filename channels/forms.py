@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import CREDENTIAL_FIELDS, Channel
+from core.forms import MoneyField
 
 PLAIN_FIELDS = ("kind", "name", "code", "shop_id", "api_base_url", "callback_url", "is_active",
                 "commission_percent", "fixed_fee_amount")
@@ -24,7 +25,7 @@ class ChannelForm(forms.Form):
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     commission_percent = forms.DecimalField(label=_("Commission (%)"), max_digits=5, decimal_places=2, min_value=0,
                                             max_value=100, initial=0)
-    fixed_fee_amount = forms.IntegerField(label=_("Fixed fee per order (Rp)"), min_value=0, initial=0)
+    fixed_fee_amount = MoneyField(label=_("Fixed fee per order (Rp)"), initial=0)
     clear_credentials = forms.MultipleChoiceField(
         label=_("Remove stored secrets"), required=False, widget=forms.CheckboxSelectMultiple,
         choices=list(CREDENTIAL_FIELDS.items()),

@@ -1,6 +1,27 @@
 from django.contrib import admin
+from django.db import models
 
+from core.forms import MoneyField
 from core.models import InboundDelivery, TaskFailure
+
+
+class MoneyAdminMixin:
+    """Admin forms read every `*_amount` integer field with core.forms.MoneyField ("89.000" is Rp 89.000)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name.endswith("_amount") and isinstance(db_field, models.IntegerField) and db_field.editable:
+            return MoneyField(
+                label=db_field.verbose_name.capitalize(),
+                required=not db_field.blank,
+                initial=db_field.get_default(),
+                help_text=db_field.help_text,
+                min_value=None if db_field.name in getattr(self, "signed_amounts", ()) else 0,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class MoneyModelAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(InboundDelivery)

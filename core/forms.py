@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.deadlines import validate_intervals
 from core.models import CalendarClosure, WorkingHours
+from core.money import MAX_AMOUNT, MAX_AMOUNT_TEXT, AmountError, parse_idr
 
 
 class LoginForm(AuthenticationForm):
@@ -18,6 +19,44 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
+
+
+class MoneyField(forms.Field):
+    """Whole rupiah typed the way people type it, read by core.money.parse_idr.
+
+    "89.000", "89000", "Rp 89.000", "Rp89.000,00" and "89,000.00" are all Rp 89.000; text that
+    can be read two ways ("89.5") or carries sen is refused with a message, never shrunk a
+    thousand times. Cleans to an int (or None when empty and not required). Bounds default to
+    0..core.money.MAX_AMOUNT; pass min_value / max_value to narrow them.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *, min_value: int | None = 0, max_value: int | None = MAX_AMOUNT, **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if isinstance(widget, forms.TextInput) and not isinstance(widget, forms.HiddenInput):
+            # A text box (not type=number, which refuses "89.000" in some browsers and locales).
+            attrs.update({"inputmode": "decimal", "autocomplete": "off", "maxlength": str(MAX_AMOUNT_TEXT),
+                          "data-money": ""})
+        return attrs
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return parse_idr(value, min_amount=self.min_value, max_amount=self.max_value)
+        except AmountError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+    def prepare_value(self, value):
+        """An amount shown back in the box grouped the Indonesian way (89.000), which reads back the same."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}".replace(",", ".")
+        return value
 
 
 _INTERVAL = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-\u2013\u2014]\s*(\d{1,2})[:.](\d{2})$")

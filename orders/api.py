@@ -31,6 +31,7 @@ from channels.models import Channel
 from channels.selectors import channel_for_order
 from core.errors import Conflict, NotFound
 from core.permissions import HasPerms
+from core.serializers import MoneyField
 from orders import selectors, services
 from orders.models import IdempotencyKey, Order, OrderSource, OrderStatus, PaymentMethod
 
@@ -63,11 +64,11 @@ class LineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     variant_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000)
-    unit_price_amount = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0,
+    unit_price_amount = MoneyField(
+        required=False, allow_null=True, default=None,
         help_text="Whole rupiah. Omit to use the channel listing's price or the variant's base price.",
     )
-    discount_amount = serializers.IntegerField(required=False, default=0, min_value=0)
+    discount_amount = MoneyField(required=False, default=0)
 
     def validate(self, attrs):
         if not attrs.get("sku") and not attrs.get("variant_id"):
@@ -82,8 +83,8 @@ class OrderCreateInputSerializer(serializers.Serializer):
     customer = CustomerInputSerializer()
     shipping = AddressInputSerializer(required=False, allow_null=True, default=None)
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=100)
-    shipping_amount = serializers.IntegerField(min_value=0, required=False, default=0)
-    discount_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    shipping_amount = MoneyField(required=False, default=0)
+    discount_amount = MoneyField(required=False, default=0)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False,
                                              default=PaymentMethod.BANK_TRANSFER)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel
+from core.forms import MoneyField
 from core.phones import normalize_phone
 from orders.models import OrderStatus, PaymentMethod
 
@@ -46,28 +47,6 @@ def _control(widget: forms.Widget, *, small: bool = False) -> forms.Widget:
 def style_form(form: forms.BaseForm, *, small: bool = False) -> None:
     for field in form.fields.values():
         _control(field.widget, small=small)
-
-
-class RupiahField(forms.IntegerField):
-    """Whole rupiah typed the way people type it: `150000`, `150.000`, `Rp 150.000`."""
-
-    default_error_messages = {"invalid": _("Enter a whole rupiah amount, e.g. 150000 or 150.000.")}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 10**12)
-        super().__init__(**kwargs)
-        self.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            text = value.strip()
-            text = re.sub(r"^rp\.?\s*", "", text, flags=re.IGNORECASE)
-            text = text.replace(" ", "")
-            if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-                text = text.replace(".", "")
-            value = text
-        return super().to_python(value)
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -325,8 +304,8 @@ class ManualOrderForm(forms.Form):
     ship_city = forms.CharField(label=_("City"), max_length=100, required=False)
     ship_province = forms.CharField(label=_("Province"), max_length=100, required=False)
     ship_postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
-    shipping_amount = RupiahField(label=_("Shipping cost"), required=False, initial=0)
-    discount_amount = RupiahField(label=_("Order discount"), required=False, initial=0)
+    shipping_amount = MoneyField(label=_("Shipping cost"), required=False, initial=0)
+    discount_amount = MoneyField(label=_("Order discount"), required=False, initial=0)
     payment_method = forms.ChoiceField(
         label=_("Payment method"), choices=MANUAL_PAYMENT_METHOD_CHOICES, initial=PaymentMethod.BANK_TRANSFER
     )
@@ -388,10 +367,10 @@ class ManualOrderForm(forms.Form):
 class ManualOrderLineForm(forms.Form):
     sku = forms.CharField(label=_("SKU"), max_length=64)
     quantity = forms.IntegerField(label=_("Qty"), min_value=1, max_value=100000, initial=1)
-    unit_price_amount = RupiahField(
+    unit_price_amount = MoneyField(
         label=_("Unit price"), required=False, help_text=_("Empty: the product's price.")
     )
-    discount_amount = RupiahField(label=_("Line discount"), required=False, initial=0)
+    discount_amount = MoneyField(label=_("Line discount"), required=False, initial=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

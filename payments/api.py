@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core.errors import DomainError, NotFound
 from core.permissions import HasPerms
+from core.serializers import MoneyField
 from payments import conf
 from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, StatementImport
 from payments.services import payments as payment_services
@@ -149,7 +150,7 @@ class RefundSerializer(serializers.ModelSerializer):
 
 class RefundInputSerializer(serializers.Serializer):
     payment = serializers.IntegerField(min_value=1)
-    amount = serializers.IntegerField(min_value=1, help_text="Whole rupiah")
+    amount = MoneyField(min_value=1, help_text="Whole rupiah")
     kind = serializers.ChoiceField(choices=Refund.Kind.choices)
     reason = serializers.CharField(max_length=2000)
     reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")

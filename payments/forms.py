@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MoneyField
 from payments.models import BankAccount, Refund, StatementImport
 
 
@@ -10,7 +11,7 @@ class ProofUploadForm(forms.Form):
     file = forms.FileField(label=_("Photo or PDF of the transfer"))
     sender_name = forms.CharField(label=_("Account holder name"), max_length=120, required=False)
     sender_bank = forms.CharField(label=_("Bank"), max_length=60, required=False)
-    declared_amount = forms.IntegerField(label=_("Amount transferred (Rp)"), min_value=1, required=False)
+    declared_amount = MoneyField(label=_("Amount transferred (Rp)"), min_value=1, required=False)
 
 
 class StatementUploadForm(forms.Form):
@@ -32,12 +33,12 @@ class StatementUploadForm(forms.Form):
 
 class DecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    received_amount = forms.IntegerField(label=_("Amount received (Rp)"), min_value=1, required=False)
+    received_amount = MoneyField(label=_("Amount received (Rp)"), min_value=1, required=False)
     line = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class RefundForm(forms.Form):
-    amount = forms.IntegerField(label=_("Amount (Rp)"), min_value=1)
+    amount = MoneyField(label=_("Amount (Rp)"), min_value=1)
     kind = forms.ChoiceField(label=_("Linked to"), choices=Refund.Kind.choices)
     reference = forms.CharField(label=_("Return or cancellation reference"), max_length=64, required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.money import AmountError, parse_idr
 from core.permissions import staff_required
 from payments import conf, selectors
 from payments.forms import CodUploadForm, DecisionForm, RefundForm, SettlementUploadForm, StatementUploadForm
@@ -206,7 +207,11 @@ def reconcile_action(request: HttpRequest, line_id: int, action: str) -> HttpRes
                 if payment is None:
                     raise DomainError(_("Unknown payment %(ref)s.") % {"ref": reference.strip()},
                                       detail={"fields": {"parts": [reference.strip()]}})
-                allocations.append((payment.pk, _int(amount.replace(".", "").strip())))
+                try:
+                    allocations.append((payment.pk, parse_idr(amount, min_amount=1)))
+                except AmountError as exc:
+                    raise DomainError(f"{reference.strip()}: {exc.message}",
+                                      detail={"fields": {"parts": [reference.strip()]}}) from None
             statement_services.statement_line_split(line_id=line_id, allocations=allocations, actor=request.user,
                                                     note=request.POST.get("note", ""))
             messages.success(request, _("Credit split."))

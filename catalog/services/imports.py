@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from catalog.errors import ImportHasErrors
 from catalog.models import CatalogImport, Product, ProductVariant, StockLevel, Warehouse
 from core.errors import Conflict, DomainError
+from core.money import AmountError, parse_idr
 
 COLUMNS = [
     "product_name",
@@ -43,7 +44,8 @@ COLUMNS = [
     "on_hand",
 ]
 REQUIRED = ("product_name", "sku")
-INTEGER_COLUMNS = ("weight_grams", "price_amount", "cost_amount", "low_stock_threshold", "on_hand")
+INTEGER_COLUMNS = ("weight_grams", "low_stock_threshold", "on_hand")
+MONEY_COLUMNS = ("price_amount", "cost_amount")
 PRODUCT_COLUMNS = {"category": "category", "brand": "brand", "description": "description",
                    "weight_grams": "weight_grams"}
 VARIANT_COLUMNS = {"variant_name": "name", "barcode": "barcode", "low_stock_threshold": "low_stock_threshold"}
@@ -151,6 +153,12 @@ def plan_rows(rows: Iterable[dict]) -> tuple[list[dict], list[RowError], dict]:
                     values[col] = _integer(text)
                 except ValueError:
                     errors.append(RowError(n, col, _("%(v)r is not a whole number of 0 or more.") % {"v": text}))
+                continue
+            if col in MONEY_COLUMNS and text:
+                try:
+                    values[col] = parse_idr(text)
+                except AmountError as exc:
+                    errors.append(RowError(n, col, exc.message))
                 continue
             values[col] = text if text else None
         if values.get("sku") and " " in values["sku"]:

@@ -14,3 +14,14 @@ def rupiah(value) -> str:
         return format_idr(int(value))
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def amount_input(value) -> str:
+    """A whole-rupiah amount as it goes back into a money text box (read again by core.money.parse_idr)."""
+    from core.forms import MoneyField
+
+    try:
+        return MoneyField().prepare_value(int(value))
+    except (TypeError, ValueError):
+        return ""

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from core.money import round_idr
+from core.money import AmountError, parse_idr
 
 
 class StatementError(ValueError):
@@ -44,13 +44,14 @@ def parse_amount(value) -> tuple[int, str | None]:
     """`(amount, marker)` from '150,123.00 CR', '125.345,00', 'Rp 1.500.000', '(25.000)', '-25000'.
 
     The marker is 'CR' / 'DB' when the text carries one, else None; the amount keeps its sign.
-    Thousands and decimal separators are told apart by position: with both '.' and ',' the last
-    one is decimal; with one kind only, a single separator followed by 1–2 digits is decimal.
+    The number itself is read by core.money.parse_idr (the one rupiah parser): with both '.' and
+    ',' the last one is decimal; with one kind only, a single separator followed by 1–2 digits is
+    decimal; sen are rounded once, half up.
     """
     if value is None:
         raise StatementError("empty amount")
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return round_idr(Decimal(str(value))), None
+        return _idr(value, value), None
     text = str(value).strip()
     marker = None
     match = re.search(r"(?i)\s*(?<![a-z])(CR|DB|DR|D|K|C)\.?\s*$", text)
@@ -70,21 +71,15 @@ def parse_amount(value) -> tuple[int, str | None]:
         text = text[1:]
     if not text or not re.fullmatch(r"[\d.,]+", text):
         raise StatementError(f"not an amount: {value!r}")
-    dots, commas = text.count("."), text.count(",")
-    if dots and commas:
-        decimal_sep = "." if text.rfind(".") > text.rfind(",") else ","
-        thousands = "," if decimal_sep == "." else "."
-        text = text.replace(thousands, "").replace(decimal_sep, ".")
-    elif dots or commas:
-        sep = "." if dots else ","
-        head, _sep, tail = text.rpartition(sep)
-        text = f"{head}.{tail}" if dots + commas == 1 and len(tail) in (1, 2) else text.replace(sep, "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise StatementError(f"not an amount: {value!r}") from None
-    amount = round_idr(number)
+    amount = _idr(text, value)
     return (-amount if negative else amount), marker
+
+
+def _idr(number, original) -> int:
+    try:
+        return parse_idr(number, min_amount=None, fractions="round")
+    except AmountError:
+        raise StatementError(f"not an amount: {original!r}") from None
 
 
 def parse_date(value, *, default_year: int | None = None) -> date | None:

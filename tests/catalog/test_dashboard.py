@@ -364,3 +364,30 @@ def test_a_count_sheet_with_one_bad_row_saves_nothing(staff_client, shop, defaul
     assert response.status_code == 200
     assert [r["level"].variant.sku for r in response.context["rows"] if r["error"]] == ["DSH-0"]
     assert StockLevel.objects.get(pk=levels["DSH-1"].pk).on_hand == 10
+
+
+@pytest.mark.parametrize("typed", ["89.000", "Rp 89.000", "Rp89.000,00", "89,000.00", "89000"])
+def test_a_price_typed_the_indonesian_way_is_saved_as_typed_never_a_thousand_times_less(staff_client, shop, typed):
+    variant = shop["variants"][1]
+
+    response = staff_client(roles.ADMIN).post(reverse("catalog:variant-edit", args=[variant.pk]), {
+        "sku": variant.sku, "name": "Merah / XL", "barcode": "", "is_active": "on", "low_stock_threshold": "0",
+        "price_amount": typed, "cost_amount": "41.000", "cost_note": ""})
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert (variant.price_amount, variant.cost_amount) == (89_000, 41_000)
+
+
+def test_a_price_that_can_be_read_two_ways_is_refused_and_nothing_changes(staff_client, shop):
+    variant = shop["variants"][1]
+    before = variant.price_amount
+
+    response = staff_client(roles.ADMIN).post(reverse("catalog:variant-edit", args=[variant.pk]), {
+        "sku": variant.sku, "name": "", "barcode": "", "is_active": "on", "low_stock_threshold": "0",
+        "price_amount": "89.5", "cost_amount": "0", "cost_note": ""})
+
+    assert response.status_code == 200
+    assert "89.5" in response.content.decode()
+    variant.refresh_from_db()
+    assert variant.price_amount == before

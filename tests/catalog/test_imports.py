@@ -141,3 +141,30 @@ def test_xlsx_import_reads_numbers_written_as_numbers(default_warehouse):
 
     variant = ProductVariant.objects.get(sku="SJ-40")
     assert (variant.price_amount, variant.product.weight_grams, variant.low_stock_threshold) == (25_000, 150, 3)
+
+
+def test_import_prices_are_read_by_the_one_rupiah_parser(default_warehouse):
+    content = csv_file(
+        'Kaos,,,,,KA-1,,,"Rp 89.000,00",41.000,,,',
+        'Kaos,,,,,KA-2,,,"89,000.00",Rp 41.000,,,',
+        "Kaos,,,,,KA-3,,,89000,41000,,,",
+    )
+
+    preview = catalog_import_prepare(filename="harga.csv", content=content)
+
+    assert preview.status == CatalogImport.Status.PREVIEW, preview.errors
+    catalog_import_apply(import_id=preview.pk)
+    assert sorted(ProductVariant.objects.values_list("sku", "price_amount", "cost_amount")) == [
+        ("KA-1", 89_000, 41_000), ("KA-2", 89_000, 41_000), ("KA-3", 89_000, 41_000)]
+
+
+def test_an_import_price_that_can_be_read_two_ways_is_a_row_error(default_warehouse):
+    content = csv_file("Kaos,,,,,KA-1,,,89.5,41000,,,")
+
+    with translation.override("en"):
+        preview = catalog_import_prepare(filename="harga.csv", content=content)
+
+    assert preview.status == CatalogImport.Status.INVALID
+    assert preview.errors == [{"row": 2, "column": "price_amount",
+                               "problem": "89.5 can be read two ways. Write whole rupiah without a decimal part, "
+                                          "for example 89.000."}]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -31,6 +33,7 @@ CLIENT = textwrap.dedent(
 
     layout = embedded.ensure_running(sys.argv[1])
     with psycopg.connect(host=str(layout.pg_socket_dir), user="postgres", dbname="oms", autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(1)")  # clients starting together create the table once
         conn.execute("CREATE TABLE IF NOT EXISTS visits (n int)")
         conn.execute("INSERT INTO visits VALUES (1)")
         visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
@@ -87,13 +90,15 @@ def _wait_until(condition, timeout: float = 30.0) -> bool:
 
 
 @pytest.fixture
-def var(tmp_path_factory):
-    # Short path: Unix socket paths are limited to 107 bytes.
-    path = tmp_path_factory.mktemp("emb")
+def var():
+    # Its own short directory (Unix socket paths are limited to 107 bytes), outside pytest's
+    # numbered tmp dirs, which another pytest run on the machine may rotate away meanwhile.
+    path = Path(tempfile.mkdtemp(prefix="oms-emb-"))
     yield path
     for proc in _servers(path):
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_a_client_starts_real_servers_that_stop_when_it_has_gone(var):

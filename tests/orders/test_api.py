@@ -327,3 +327,28 @@ def test_orders_api_needs_a_staff_role(api_client, make_user):
     assert client.get(URL).status_code == 403
     assert client.get("/api/v1/customers/").status_code == 403
     assert APIClient().get(URL).status_code in (401, 403)
+
+
+def test_amounts_sent_as_indonesian_text_are_read_as_whole_rupiah_never_a_thousand_times_less(token_client, kaos):
+    # given: a web store that sends its amounts as the shop typed them
+    body = _body(qty=1, shipping_amount="Rp 15.000", lines=[{"sku": "KAOS-L", "quantity": 1,
+                                                              "unit_price_amount": "89.000"}])
+
+    # when
+    response = token_client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-text")
+
+    # then
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    assert (order.lines.get().unit_price_amount, order.shipping_amount, order.total_amount) == (
+        89_000, 15_000, 104_000)
+
+
+def test_an_amount_that_can_be_read_two_ways_is_refused_with_a_message(token_client, kaos):
+    body = _body(qty=1, lines=[{"sku": "KAOS-L", "quantity": 1, "unit_price_amount": "89.5"}])
+
+    response = token_client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-ambiguous")
+
+    assert response.status_code == 400
+    assert "89.5" in str(response.json()["error"])
+    assert not Order.objects.exists()

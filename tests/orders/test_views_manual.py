@@ -289,3 +289,27 @@ def test_the_form_starts_on_the_channel_of_the_agents_last_order(staff_client, w
 
 def test_the_only_manual_channel_is_preselected(staff_client, wa_channel):
     assert staff_client().get(URL).context["form"].initial == {"channel": wa_channel.pk}
+
+
+@pytest.mark.parametrize(("typed", "amount"), [("Rp 12.000,00", 12_000), ("12,000.00", 12_000), ("12000", 12_000)])
+def test_the_manual_order_form_reads_every_usual_way_of_writing_an_amount(
+    staff_client, wa_channel, make_variant, typed, amount
+):
+    make_variant("KAOS-M", price=85_000, stock=10)
+
+    response = staff_client(roles.CUSTOMER_SERVICE).post(
+        URL, form_data(wa_channel, ("KAOS-M", 1, "Rp 89.000"), shipping_amount=typed))
+
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.lines.get().unit_price_amount, order.shipping_amount) == (89_000, amount)
+
+
+def test_the_manual_order_form_refuses_an_ambiguous_amount_and_saves_nothing(staff_client, wa_channel, make_variant):
+    make_variant("KAOS-M", price=85_000, stock=10)
+
+    response = staff_client(roles.CUSTOMER_SERVICE).post(URL, form_data(wa_channel, ("KAOS-M", 1, "89.5")))
+
+    assert response.status_code == 400
+    assert "89.5" in response.content.decode()
+    assert not Order.objects.exists()

@@ -303,3 +303,28 @@ def test_the_reconciliation_redirect_never_leaves_the_site(staff_client):
     response = finance.post(reverse("payments:reconcile-action", args=[999, "not-ours"]),
                             {"reason": "x", "next": "https://evil.example/"})
     assert response.url == reverse("payments:reconcile")
+
+
+def test_a_refund_typed_the_indonesian_way_is_whole_rupiah(staff_client):
+    from payments.services.payments import payment_mark_paid
+
+    payment = payment_open(order_id=make_order(total=90_000, method="card").pk)
+    payment_mark_paid(payment_id=payment.pk)
+
+    staff_client(roles.FINANCE).post(reverse("payments:action", args=[payment.pk, "refund"]),
+                                     {"amount": "Rp 10.000", "kind": "return", "reason": "Rusak", "reference": ""})
+
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 10_000
+
+
+def test_a_customer_declares_the_transfer_amount_the_indonesian_way(client):
+    order = make_order(total=150_000)
+    payment = payment_open(order_id=order.pk)
+    url = reverse("payments-pay:proof", kwargs={"number": order.number, "key": order.access_key})
+    typed = "Rp " + f"{payment.amount:,}".replace(",", ".")
+
+    response = client.post(url, {"file": upload("bukti.png", png_bytes()), "declared_amount": typed})
+
+    assert response.status_code == 302
+    assert PaymentProof.objects.get(payment=payment).declared_amount == payment.amount
