@@ -1,4 +1,4 @@
-"""Forms for the seller's report inputs. Money is typed the Indonesian way ("1.500.000", "Rp 1.500.000")."""
+"""Forms for the seller's report inputs. Money is typed the Indonesian way (core.forms.MoneyField)."""
 
 from __future__ import annotations
 
@@ -9,32 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ChangeLogEntry
+from core.forms import MoneyField
 
-MAX_AMOUNT = 10**13
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-
-
-def parse_rupiah(raw: str) -> int:
-    """'1.500.000', 'Rp 1.500.000', '1500000', '1,500,000' -> 1500000; anything else is refused."""
-    text = (raw or "").strip()
-    text = re.sub(r"^(rp\.?|idr)\s*", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"[,.]00$", "", text)  # "1.500.000,00" / "1,500,000.00"
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
-        separators = set(re.findall(r"[.,]", text))
-        if len(separators) == 1:
-            text = re.sub(r"[.,]", "", text)
-    if not re.fullmatch(r"\d{1,15}", text):
-        raise forms.ValidationError(_("Type a rupiah amount such as 1.500.000."))
-    value = int(text)
-    if value > MAX_AMOUNT:
-        raise forms.ValidationError(_("That amount is too large."))
-    return value
-
-
-class RupiahField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        return parse_rupiah(value) if value not in (None, "") else None
 
 
 def _channel_field(required=True):
@@ -71,7 +48,7 @@ class VisitsImportForm(forms.Form):
 
 class SpendForm(forms.Form):
     month = forms.CharField(label=_("Month (YYYY-MM)"), max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
-    amount = RupiahField(label=_("Amount"), max_length=30)
+    amount = MoneyField(label=_("Amount"))
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
     def __init__(self, *args, **kwargs):
