@@ -74,9 +74,9 @@ def _shop():
                              price_amount=150_000, cost_amount=80_000)
     stock_receive(variant_id=variant.pk, quantity=50, reason="stok awal")
     orders = []
-    for channel, qty in ((web, 2), (web, 1), (shopee, 3)):
+    for i, (channel, qty) in enumerate(((web, 2), (web, 1), (shopee, 3))):
         orders.append(order_create(channel_id=channel.pk, lines=[LineInput(variant_id=variant.pk, quantity=qty)],
-                                   customer=CustomerInput(name="Rina", phone=f"0812555500{qty}{channel.pk}")))
+                                   customer=CustomerInput(name=f"Rina {i}", phone=f"08125555{i:04d}")))
     # A marketplace deadline passed yesterday and the order has not shipped: a breach of "ship by the deadline".
     late = orders[2]
     Order.objects.filter(pk=late.pk).update(ship_by=timezone.now() - timedelta(hours=20))
