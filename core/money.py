@@ -41,6 +41,21 @@ def format_idr(amount: int | None) -> str:
     return f"{sign}Rp {abs(int(amount)):,}".replace(",", ".")
 
 
+def ratio_percent(part: int | Decimal, whole: int | Decimal, *, places: int = 1) -> Decimal | None:
+    """`part` as a percentage of `whole`, rounded once (half up) to `places` decimals; None when whole is 0."""
+    if not whole:
+        return None
+    exponent = Decimal(1).scaleb(-places)
+    return (Decimal(part) * Decimal(100) / Decimal(whole)).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def divide_idr(amount: int, count: int) -> int | None:
+    """A rupiah amount shared by `count` (an average order value), rounded once; None when count is 0."""
+    if not count:
+        return None
+    return round_idr(Decimal(amount) / Decimal(count))
+
+
 # --- Reading typed amounts --------------------------------------------------------------------
 
 

@@ -50,8 +50,22 @@ class WorkQueue:
     description: Promise | str = field(default="")
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A block on the home page (headline KPIs, a chart): `context(user)` returns its template context,
+    or None to leave it out for that user; `scripts` are static JS files it needs (loaded deferred)."""
+
+    key: str
+    template: str
+    context: Callable[[object], dict | None]
+    permission: str = "core.access_dashboard"
+    order: int = 100
+    scripts: tuple[str, ...] = ()
+
+
 _links: dict[tuple[str, str], NavLink] = {}
 _queues: dict[str, WorkQueue] = {}
+_panels: dict[str, HomePanel] = {}
 
 
 def register_link(link: NavLink) -> None:
@@ -64,6 +78,23 @@ def register_queue(queue: WorkQueue) -> None:
     if queue.stage not in STAGE_KEYS:
         raise ValueError(f"unknown stage {queue.stage!r}")
     _queues[queue.key] = queue
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    _panels[panel.key] = panel
+
+
+def home_panels_for(user) -> list[dict]:
+    """The home page panels this user may see, in order, each with its context."""
+    result = []
+    for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+        if not user.has_perm(panel.permission):
+            continue
+        context = panel.context(user)
+        if context is not None:
+            result.append({"key": panel.key, "template": panel.template, "context": context,
+                           "scripts": panel.scripts})
+    return result
 
 
 def _url(url_name: str, query: str = "") -> str | None:

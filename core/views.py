@@ -18,7 +18,7 @@ from core import health, inbox, selectors, services
 from core.errors import DomainError
 from core.forms import CalendarClosureForm, CalendarYearForm, WorkingHoursForm, format_intervals
 from core.models import CalendarClosure, WorkingHours
-from core.navigation import STAGES, links_for, queues_for
+from core.navigation import STAGES, home_panels_for, links_for, queues_for
 from core.permissions import staff_required
 
 logger = logging.getLogger(__name__)
@@ -63,10 +63,12 @@ def home(request: HttpRequest) -> HttpResponse:
         {"key": key, "title": title, "icon": icon, "queues": [q for q in queues if q["stage"] == key]}
         for key, title, icon in STAGES
     ]
+    panels = home_panels_for(request.user)
     return render(
         request,
         "dashboard/home.html",
-        {"stages": [s for s in stages if s["queues"]], "open_work": sum(q["count"] for q in queues)},
+        {"stages": [s for s in stages if s["queues"]], "open_work": sum(q["count"] for q in queues),
+         "panels": panels, "panel_scripts": list(dict.fromkeys(s for p in panels for s in p["scripts"]))},
     )
 
 

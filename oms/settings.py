@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from oms.env import broker_url_for, env_bool, env_choice, env_int, env_list, env_str
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
     "shipping",
     "aftersales",
     "notifications",
+    "analytics",
+    "sop",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +198,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments.expire_overdue": {"task": "payments.tasks.expire_unpaid_orders_task", "schedule": 5 * 60},
     "payments.sweep_deliveries": {"task": "payments.tasks.gateway_deliveries_sweep_task", "schedule": 30},
 }
+# Analytics: dirty rollup keys every 15 s (a changed order shows in the reports within a minute),
+# the customer model (RFM, CLTV, cohorts) every night, the SOP summary to the owner every Monday.
+CELERY_BEAT_SCHEDULE["analytics.rollup_refresh"] = {"task": "analytics.tasks.rollup_refresh_task", "schedule": 15}
+CELERY_BEAT_SCHEDULE["analytics.customer_model"] = {"task": "analytics.tasks.customer_model_fit_task",
+                                                    "schedule": crontab(hour=2, minute=30)}
+CELERY_BEAT_SCHEDULE["sop.weekly_summary"] = {"task": "sop.tasks.weekly_summary_task",
+                                              "schedule": crontab(day_of_week=1, hour=7, minute=0)}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("analytics.api_urls")),
+    path("", include("sop.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +29,8 @@ urlpatterns = [
     path("dashboard/shipping/", include("shipping.urls")),
     path("dashboard/aftersales/", include("aftersales.urls")),
     path("dashboard/notifications/", include("notifications.urls")),
+    path("dashboard/reports/", include("analytics.urls")),
+    path("dashboard/sop/", include("sop.urls")),
     path("webhooks/", include("core.webhook_urls")),
     path("track/", include("orders.track_urls")),
     path("pay/", include("payments.upload_urls")),

@@ -1,0 +1,359 @@
+"""Analytics: facts derived from the orders, daily rollups over them, and the seller's own inputs.
+
+Derived tables (facts and rollups) are never edited by hand: `analytics.rollups` rebuilds them
+from the source rows for the (day, channel) keys marked dirty, so they always equal a
+from-scratch recomputation. Days are calendar days in Asia/Jakarta.
+
+Inputs the seller enters or imports: channel visits, marketing spend, the change log.
+Nightly outputs: customer scores (RFM, CLTV, churn risk) and retention cohorts.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Access(models.Model):
+    """Holder for the report permissions (money reports and operations reports)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_sales_reports", "Can see sales, profit, customer and acquisition reports (money)"),
+            ("view_operations_reports", "Can see operations and inventory reports"),
+            ("manage_report_inputs", "Can enter visits, marketing spend and the change log"),
+        ]
+
+    def __str__(self) -> str:
+        return "analytics access"
+
+
+class DirtyKey(models.Model):
+    """A (day, channel) whose facts and rollups must be recomputed from the source rows."""
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "channel_id"], name="analytics_dirty_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} channel {self.channel_id}"
+
+
+class Measures(models.Model):
+    """Additive measures shared by the facts and every rollup (Sum() over any of them is exact).
+
+    gross = Σ unit price × quantity; discount = line and order discounts; refund = refunds of a
+    kept order (overpayments excluded); fee = marketplace fees; net = gross - discount - refund - fee;
+    margin = net - cogs (cost at the time of sale) - packing - seller-paid shipping.
+    A cancelled order counts only in `cancelled_orders`.
+    """
+
+    orders = models.IntegerField(default=0)
+    cancelled_orders = models.IntegerField(default=0)
+    units = models.BigIntegerField(default=0)
+    gross_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    refund_amount = models.BigIntegerField(default=0)
+    fee_amount = models.BigIntegerField(default=0)
+    net_amount = models.BigIntegerField(default=0)
+    shipping_charged_amount = models.BigIntegerField(default=0)
+    shipping_cost_amount = models.BigIntegerField(default=0)
+    packing_amount = models.BigIntegerField(default=0)
+    cogs_amount = models.BigIntegerField(default=0)
+    margin_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CustomerMeasures(models.Model):
+    new_customers = models.IntegerField(default=0)
+    returning_orders = models.IntegerField(default=0)
+    loss_orders = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class OrderFact(Measures, CustomerMeasures):
+    """One row per order: its amounts, cost and margin, and the dimensions reports filter on."""
+
+    order = models.OneToOneField("orders.Order", primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                 db_constraint=False)
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    customer_id = models.BigIntegerField(null=True)
+    province = models.CharField(max_length=100)
+    city = models.CharField(max_length=100)
+    status = models.CharField(max_length=20)
+    placed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "channel_id"], name="orderfact_day_channel"),
+            models.Index(fields=["customer_id", "placed_at"], name="orderfact_customer"),
+            models.Index(fields=["province", "day"], name="orderfact_province_day"),
+            models.Index(fields=["city", "day"], name="orderfact_city_day"),
+            models.Index(fields=["day"], name="orderfact_loss_day", condition=models.Q(margin_amount__lt=0, orders=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} on {self.day}"
+
+
+class LineFact(Measures):
+    """One row per order line; order-level amounts (discount, fee, refund, packing, shipping) are
+    allocated to the lines in proportion to their value, so the lines of an order sum to its fact."""
+
+    line = models.OneToOneField("orders.OrderLine", primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False)
+    order_id = models.BigIntegerField()
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    province = models.CharField(max_length=100)
+    city = models.CharField(max_length=100)
+    variant_id = models.BigIntegerField(null=True)
+    product_id = models.BigIntegerField(null=True)
+    sku = models.CharField(max_length=64)
+    unit_cost_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "channel_id"], name="linefact_day_channel"),
+            models.Index(fields=["product_id", "day"], name="linefact_product_day"),
+            models.Index(fields=["order_id"], name="linefact_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} on {self.day}"
+
+
+class SalesDaily(Measures, CustomerMeasures):
+    """Orders per Jakarta day, channel and fulfilling warehouse (the small table most reports read)."""
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "channel_id"], name="salesdaily_day_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.day} channel {self.channel_id}"
+
+
+class GeoDaily(Measures, CustomerMeasures):
+    """Orders per day, channel, province and city (reach, and the province/city filters)."""
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    province = models.CharField(max_length=100)
+    city = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "channel_id"], name="geodaily_day_channel"),
+            models.Index(fields=["province", "day"], name="geodaily_province_day"),
+            models.Index(fields=["city", "day"], name="geodaily_city_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.city}, {self.province}"
+
+
+class ProductDaily(Measures):
+    """Order lines per day, channel, warehouse and variant; `orders` = orders containing the variant."""
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    variant_id = models.BigIntegerField(null=True)
+    product_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "channel_id"], name="productdaily_day_channel"),
+            models.Index(fields=["product_id", "day"], name="productdaily_product_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} variant {self.variant_id}"
+
+
+class CustomerFact(models.Model):
+    """One row per customer who ever ordered: the inputs of RFM, CLTV, cohorts and churn risk."""
+
+    customer = models.OneToOneField("orders.Customer", primary_key=True, on_delete=models.CASCADE,
+                                    related_name="+", db_constraint=False)
+    first_order_id = models.BigIntegerField(null=True)
+    first_placed_at = models.DateTimeField(null=True)
+    first_channel_id = models.BigIntegerField(null=True)
+    last_placed_at = models.DateTimeField(null=True)
+    orders = models.IntegerField(default=0)
+    channels = models.IntegerField(default=0)
+    net_amount = models.BigIntegerField(default=0)
+    margin_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["first_placed_at"], name="customerfact_first")]
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id}"
+
+
+class CustomerScore(models.Model):
+    """The nightly customer model: RFM quintiles and segment, BG/NBD + Gamma-Gamma CLTV, churn risk."""
+
+    class Segment(models.TextChoices):
+        CHAMPIONS = "champions", _("Champions")
+        LOYAL = "loyal", _("Loyal")
+        POTENTIAL = "potential_loyalist", _("Potential loyalists")
+        NEW = "new", _("New customers")
+        PROMISING = "promising", _("Promising")
+        NEED_ATTENTION = "need_attention", _("Need attention")
+        ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+        AT_RISK = "at_risk", _("At risk")
+        CANNOT_LOSE = "cannot_lose", _("Can't lose them")
+        HIBERNATING = "hibernating", _("Hibernating")
+
+    customer = models.OneToOneField("orders.Customer", primary_key=True, on_delete=models.CASCADE,
+                                    related_name="+", db_constraint=False)
+    computed_at = models.DateTimeField()
+    recency_days = models.IntegerField()
+    frequency = models.IntegerField(help_text=_("Repeat purchases (orders after the first)."))
+    monetary_amount = models.BigIntegerField(help_text=_("Average net value of the orders."))
+    r_score = models.PositiveSmallIntegerField()
+    f_score = models.PositiveSmallIntegerField()
+    m_score = models.PositiveSmallIntegerField()
+    segment = models.CharField(max_length=20, choices=Segment.choices, db_index=True)
+    historical_value_amount = models.BigIntegerField(default=0)
+    predicted_purchases = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    predicted_value_amount = models.BigIntegerField(default=0)
+    probability_alive = models.DecimalField(max_digits=6, decimal_places=4, default=0)
+    expected_interval_days = models.IntegerField(null=True)
+    overdue_days = models.IntegerField(null=True)
+    churn_risk = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-predicted_value_amount"], name="score_predicted_value")]
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id}: {self.segment}"
+
+
+class ModelFit(models.Model):
+    """One nightly fit of the customer model, with its parameters and how long it took."""
+
+    fitted_at = models.DateTimeField(auto_now_add=True)
+    customers = models.IntegerField()
+    seconds = models.FloatField()
+    parameters = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-fitted_at"]
+
+    def __str__(self) -> str:
+        return f"fit of {self.fitted_at:%Y-%m-%d %H:%M}"
+
+
+class CohortCell(models.Model):
+    """Customers of a first-order month (optionally per first channel) who ordered again in a later month."""
+
+    cohort_month = models.DateField()
+    first_channel_id = models.BigIntegerField(null=True)
+    month_index = models.PositiveSmallIntegerField()
+    customers = models.IntegerField()
+    orders = models.IntegerField()
+    net_amount = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort_month", "first_channel_id", "month_index"],
+                                    name="cohort_cell_unique", nulls_distinct=False)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_month} +{self.month_index}"
+
+
+class ChannelVisits(models.Model):
+    """Visitors of a channel on a day, typed in or imported from the marketplace's seller centre."""
+
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", help_text=_("Empty for the whole shop."))
+    visits = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, default="manual")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day", "product"], name="visits_unique",
+                                    nulls_distinct=False)
+        ]
+        verbose_name_plural = "channel visits"
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.day}: {self.visits}"
+
+
+class MarketingSpend(models.Model):
+    """What was spent on marketing for a channel in a month (ads, affiliates, vouchers paid by the shop)."""
+
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("First day of the month."))
+    amount = models.BigIntegerField()
+    note = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "month"], name="spend_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="spend_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.month}: {self.amount}"
+
+
+class ChangeLogEntry(models.Model):
+    """A change the seller made (price, photo, promotion, new channel), to compare before and after."""
+
+    class Kind(models.TextChoices):
+        PRICE = "price", _("Price")
+        PHOTO = "photo", pgettext_lazy("change kind", "Photo or description")
+        PROMOTION = "promotion", _("Promotion")
+        CHANNEL = "channel", _("New channel")
+        OTHER = "other", pgettext_lazy("change kind", "Other")
+
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    channel = models.ForeignKey("channels.Channel", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    window_days = models.PositiveSmallIntegerField(default=14)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name_plural = "change log entries"
+
+    def __str__(self) -> str:
+        return self.title

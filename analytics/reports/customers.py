@@ -1,0 +1,226 @@
+"""Customers (Pelanggan): new vs returning, repeat purchases, cohorts, RFM, CLTV and churn risk."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Avg, Count, Sum
+from django.utils.translation import gettext as _
+
+from analytics.filters import ReportFilters
+from analytics.models import CohortCell, CustomerScore, ModelFit
+from analytics.reports.base import (
+    MONEY,
+    NUMBER,
+    PERCENT,
+    TEXT,
+    Chart,
+    Column,
+    Report,
+    Table,
+    as_date,
+    compare,
+    grouped,
+    kpis_from,
+    order_source,
+    period_labels,
+    totals,
+)
+from core.money import divide_idr, ratio_percent
+
+CHURN_LIST = 200
+COHORT_MONTHS = 12
+
+
+def _active(f: ReportFilters) -> dict[str, int]:
+    """Customers with a kept order in the range, and how many of them have bought at least twice by its end."""
+    where = ["f.day BETWEEN %(start)s AND %(end)s", "f.orders = 1", "f.customer_id IS NOT NULL"]
+    params = {"start": f.start, "end": f.end}
+    for name in ("channel_id", "warehouse_id", "province", "city"):
+        if getattr(f, name):
+            where.append(f"f.{name} = %({name})s")
+            params[name] = getattr(f, name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COUNT(*), COUNT(*) FILTER (WHERE (
+                SELECT COUNT(*) FROM analytics_orderfact g
+                WHERE g.customer_id = a.customer_id AND g.orders = 1 AND g.day <= %(end)s) >= 2)
+            FROM (SELECT DISTINCT f.customer_id FROM analytics_orderfact f WHERE {' AND '.join(where)}) a
+            """,  # noqa: S608 (the WHERE parts are constants; values are parameters)
+            params,
+        )
+        active, repeat = cursor.fetchone()
+    return {"active": active, "repeat": repeat}
+
+
+def _customer_totals(f: ReportFilters) -> dict:
+    t = totals(f.__class__(**{**f.__dict__, "product_id": None, "category": ""}))
+    t.update(_active(f))
+    return t
+
+
+def customers_report(f: ReportFilters) -> Report:
+    now, prev, ly = compare(f, _customer_totals)
+    report = Report(name="customers", title=_("Customers"), filters=f)
+    report.kpis = kpis_from(
+        [
+            ("active", _("Customers who ordered"), NUMBER, lambda t: t["active"]),
+            ("new", _("New customers"), NUMBER, lambda t: t["new_customers"]),
+            ("returning_orders", _("Orders from returning customers"), NUMBER, lambda t: t["returning_orders"]),
+            ("returning_share", _("Share of orders from returning customers"), PERCENT,
+             lambda t: ratio_percent(t["returning_orders"], t["orders"])),
+            ("repeat_rate", _("Repeat-purchase rate"), PERCENT, lambda t: ratio_percent(t["repeat"], t["active"])),
+            ("net_per_customer", _("Net revenue per customer"), MONEY,
+             lambda t: divide_idr(t["net_amount"], t["active"])),
+        ],
+        now, prev, ly,
+    )
+    if f.has_product:
+        report.notes.append(_("Customer figures are for the whole shop; the product filter does not apply to them."))
+    rows = grouped(order_source(f.__class__(**{**f.__dict__, "product_id": None, "category": ""})), "period",
+                   ("new_customers", "returning_orders", "orders"), granularity=f.granularity)
+    by_period = {as_date(r["period"]): r for r in rows}
+    table_rows = [
+        {"period": day.isoformat(), "new_customers": int(by_period.get(day, {}).get("new_customers", 0)),
+         "returning_orders": int(by_period.get(day, {}).get("returning_orders", 0)),
+         "orders": int(by_period.get(day, {}).get("orders", 0))}
+        for day in period_labels(f)
+    ]
+    report.tables.append(Table(
+        "new_vs_returning", _("New and returning customers"),
+        [Column("period", _("Period"), TEXT), Column("new_customers", _("New customers"), NUMBER),
+         Column("returning_orders", _("Orders from returning customers"), NUMBER),
+         Column("orders", _("Orders"), NUMBER)],
+        table_rows,
+    ))
+    report.charts.append(Chart(
+        "new_vs_returning", _("New and returning customers"), "bar", [r["period"] for r in table_rows],
+        [{"label": str(_("New customers")), "data": [r["new_customers"] for r in table_rows]},
+         {"label": str(_("Orders from returning customers")), "data": [r["returning_orders"] for r in table_rows]}],
+        table="new_vs_returning",
+    ))
+    report.tables.append(_cohorts(f))
+    fit = ModelFit.objects.first()
+    if fit is None:
+        report.notes.append(_("The customer model has not run yet (it runs every night)."))
+    else:
+        report.notes.append(
+            _("Customer model of %(when)s: %(n)s customers in %(s)s s.")
+            % {"when": fit.fitted_at.strftime("%Y-%m-%d %H:%M"), "n": fit.customers, "s": round(fit.seconds, 1)}
+        )
+        if fit.error:
+            report.notes.append(_("CLTV could not be predicted: %(error)s") % {"error": fit.error})
+    segments = list(
+        CustomerScore.objects.values("segment")
+        .annotate(customers=Count("pk"), value=Sum("historical_value_amount"),
+                  predicted=Sum("predicted_value_amount"), alive=Avg("probability_alive"))
+        .order_by("-customers")
+    )
+    labels = dict(CustomerScore.Segment.choices)
+    seg_rows = [
+        {"segment": str(labels.get(s["segment"], s["segment"])), "customers": s["customers"],
+         "historical_value_amount": int(s["value"] or 0), "predicted_value_amount": int(s["predicted"] or 0),
+         "probability_alive": ratio_percent(s["alive"] or 0, 1)}
+        for s in segments
+    ]
+    report.tables.append(Table(
+        "rfm_segments", _("RFM segments"),
+        [Column("segment", _("Segment"), TEXT), Column("customers", _("Customers"), NUMBER),
+         Column("historical_value_amount", _("Historical value"), MONEY),
+         Column("predicted_value_amount", _("Predicted value (12 months)"), MONEY),
+         Column("probability_alive", _("Probability alive"), PERCENT)],
+        seg_rows,
+    ))
+    report.charts.append(Chart(
+        "rfm_segments", _("Customers per RFM segment"), "pie", [r["segment"] for r in seg_rows],
+        [{"label": str(_("Customers")), "data": [r["customers"] for r in seg_rows]}], table="rfm_segments",
+    ))
+    overall = CustomerScore.objects.aggregate(
+        n=Count("pk"), hist=Sum("historical_value_amount"), pred=Sum("predicted_value_amount"),
+        alive=Avg("probability_alive"))
+    if overall["n"]:
+        report.kpis += [
+            kpis_from([("cltv_historical", _("CLTV to date (average)"), MONEY,
+                        lambda t: divide_idr(int(t["hist"] or 0), t["n"]))], overall, {}, {})[0],
+            kpis_from([("cltv_predicted", _("Predicted CLTV, 12 months (average)"), MONEY,
+                        lambda t: divide_idr(int(t["pred"] or 0), t["n"]))], overall, {}, {})[0],
+            kpis_from([("p_alive", _("Probability alive (average)"), PERCENT,
+                        lambda t: ratio_percent(t["alive"] or 0, 1))], overall, {}, {})[0],
+        ]
+    report.tables.append(Table(
+        "top_customers", _("Highest predicted value"),
+        _customer_columns(), _customer_rows(CustomerScore.objects.order_by("-predicted_value_amount", "pk")[:20]),
+    ))
+    report.tables.append(Table(
+        "churn_risk", _("Churn risk: overdue against their own purchase interval"),
+        _customer_columns(with_overdue=True),
+        _customer_rows(CustomerScore.objects.filter(churn_risk=True)
+                       .order_by("-predicted_value_amount", "-historical_value_amount", "pk")[:CHURN_LIST]),
+        note=_("Export this list for a win-back campaign (the after-sales campaigns take it as a segment)."),
+    ))
+    return report
+
+
+def _customer_columns(*, with_overdue: bool = False) -> list[Column]:
+    columns = [
+        Column("customer", _("Customer"), TEXT), Column("phone", _("Phone"), TEXT),
+        Column("segment", _("Segment"), TEXT), Column("orders", _("Orders"), NUMBER),
+        Column("historical_value_amount", _("Historical value"), MONEY),
+        Column("predicted_value_amount", _("Predicted value (12 months)"), MONEY),
+        Column("probability_alive", _("Probability alive"), PERCENT),
+    ]
+    if with_overdue:
+        columns += [Column("recency_days", _("Days since last order"), NUMBER),
+                    Column("expected_interval_days", _("Usual interval (days)"), NUMBER),
+                    Column("overdue_days", _("Days overdue"), NUMBER)]
+    return columns
+
+
+def _customer_rows(scores) -> list[dict]:
+    from analytics.models import CustomerFact
+    from orders.models import Customer
+
+    scores = list(scores)
+    customers = Customer.objects.in_bulk([s.customer_id for s in scores])
+    orders = dict(CustomerFact.objects.filter(customer_id__in=[s.customer_id for s in scores])
+                  .values_list("customer_id", "orders"))
+    labels = dict(CustomerScore.Segment.choices)
+    rows = []
+    for s in scores:
+        customer = customers.get(s.customer_id)
+        rows.append({
+            "customer_id": s.customer_id, "customer": customer.name if customer else s.customer_id,
+            "phone": customer.phone if customer else "", "segment": str(labels.get(s.segment, s.segment)),
+            "orders": orders.get(s.customer_id, 0), "historical_value_amount": s.historical_value_amount,
+            "predicted_value_amount": s.predicted_value_amount,
+            "probability_alive": ratio_percent(s.probability_alive, 1), "recency_days": s.recency_days,
+            "expected_interval_days": s.expected_interval_days, "overdue_days": s.overdue_days,
+        })
+    return rows
+
+
+def _cohorts(f: ReportFilters) -> Table:
+    cells = CohortCell.objects.filter(first_channel_id=f.channel_id) if f.channel_id else \
+        CohortCell.objects.filter(first_channel_id__isnull=True)
+    end_month = f.end.replace(day=1)
+    cells = cells.filter(cohort_month__lte=end_month, month_index__lte=COHORT_MONTHS)
+    months = sorted({c.cohort_month for c in cells}, reverse=True)[:COHORT_MONTHS]
+    by = {(c.cohort_month, c.month_index): c for c in cells if c.cohort_month in months}
+    rows = []
+    for month in sorted(months):
+        size = by.get((month, 0))
+        if size is None:
+            continue
+        row = {"cohort": month.strftime("%Y-%m"), "customers": size.customers}
+        for i in range(1, COHORT_MONTHS + 1):
+            cell = by.get((month, i))
+            row[f"m{i}"] = ratio_percent(cell.customers, size.customers) if cell else None
+        rows.append(row)
+    return Table(
+        "cohorts", _("Retention by first-order month (share of the cohort ordering again)"),
+        [Column("cohort", _("First order"), TEXT), Column("customers", _("Customers"), NUMBER),
+         *[Column(f"m{i}", _("Month %(n)s") % {"n": i}, PERCENT) for i in range(1, COHORT_MONTHS + 1)]],
+        rows,
+        note=_("Computed every night with the customer model; with a channel chosen, the customers acquired there."),
+    )
+

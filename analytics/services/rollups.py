@@ -1,0 +1,496 @@
+"""Incremental maintenance of the facts and daily rollups.
+
+The unit of work is a key (Jakarta day, channel). A change to an order marks its key dirty
+(`rollup_mark_orders`, from the orders hooks after commit, and from a scan of the append-only
+order events and refunds, which also catches changes that no hook reports); `rollup_refresh`,
+run by Celery beat every few seconds, claims dirty keys and recomputes everything derived from
+them from the source rows:
+
+1. the facts of every order placed on that day through that channel (`OrderFact`, `LineFact`),
+   with the cost of goods valid at the order's `placed_at` and the order-level amounts allocated
+   to its lines;
+2. the `CustomerFact` of every customer touched, and each of their orders' new/returning flag
+   (a cancellation can make a later order the customer's first: its key is added);
+3. the rollups (`SalesDaily`, `GeoDaily`, `ProductDaily`) of every key, by SQL aggregation.
+
+A cost change is recorded with the moment it is made (catalog's VariantCostHistory.effective_at),
+so it never changes the cost of an order already placed, and needs no mark; a change of a channel's
+packing cost does (rollup_mark_packing_changes).
+
+The same statements rebuild everything (`rollup_rebuild` marks every key), so the rollups always
+equal a from-scratch recomputation (tests/analytics/test_rollups_property.py). The whole pass is
+hand-written SQL: set-based INSERT ... SELECT over all claimed keys at once, one statement per
+table, instead of reading the rows into Python (the rebuild of 1,000,000 orders is minutes, not hours).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+TZ = "Asia/Jakarta"
+# A refresh claims at most this many keys (days × channels); the rest wait for the next run.
+BATCH_KEYS = 2000
+# The safety-net scan of order events and refunds re-reads this much before the last scan, so a
+# transaction that committed late (its rows carry an earlier timestamp) is still seen.
+SCAN_OVERLAP = timedelta(minutes=10)
+SCAN_CACHE_KEY = "analytics:rollup-scan-since"
+# pg_advisory_xact_lock key: one refresh at a time (a second worker's run returns at once).
+LOCK_KEY = 7_310_013
+
+Key = tuple[date, int]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    keys: int
+    orders: int
+    remaining: int
+
+
+# --- marking -------------------------------------------------------------------------------
+
+
+def rollup_mark_orders(*, order_ids: Iterable[int]) -> int:
+    """Mark the (day, channel) keys of these orders dirty; one statement, safe to repeat."""
+    ids = sorted({int(i) for i in order_ids})
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO analytics_dirtykey (day, channel_id, marked_at)
+            SELECT DISTINCT (o.placed_at AT TIME ZONE 'Asia/Jakarta')::date, o.channel_id, now()
+            FROM orders_order o WHERE o.id = ANY(%s)
+            ON CONFLICT (day, channel_id) DO NOTHING
+            """,
+            [ids],
+        )
+        return cursor.rowcount
+
+
+def rollup_mark_keys(*, keys: Iterable[Key]) -> int:
+    keys = sorted(set(keys))
+    if not keys:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO analytics_dirtykey (day, channel_id, marked_at)
+            SELECT k.day, k.channel_id, now() FROM unnest(%s::date[], %s::bigint[]) AS k(day, channel_id)
+            ON CONFLICT (day, channel_id) DO NOTHING
+            """,
+            [[k[0] for k in keys], [k[1] for k in keys]],
+        )
+        return cursor.rowcount
+
+
+def rollup_mark_all() -> int:
+    """Mark every (day, channel) that has an order or a fact (a full rebuild on the next refresh)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO analytics_dirtykey (day, channel_id, marked_at)
+            SELECT day, channel_id, now() FROM (
+                SELECT DISTINCT (placed_at AT TIME ZONE 'Asia/Jakarta')::date AS day, channel_id FROM orders_order
+                UNION SELECT day, channel_id FROM analytics_orderfact
+            ) k
+            ON CONFLICT (day, channel_id) DO NOTHING
+            """
+        )
+        return cursor.rowcount
+
+
+def rollup_scan_changes(*, since=None) -> int:
+    """Mark the keys of orders with an order event or a refund recorded since `since`.
+
+    Every order change writes an OrderEvent (and every refund a Refund row), so this catches
+    what no hook reports (notes, marketplace edits, refunds) within one refresh interval.
+    """
+    from django.core.cache import cache
+
+    now = timezone.now()
+    if since is None:
+        since = cache.get(SCAN_CACHE_KEY) or now - timedelta(hours=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO analytics_dirtykey (day, channel_id, marked_at)
+            SELECT DISTINCT (o.placed_at AT TIME ZONE 'Asia/Jakarta')::date, o.channel_id, now()
+            FROM orders_order o
+            WHERE o.id IN (
+                SELECT e.order_id FROM orders_orderevent e WHERE e.created_at >= %(since)s
+                UNION SELECT r.order_id FROM payments_refund r WHERE r.created_at >= %(since)s
+            )
+            ON CONFLICT (day, channel_id) DO NOTHING
+            """,
+            {"since": since - SCAN_OVERLAP},
+        )
+        marked = cursor.rowcount
+    cache.set(SCAN_CACHE_KEY, now, timeout=7 * 24 * 3600)
+    return marked
+
+
+def rollup_mark_packing_changes() -> int:
+    """Mark every key of a channel whose packing cost changed since the last look.
+
+    The packing cost is the channel's catalog setting (no history is kept), applied to the facts
+    when they are computed; a change re-applies it to the channel's past orders so the rollups
+    stay equal to a recomputation.
+    """
+    from django.core.cache import cache
+
+    from catalog.models import ChannelCatalogSettings
+
+    current = {str(c): a for c, a in ChannelCatalogSettings.objects.values_list("channel_id", "packaging_cost_amount")}
+    seen = cache.get("analytics:packing-costs")
+    cache.set("analytics:packing-costs", current, timeout=None)
+    if seen is None:
+        return 0
+    changed = [int(c) for c in set(current) | set(seen) if current.get(c, 0) != seen.get(c, 0)]
+    if not changed:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO analytics_dirtykey (day, channel_id, marked_at)
+            SELECT DISTINCT day, channel_id, now() FROM analytics_salesdaily WHERE channel_id = ANY(%s)
+            ON CONFLICT (day, channel_id) DO NOTHING
+            """,
+            [changed],
+        )
+        return cursor.rowcount
+
+
+# --- recomputing ---------------------------------------------------------------------------
+
+# The facts of the orders of the claimed keys. `%(days)s`/`%(channels)s` are the keys as arrays.
+_SELECT_ORDERS = """
+    WITH keys AS (
+        SELECT k.day, k.channel_id,
+               (k.day::timestamp AT TIME ZONE 'Asia/Jakarta') AS t0,
+               ((k.day + 1)::timestamp AT TIME ZONE 'Asia/Jakarta') AS t1
+        FROM unnest(%(days)s::date[], %(channels)s::bigint[]) AS k(day, channel_id)
+    ),
+    o AS (
+        SELECT o.id, k.day, o.channel_id, o.customer_id, o.status, o.placed_at,
+               o.status = 'cancelled' AS cancelled,
+               COALESCE(NULLIF(o.shipping_province, ''), c.province, '') AS province,
+               COALESCE(NULLIF(o.shipping_city, ''), c.city, '') AS city,
+               o.discount_amount AS order_discount, o.marketplace_fee_amount AS fee, o.shipping_amount,
+               COALESCE(cs.packaging_cost_amount, 0) AS packing,
+               COALESCE((SELECT SUM(r.amount) FROM payments_refund r
+                         WHERE r.order_id = o.id AND r.kind <> 'overpayment'), 0) AS refund,
+               (SELECT m.warehouse_id FROM catalog_stockmovement m
+                WHERE m.reference = 'order:' || o.id AND m.kind = 'reserve'
+                GROUP BY m.warehouse_id ORDER BY SUM(m.reserved_change) DESC, m.warehouse_id LIMIT 1) AS warehouse_id
+        FROM keys k
+        JOIN orders_order o ON o.channel_id = k.channel_id AND o.placed_at >= k.t0 AND o.placed_at < k.t1
+        LEFT JOIN orders_customer c ON c.id = o.customer_id
+        LEFT JOIN catalog_channelcatalogsettings cs ON cs.channel_id = o.channel_id
+    ),
+    l0 AS (
+        SELECT l.id, l.order_id, l.variant_id, v.product_id, l.sku, l.quantity,
+               l.unit_price_amount * l.quantity AS gross, l.discount_amount AS line_discount,
+               COALESCE(
+                   (SELECT h.cost_amount FROM catalog_variantcosthistory h
+                    WHERE h.variant_id = l.variant_id AND h.effective_at <= o.placed_at
+                    ORDER BY h.effective_at DESC, h.id DESC LIMIT 1),
+                   (SELECT COALESCE(NULLIF(h.previous_amount, 0), h.cost_amount) FROM catalog_variantcosthistory h
+                    WHERE h.variant_id = l.variant_id ORDER BY h.effective_at, h.id LIMIT 1),
+                   v.cost_amount, 0) AS unit_cost,
+               GREATEST(l.unit_price_amount * l.quantity - l.discount_amount, 0) AS w,
+               ROW_NUMBER() OVER (PARTITION BY l.order_id ORDER BY l.id DESC) AS rn_last,
+               ROW_NUMBER() OVER (PARTITION BY l.order_id, l.variant_id ORDER BY l.id) AS rn_variant
+        FROM o JOIN orders_orderline l ON l.order_id = o.id
+        LEFT JOIN catalog_productvariant v ON v.id = l.variant_id
+    ),
+    l1 AS (
+        SELECT l0.*,
+               CASE WHEN SUM(w) OVER (PARTITION BY order_id) > 0 THEN w ELSE 1 END AS wt,
+               CASE WHEN SUM(w) OVER (PARTITION BY order_id) > 0 THEN SUM(w) OVER (PARTITION BY order_id)
+                    ELSE COUNT(*) OVER (PARTITION BY order_id) END AS wsum
+        FROM l0
+    ),
+    l2 AS (
+        SELECT l1.*, o.day, o.channel_id, o.warehouse_id, o.province, o.city, o.cancelled,
+               floor(o.order_discount::numeric * wt / wsum)::bigint AS a_discount,
+               floor(o.fee::numeric * wt / wsum)::bigint AS a_fee,
+               floor(o.refund::numeric * wt / wsum)::bigint AS a_refund,
+               floor(o.packing::numeric * wt / wsum)::bigint AS a_packing,
+               floor(o.shipping_amount::numeric * wt / wsum)::bigint AS a_shipping,
+               o.order_discount, o.fee, o.refund, o.packing, o.shipping_amount
+        FROM l1 JOIN o ON o.id = l1.order_id
+    ),
+    -- The last line of an order takes the rounding remainder, so the lines sum to the order exactly.
+    l3 AS (
+        SELECT l2.*,
+               line_discount + a_discount + CASE WHEN rn_last = 1
+                   THEN order_discount - SUM(a_discount) OVER (PARTITION BY order_id) ELSE 0 END AS discount_x,
+               a_fee + CASE WHEN rn_last = 1 THEN fee - SUM(a_fee) OVER (PARTITION BY order_id) ELSE 0 END AS fee_x,
+               a_refund + CASE WHEN rn_last = 1
+                   THEN refund - SUM(a_refund) OVER (PARTITION BY order_id) ELSE 0 END AS refund_x,
+               a_packing + CASE WHEN rn_last = 1
+                   THEN packing - SUM(a_packing) OVER (PARTITION BY order_id) ELSE 0 END AS packing_x,
+               a_shipping + CASE WHEN rn_last = 1
+                   THEN shipping_amount - SUM(a_shipping) OVER (PARTITION BY order_id) ELSE 0 END AS shipping_x,
+               quantity * unit_cost AS cogs_x
+        FROM l2
+    ),
+    lf AS (
+        SELECT id AS line_id, order_id, day, channel_id, warehouse_id, province, city, variant_id, product_id, sku,
+               unit_cost AS unit_cost_amount,
+               CASE WHEN cancelled THEN 0 WHEN rn_variant = 1 THEN 1 ELSE 0 END AS orders,
+               CASE WHEN cancelled AND rn_variant = 1 THEN 1 ELSE 0 END AS cancelled_orders,
+               CASE WHEN cancelled THEN 0 ELSE quantity END AS units,
+               CASE WHEN cancelled THEN 0 ELSE gross END AS gross_amount,
+               CASE WHEN cancelled THEN 0 ELSE discount_x END AS discount_amount,
+               CASE WHEN cancelled THEN 0 ELSE refund_x END AS refund_amount,
+               CASE WHEN cancelled THEN 0 ELSE fee_x END AS fee_amount,
+               CASE WHEN cancelled THEN 0 ELSE gross - discount_x - refund_x - fee_x END AS net_amount,
+               CASE WHEN cancelled THEN 0 ELSE shipping_x END AS shipping_charged_amount,
+               0::bigint AS shipping_cost_amount,
+               CASE WHEN cancelled THEN 0 ELSE packing_x END AS packing_amount,
+               CASE WHEN cancelled THEN 0 ELSE cogs_x END AS cogs_amount,
+               CASE WHEN cancelled THEN 0 ELSE gross - discount_x - refund_x - fee_x - cogs_x - packing_x END
+                   AS margin_amount
+        FROM l3
+    ),
+    ins_lines AS (
+        INSERT INTO analytics_linefact (
+            line_id, order_id, day, channel_id, warehouse_id, province, city, variant_id, product_id, sku,
+            unit_cost_amount, orders, cancelled_orders, units, gross_amount, discount_amount, refund_amount,
+            fee_amount, net_amount, shipping_charged_amount, shipping_cost_amount, packing_amount, cogs_amount,
+            margin_amount)
+        SELECT * FROM lf
+        RETURNING 1
+    ),
+    per_order AS (
+        SELECT order_id, SUM(quantity) AS units, SUM(gross) AS gross, SUM(line_discount) AS line_discount,
+               SUM(cogs_x) AS cogs
+        FROM l3 GROUP BY order_id
+    ),
+    ofx AS (
+        SELECT o.*, COALESCE(p.units, 0) AS units, COALESCE(p.gross, 0) AS gross,
+               COALESCE(p.line_discount, 0) + o.order_discount AS discount, COALESCE(p.cogs, 0) AS cogs
+        FROM o LEFT JOIN per_order p ON p.order_id = o.id
+    )
+    INSERT INTO analytics_orderfact (
+        order_id, day, channel_id, warehouse_id, customer_id, province, city, status, placed_at,
+        orders, cancelled_orders, units, gross_amount, discount_amount, refund_amount, fee_amount, net_amount,
+        shipping_charged_amount, shipping_cost_amount, packing_amount, cogs_amount, margin_amount,
+        new_customers, returning_orders, loss_orders)
+    SELECT id, day, channel_id, warehouse_id, customer_id, province, city, status, placed_at,
+           CASE WHEN cancelled THEN 0 ELSE 1 END,
+           CASE WHEN cancelled THEN 1 ELSE 0 END,
+           CASE WHEN cancelled THEN 0 ELSE units END,
+           CASE WHEN cancelled THEN 0 ELSE gross END,
+           CASE WHEN cancelled THEN 0 ELSE discount END,
+           CASE WHEN cancelled THEN 0 ELSE refund END,
+           CASE WHEN cancelled THEN 0 ELSE fee END,
+           CASE WHEN cancelled THEN 0 ELSE gross - discount - refund - fee END,
+           CASE WHEN cancelled THEN 0 ELSE shipping_amount END,
+           0,
+           CASE WHEN cancelled THEN 0 ELSE packing END,
+           CASE WHEN cancelled THEN 0 ELSE cogs END,
+           CASE WHEN cancelled THEN 0 ELSE gross - discount - refund - fee - cogs - packing END,
+           0, 0,
+           CASE WHEN NOT cancelled AND gross - discount - refund - fee - cogs - packing < 0 THEN 1 ELSE 0 END
+    FROM ofx
+    RETURNING customer_id
+"""
+
+_MEASURES = (
+    "orders", "cancelled_orders", "units", "gross_amount", "discount_amount", "refund_amount", "fee_amount",
+    "net_amount", "shipping_charged_amount", "shipping_cost_amount", "packing_amount", "cogs_amount", "margin_amount",
+)
+_CUSTOMER_MEASURES = ("new_customers", "returning_orders", "loss_orders")
+
+
+def _rollup_sql(table: str, source: str, dims: tuple[str, ...], measures: tuple[str, ...]) -> tuple[str, str]:
+    sums = ", ".join(f"SUM({m})" for m in measures)
+    cols = ", ".join((*dims, *measures))
+    keys_filter = "(day, channel_id) IN (SELECT * FROM unnest(%(days)s::date[], %(channels)s::bigint[]))"
+    delete = f"DELETE FROM {table} WHERE {keys_filter}"  # noqa: S608 (table names are constants)
+    insert = (
+        f"INSERT INTO {table} ({cols}) SELECT {', '.join(dims)}, {sums} FROM {source} "  # noqa: S608
+        f"WHERE {keys_filter} GROUP BY {', '.join(dims)}"
+    )
+    return delete, insert
+
+
+_ROLLUPS = [
+    _rollup_sql("analytics_salesdaily", "analytics_orderfact", ("day", "channel_id", "warehouse_id"),
+                _MEASURES + _CUSTOMER_MEASURES),
+    _rollup_sql("analytics_geodaily", "analytics_orderfact", ("day", "channel_id", "province", "city"),
+                _MEASURES + _CUSTOMER_MEASURES),
+    _rollup_sql("analytics_productdaily", "analytics_linefact",
+                ("day", "channel_id", "warehouse_id", "variant_id", "product_id"), _MEASURES),
+]
+
+
+def _key_params(keys: list[Key]) -> dict:
+    return {"days": [k[0] for k in keys], "channels": [k[1] for k in keys]}
+
+
+def _recompute(keys: list[Key]) -> int:
+    """Steps 1-3 of the module docstring for `keys`, inside the caller's transaction."""
+    params = _key_params(keys)
+    with connection.cursor() as cursor:
+        # Facts of orders that left these keys (an order's day or channel never changes in the
+        # services; a direct edit would) are found by order id, and their old keys recomputed too.
+        cursor.execute(
+            """
+            DELETE FROM analytics_orderfact f
+            WHERE (f.day, f.channel_id) IN (SELECT * FROM unnest(%(days)s::date[], %(channels)s::bigint[]))
+            RETURNING f.customer_id
+            """,
+            params,
+        )
+        customers = {row[0] for row in cursor.fetchall() if row[0] is not None}
+        cursor.execute(
+            """
+            DELETE FROM analytics_linefact f
+            WHERE (f.day, f.channel_id) IN (SELECT * FROM unnest(%(days)s::date[], %(channels)s::bigint[]))
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            WITH keys AS (
+                SELECT (k.day::timestamp AT TIME ZONE 'Asia/Jakarta') AS t0,
+                       ((k.day + 1)::timestamp AT TIME ZONE 'Asia/Jakarta') AS t1, k.channel_id
+                FROM unnest(%(days)s::date[], %(channels)s::bigint[]) AS k(day, channel_id)
+            ),
+            moved AS (
+                DELETE FROM analytics_orderfact f USING keys k, orders_order o
+                WHERE o.channel_id = k.channel_id AND o.placed_at >= k.t0 AND o.placed_at < k.t1 AND f.order_id = o.id
+                RETURNING f.day, f.channel_id, f.customer_id, f.order_id
+            ),
+            moved_lines AS (
+                DELETE FROM analytics_linefact l USING moved m WHERE l.order_id = m.order_id RETURNING 1
+            )
+            SELECT day, channel_id, customer_id, (SELECT COUNT(*) FROM moved_lines) FROM moved
+            """,
+            params,
+        )
+        moved = cursor.fetchall()
+        extra_keys = {(row[0], row[1]) for row in moved}
+        customers |= {row[2] for row in moved if row[2] is not None}
+        cursor.execute(_SELECT_ORDERS, params)
+        rows = cursor.fetchall()
+        orders = len(rows)
+        customers |= {row[0] for row in rows if row[0] is not None}
+        all_keys = sorted(set(keys) | extra_keys)
+        if extra_keys:
+            _recompute_facts_only(cursor, sorted(extra_keys - set(keys)), customers)
+        all_keys = sorted(set(all_keys) | _customers_refresh(cursor, sorted(customers)))
+        params = _key_params(all_keys)
+        for delete, insert in _ROLLUPS:
+            cursor.execute(delete, params)
+            cursor.execute(insert, params)
+    return orders
+
+
+def _recompute_facts_only(cursor, keys: list[Key], customers: set[int]) -> None:
+    if not keys:
+        return
+    params = _key_params(keys)
+    cursor.execute(
+        "DELETE FROM analytics_orderfact WHERE (day, channel_id) IN "
+        "(SELECT * FROM unnest(%(days)s::date[], %(channels)s::bigint[])) RETURNING customer_id",
+        params,
+    )
+    customers |= {row[0] for row in cursor.fetchall() if row[0] is not None}
+    cursor.execute(
+        "DELETE FROM analytics_linefact WHERE (day, channel_id) IN "
+        "(SELECT * FROM unnest(%(days)s::date[], %(channels)s::bigint[]))",
+        params,
+    )
+    cursor.execute(_SELECT_ORDERS, params)
+    customers |= {row[0] for row in cursor.fetchall() if row[0] is not None}
+
+
+def _customers_refresh(cursor, customers: list[int]) -> set[Key]:
+    """CustomerFact of these customers and their orders' new/returning flags; the keys whose flags moved."""
+    if not customers:
+        return set()
+    cursor.execute("DELETE FROM analytics_customerfact WHERE customer_id = ANY(%s)", [customers])
+    cursor.execute(
+        """
+        INSERT INTO analytics_customerfact (customer_id, first_order_id, first_placed_at, first_channel_id,
+                                            last_placed_at, orders, channels, net_amount, margin_amount)
+        SELECT customer_id,
+               (array_agg(order_id ORDER BY placed_at, order_id))[1], MIN(placed_at),
+               (array_agg(channel_id ORDER BY placed_at, order_id))[1], MAX(placed_at),
+               COUNT(*), COUNT(DISTINCT channel_id), SUM(net_amount), SUM(margin_amount)
+        FROM analytics_orderfact WHERE customer_id = ANY(%s) AND orders = 1
+        GROUP BY customer_id
+        """,
+        [customers],
+    )
+    cursor.execute(
+        """
+        UPDATE analytics_orderfact f
+        SET new_customers = x.is_new, returning_orders = x.is_returning
+        FROM (
+            SELECT f.order_id,
+                   CASE WHEN f.orders = 1 AND f.order_id = cf.first_order_id THEN 1 ELSE 0 END AS is_new,
+                   CASE WHEN f.orders = 1 AND f.order_id <> cf.first_order_id THEN 1 ELSE 0 END AS is_returning
+            FROM analytics_orderfact f LEFT JOIN analytics_customerfact cf ON cf.customer_id = f.customer_id
+            WHERE f.customer_id = ANY(%s)
+        ) x
+        WHERE f.order_id = x.order_id
+          AND (f.new_customers <> x.is_new OR f.returning_orders <> x.is_returning)
+        RETURNING f.day, f.channel_id
+        """,
+        [customers],
+    )
+    return {(row[0], row[1]) for row in cursor.fetchall()}
+
+
+def rollup_refresh(*, max_keys: int = BATCH_KEYS, scan: bool = True) -> RefreshResult:
+    """Recompute the facts and rollups of the dirty keys (at most `max_keys` of them).
+
+    One refresh at a time (a transaction-level advisory lock; a second caller returns at once).
+    The claimed keys are deleted in the same transaction as the recomputation, so a failure
+    leaves them dirty, and a key marked again meanwhile is recomputed on the next run.
+    """
+    if scan:
+        rollup_scan_changes()
+        rollup_mark_packing_changes()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return RefreshResult(keys=0, orders=0, remaining=-1)
+        cursor.execute(
+            """
+            DELETE FROM analytics_dirtykey WHERE id IN (
+                SELECT id FROM analytics_dirtykey ORDER BY day, channel_id LIMIT %s FOR UPDATE SKIP LOCKED)
+            RETURNING day, channel_id
+            """,
+            [max_keys],
+        )
+        keys = sorted({(row[0], row[1]) for row in cursor.fetchall()})
+        orders = _recompute(keys) if keys else 0
+        cursor.execute("SELECT COUNT(*) FROM analytics_dirtykey")
+        remaining = cursor.fetchone()[0]
+    return RefreshResult(keys=len(keys), orders=orders, remaining=remaining)
+
+
+def rollup_rebuild(*, batch_keys: int = BATCH_KEYS) -> int:
+    """Recompute every fact and rollup from the source rows (demo seeding, after a restore, benchmarks)."""
+    rollup_mark_all()
+    total = 0
+    while True:
+        result = rollup_refresh(max_keys=batch_keys, scan=False)
+        total += result.orders
+        if result.remaining <= 0:
+            return total

@@ -1,0 +1,61 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from core.money import format_idr
+
+register = template.Library()
+
+
+@register.filter
+def report_value(value, kind: str = "number") -> str:
+    """A report number as people read it: Rp 1.250.000, 12,5 %, 1.234, 3,5 jam."""
+    if value is None or value == "":
+        return "–"
+    if kind == "text":
+        return str(value)
+    if kind == "money":
+        return format_idr(int(value))
+    if kind == "percent":
+        return f"{number_format(Decimal(value), decimal_pos=1, use_l10n=True)} %"
+    if kind == "hours":
+        return _("%(n)s h") % {"n": number_format(Decimal(str(value)), decimal_pos=1, use_l10n=True)}
+    if kind == "days":
+        return _("%(n)s d") % {"n": number_format(int(value), use_l10n=True, force_grouping=True)}
+    if kind == "decimal":
+        return number_format(Decimal(str(value)), decimal_pos=2, use_l10n=True)
+    return number_format(int(value), use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def change_class(change, good_when_up: bool = True) -> str:
+    if change is None or change == 0:
+        return "text-body-secondary"
+    return "text-success" if (change > 0) == bool(good_when_up) else "text-danger"
+
+
+@register.filter
+def signed_percent(change) -> str:
+    if change is None:
+        return "–"
+    sign = "+" if change > 0 else ""
+    return f"{sign}{number_format(change, decimal_pos=1, use_l10n=True)} %"
+
+
+@register.filter
+def get_item(row: dict, key: str):
+    return row.get(key)
+
+
+@register.filter
+def json_script_chart(chart, element_id: str):
+    """The chart's data as a json_script element (no inline script code under a strict CSP)."""
+    from django.utils.html import json_script
+
+    data = {"type": chart.type, "labels": [str(x) for x in chart.labels], "kind": chart.kind,
+            "datasets": [{**d, "label": str(d.get("label", "")), "data": [float(x) if x is not None else None
+                                                                          for x in d["data"]]}
+                         for d in chart.datasets]}
+    return json_script(data, f"chart-data-{element_id}")
