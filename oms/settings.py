@@ -288,6 +288,15 @@ PAYMENTS_STATEMENT_MAX_BYTES = env_int("PAYMENTS_STATEMENT_MAX_BYTES", 50 * 1024
 TRACK_FAILURE_LIMIT = env_int("TRACK_FAILURE_LIMIT", 10, minimum=1)
 TRACK_FAILURE_WINDOW_SECONDS = env_int("TRACK_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=60)
 
+# --- Shipping ----------------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE.update({
+    "shipping.tracking_poll": {"task": "shipping.tasks.tracking_poll_task", "schedule": 30 * 60},
+    "shipping.sweep_deliveries": {"task": "shipping.tasks.shipping_deliveries_sweep_task", "schedule": 60},
+    "shipping.mirror_sweep": {"task": "shipping.tasks.shipments_mirror_sweep_task", "schedule": 10 * 60},
+    "shipping.complete_delivered": {"task": "shipping.tasks.orders_complete_sweep_task", "schedule": 3600},
+    "shipping.alerts": {"task": "shipping.tasks.shipping_alerts_task", "schedule": 15 * 60},
+})
+
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
 # "http" (JSON POST with a bearer token to NOTIFY_<CHANNEL>_URL), or a dotted Provider class path.
