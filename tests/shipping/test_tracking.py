@@ -12,8 +12,11 @@ pytestmark = pytest.mark.django_db
 S = ShipmentStatus
 
 
+BASE = timezone.now().replace(microsecond=0) - timedelta(hours=48)
+
+
 def _at(hours: int):
-    return timezone.now() - timedelta(hours=48 - hours)
+    return BASE + timedelta(hours=hours)
 
 
 def test_each_tracking_event_is_recorded_once(shipped):
