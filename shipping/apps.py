@@ -2,6 +2,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _requeue(delivery_id: int) -> bool:
+    from core import inbox
+    from shipping.tasks import shipping_delivery_process_task
+
+    return inbox.delivery_requeue(delivery_id=delivery_id, task=shipping_delivery_process_task)
+
+
 class ShippingConfig(AppConfig):
     name = "shipping"
     verbose_name = _("Shipping")
@@ -14,7 +21,6 @@ class ShippingConfig(AppConfig):
         from shipping import customer, selectors
         from shipping.services import mirror
         from shipping.services.inbound import PROVIDERS
-        from shipping.tasks import shipping_delivery_process_task
 
         # Inside the order's transaction: a cancelled order cancels its waiting parcels, a typed resi
         # is refused when another order holds it; the marketplace mirror is queued for after commit.
@@ -23,10 +29,7 @@ class ShippingConfig(AppConfig):
         track_views.register_track_section(customer.track_section)
 
         for provider in PROVIDERS:
-            inbox.register_retry(
-                provider,
-                lambda delivery_id: inbox.delivery_requeue(delivery_id=delivery_id, task=shipping_delivery_process_task),
-            )
+            inbox.register_retry(provider, _requeue)
 
         view = ["shipping.view_shipment", "shipping.view_courier", "shipping.view_courierservice",
                 "shipping.view_pickwave", "shipping.view_manifest", "shipping.view_trackingevent"]

@@ -28,7 +28,7 @@ def track_section(request, order) -> TrackSection | None:
         return None
     parcels = []
     for shipment in shipments:
-        events = [e for e in shipment.tracking_events.all()]
+        events = list(shipment.tracking_events.all())
         parcels.append({
             "shipment": shipment,
             "status_label": S(shipment.status).label,

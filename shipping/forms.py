@@ -48,7 +48,7 @@ class PackFinishForm(StyledForm):
 
 class ShipmentFilterForm(StyledForm):
     q = forms.CharField(label=_("Resi, order or shipment"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + list(S.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *S.choices])
     courier = forms.ChoiceField(label=_("Courier"), required=False)
     queue = forms.ChoiceField(label=_("Queue"), required=False, choices=[
         ("", _("All")), ("to_hand_over", _("To hand over today")), ("at_risk", _("At risk")), ("late", _("Late")),
@@ -57,7 +57,7 @@ class ShipmentFilterForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["courier"].choices = [("", _("All"))] + list(Courier.objects.values_list("code", "name"))
+        self.fields["courier"].choices = [("", _("All")), *Courier.objects.values_list("code", "name")]
 
 
 class ResiForm(StyledForm):

@@ -20,7 +20,9 @@ class Courier(models.Model):
     """A delivery company (JNE, J&T, SiCepat...). `aliases` are the names marketplaces and
     aggregators use for it ("J&T Express", "jnt", "SPX Standard"), matched case-insensitively."""
 
-    code = models.SlugField(max_length=20, unique=True, help_text=_("Short code, as the aggregators spell it: jne, jnt."))
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=_("Short code, as the aggregators spell it: jne, jnt.")
+    )
     name = models.CharField(max_length=80)
     aliases = models.JSONField(default=list, blank=True)
     tracking_url = models.CharField(
@@ -148,7 +150,7 @@ class ShippingAccount(models.Model):
     credentials_token = models.TextField(blank=True, editable=False)
     webhook_header = models.CharField(
         max_length=60, blank=True, default="X-Oms-Webhook-Secret",
-        help_text=_("Header that carries the webhook secret (Biteship); the secret may also be the ?token= of the URL."),
+        help_text=_("Header that carries the webhook secret (Biteship); the secret may also be the URL's ?token=."),
     )
     couriers = models.CharField(
         max_length=200, blank=True, default="jne,jnt,sicepat,anteraja,pos,ninja,ide,lion",
@@ -219,7 +221,8 @@ class ShippingSettings(models.Model):
         max_length=10, default="thermal", choices=[("thermal", _("100×150 mm thermal")), ("a6", _("A6, 4 per A4 page"))]
     )
     alert_recipients = models.CharField(
-        max_length=300, blank=True, help_text=_("Warehouse e-mail addresses or phone numbers for alerts, comma separated.")
+        max_length=300, blank=True,
+        help_text=_("Warehouse e-mail addresses or phone numbers for alerts, comma separated."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -396,7 +399,9 @@ class Shipment(models.Model):
     provider_order_id = models.CharField(max_length=100, blank=True)
     sort_code = models.CharField(max_length=60, blank=True)
     # What was packed (evidence for weight disputes).
-    package_preset = models.ForeignKey(PackagePreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    package_preset = models.ForeignKey(
+        PackagePreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     weight_grams = models.PositiveIntegerField(default=0)
     length_cm = models.PositiveIntegerField(default=0)
     width_cm = models.PositiveIntegerField(default=0)

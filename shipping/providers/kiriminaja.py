@@ -78,7 +78,8 @@ class KiriminAjaProvider:
         if not self.account.origin_kecamatan_id:
             raise ProviderError(f"{NAME}: the account has no origin kecamatan id")
         return {
-            "origin": int(self.account.origin_kecamatan_id), "subdistrict_origin": int(self.account.origin_kelurahan_id or 0),
+            "origin": int(self.account.origin_kecamatan_id),
+            "subdistrict_origin": int(self.account.origin_kelurahan_id or 0),
             "destination": int(dest.kecamatan_id), "subdistrict_destination": 0,
             "weight": int(parcel.weight_grams), "length": parcel.length_cm, "width": parcel.width_cm,
             "height": parcel.height_cm, "insurance": 0, "item_value": int(parcel.value_amount),

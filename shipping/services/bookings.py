@@ -36,10 +36,12 @@ def _request(shipment: Shipment, account: ShippingAccount, service: CourierServi
     order = shipment.order
     if not order.shipping_address.strip():
         raise DomainError(_("Order %(number)s has no shipping address.") % {"number": order.number})
-    items = [BookingItem(name=line.order_line.name[:100], quantity=line.quantity,
-                         value_amount=line.order_line.unit_price_amount,
-                         weight_grams=(line.order_line.variant.product.weight_grams if line.order_line.variant_id
-                                       else 0)) for line in shipment.lines.select_related("order_line__variant__product")]
+    items = [
+        BookingItem(name=line.order_line.name[:100], quantity=line.quantity,
+                    value_amount=line.order_line.unit_price_amount,
+                    weight_grams=line.order_line.variant.product.weight_grams if line.order_line.variant_id else 0)
+        for line in shipment.lines.select_related("order_line__variant__product")
+    ]
     weight = shipment.weight_grams or sum(i.weight_grams * i.quantity for i in items) or 1000
     return BookingRequest(
         reference=shipment.number[-20:],

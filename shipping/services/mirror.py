@@ -82,8 +82,8 @@ def _mirror_typed_resi(order_id: int) -> None:
 
 def _mirror_one(order: Order, *, courier=None, source: str = "marketplace") -> Shipment | None:
     """Make sure the order's resi and marketplace status are on one of its shipments."""
-    from shipping.services.tracking import tracking_record
     from shipping.providers.base import TrackingEntry
+    from shipping.services.tracking import tracking_record
     from shipping.status_map import CHANNEL_SOURCES
 
     number = (order.tracking_number or "").strip()

@@ -27,7 +27,7 @@ from shipping.models import (
     ShipmentLine,
     ShipmentStatus,
 )
-from shipping.services.rates import service_chargeable_weight, Parcel
+from shipping.services.rates import Parcel, service_chargeable_weight
 from shipping.services.shipments import (
     _lock_orders,
     _user,

@@ -78,8 +78,8 @@ def tracking_poll_account(*, account_id: int, limit: int = MAX_PER_RUN, sleep: C
             limiter.wait()
             result.asked += 1
             try:
-                answer = provider.track(tracking_number=shipment.tracking_number,
-                                        courier_code=shipment.courier.code if shipment.courier else shipment.courier_key,
+                courier = shipment.courier.code if shipment.courier else shipment.courier_key
+                answer = provider.track(tracking_number=shipment.tracking_number, courier_code=courier,
                                         provider_order_id=shipment.provider_order_id)
             except ProviderError as exc:
                 result.errors += 1
@@ -110,13 +110,14 @@ def orders_complete_delivered(*, now=None, limit: int = 500) -> int:
     now = now or timezone.now()
     cfg = shipping_settings()
     due = (
-        Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lte=now - timedelta(days=cfg.complete_after_days))
+        Order.objects.filter(status=OrderStatus.DELIVERED,
+                             delivered_at__lte=now - timedelta(days=cfg.complete_after_days))
         .exclude(channel__kind__in=Channel.MARKETPLACE_KINDS).values_list("pk", flat=True)[:limit]
     )
     done = 0
     for order_id in list(due):
         try:
-            order_complete(order_id=order_id, source="shipping", note="delivered %s days ago" % cfg.complete_after_days)
+            order_complete(order_id=order_id, source="shipping", note=f"delivered {cfg.complete_after_days} days ago")
             done += 1
         except Exception:
             logger.exception("could not complete order %s", order_id)

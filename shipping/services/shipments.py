@@ -676,7 +676,8 @@ def shipment_add_note(*, shipment_id: int, actor=None, note: str) -> ShipmentEve
 def shipments_cancel_for_order(*, order_id: int, reason: str) -> int:
     """The order was cancelled: its parcels that have not left are cancelled too (same transaction
     as the order's cancellation, order row already locked). Returns how many."""
-    ids = list(Shipment.objects.filter(order_id=order_id, status__in=[S.CREATED, S.BOOKED]).values_list("pk", flat=True))
+    ids = list(Shipment.objects.filter(order_id=order_id, status__in=[S.CREATED, S.BOOKED])
+               .values_list("pk", flat=True))
     plans = []
     for shipment in _lock_shipments(ids).values():
         plans.append(plan_transition(shipment, S.CANCELLED, at=timezone.now(), source=SOURCE, note=reason,

@@ -20,7 +20,7 @@ class PresetFactory(factory.django.DjangoModelFactory):
     packing_cost_amount = 2_500
 
 
-def account(provider: str, *, base_url: str, api_key: str = "biteship_test.key", secret: str = "hook-secret",
+def account(provider: str, *, base_url: str, api_key: str = "biteship_test.key", secret: str = "hook-secret",  # noqa: S107
             **fields) -> ShippingAccount:
     row = ShippingAccount(provider=provider, name=f"{provider} test", api_base_url=base_url, **fields)
     row.set_credentials({"api_key": api_key, "webhook_secret": secret})
