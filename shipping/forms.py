@@ -104,6 +104,8 @@ class BookForm(StyledForm):
     service = forms.ModelChoiceField(label=_("Courier service"),
                                      queryset=CourierService.objects.filter(is_active=True).select_related("courier"))
     price = RupiahField(label=_("Quoted price"), required=False)
+    area_id = forms.CharField(label=_("Destination area id (Biteship)"), max_length=60, required=False)
+    kecamatan_id = forms.CharField(label=_("Destination kecamatan id (KiriminAja)"), max_length=20, required=False)
 
     def __init__(self, *args, shipment: Shipment, **kwargs):
         super().__init__(*args, **kwargs)

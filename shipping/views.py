@@ -371,7 +371,8 @@ def shipment_action(request: HttpRequest, shipment_id: int, action: str) -> Http
 
             shipment_book(shipment_id=shipment.pk, account_id=form.cleaned_data["account"].pk,
                           service_id=form.cleaned_data["service"].pk, quoted_amount=form.cleaned_data["price"] or 0,
-                          actor=request.user)
+                          destination_area_id=form.cleaned_data["area_id"],
+                          destination_kecamatan_id=form.cleaned_data["kecamatan_id"], actor=request.user)
             messages.success(request, _("Booked with the courier."))
         elif action == "dispute" and request.user.has_perm(COSTS):
             form = forms.DisputeForm(request.POST)

@@ -36,12 +36,13 @@ def request_json(
     *,
     headers: Mapping[str, str],
     body: dict | None = None,
-    timeout=DEFAULT_TIMEOUT,
+    timeout=None,
     name: str = "provider",
 ) -> dict:
     """One call; the decoded JSON object. Timeouts, connection errors, 429 and 5xx are transient
     ProviderErrors; other 4xx, non-JSON and oversized answers are permanent ones."""
     data = json.dumps(body).encode() if body is not None else None
+    timeout = timeout or DEFAULT_TIMEOUT
     sent = {"Content-Type": "application/json", "Accept": "application/json", **headers}
     try:
         response = session.request(method, url, data=data, headers=sent, timeout=timeout, stream=True)

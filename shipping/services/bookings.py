@@ -29,13 +29,16 @@ class ProviderUnavailable(DomainError):
     http_status = 502
 
 
-def _request(shipment: Shipment, account: ShippingAccount, service: CourierService) -> BookingRequest:
+def _request(shipment: Shipment, account: ShippingAccount, service: CourierService, *, area_id: str = "",
+             kecamatan_id: str = "") -> BookingRequest:
     from shipping.selectors import shipping_settings
 
     cfg = shipping_settings()
     order = shipment.order
     if not order.shipping_address.strip():
         raise DomainError(_("Order %(number)s has no shipping address.") % {"number": order.number})
+    if not (cfg.sender_phone.strip() and cfg.origin_address.strip()):
+        raise DomainError(_("Fill in the sender's phone and address in the shipping settings first."))
     items = [
         BookingItem(name=line.order_line.name[:100], quantity=line.quantity,
                     value_amount=line.order_line.unit_price_amount,
@@ -51,7 +54,7 @@ def _request(shipment: Shipment, account: ShippingAccount, service: CourierServi
                        kelurahan_id=account.origin_kelurahan_id),
         destination=Contact(name=order.shipping_name, phone=order.shipping_phone, address=order.shipping_address,
                             city=order.shipping_city, province=order.shipping_province,
-                            postal_code=order.shipping_postal_code),
+                            postal_code=order.shipping_postal_code, area_id=area_id, kecamatan_id=kecamatan_id),
         courier_code=service.courier.code, service_code=service.code,
         parcel=Parcel(weight_grams=weight, length_cm=shipment.length_cm, width_cm=shipment.width_cm,
                       height_cm=shipment.height_cm, value_amount=order.subtotal_amount),
@@ -61,9 +64,10 @@ def _request(shipment: Shipment, account: ShippingAccount, service: CourierServi
 
 
 def shipment_book(*, shipment_id: int, account_id: int, service_id: int, quoted_amount: int = 0,
-                  actor=None) -> Shipment:
+                  destination_area_id: str = "", destination_kecamatan_id: str = "", actor=None) -> Shipment:
     """Book the parcel with an aggregator account and service: created -> booked, with its
-    provider order id, resi (when the provider gives one at once) and price."""
+    provider order id, resi (when the provider gives one at once) and price. Biteship may take the
+    destination's area id, KiriminAja needs its kecamatan id (the order's address has neither)."""
     shipment = Shipment.objects.select_related("order", "order__channel").filter(pk=shipment_id).first()
     if shipment is None:
         raise NotFound(_("Shipment %(id)s does not exist.") % {"id": shipment_id})
@@ -79,7 +83,8 @@ def shipment_book(*, shipment_id: int, account_id: int, service_id: int, quoted_
         raise Conflict(_("Order %(number)s is cancelled.") % {"number": shipment.order.number})
     if quoted_amount:
         shipment.quoted_cost_amount = quoted_amount
-    request = _request(shipment, account, service)
+    request = _request(shipment, account, service, area_id=destination_area_id.strip(),
+                       kecamatan_id=destination_kecamatan_id.strip())
     try:
         booking = provider_for(account).book(request)
     except ProviderError as exc:

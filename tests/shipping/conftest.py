@@ -19,6 +19,16 @@ def english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def sender(db):
+    """The shop's sender details, as a seller fills them in once."""
+    from shipping.models import ShippingSettings
+
+    return ShippingSettings.objects.update_or_create(pk=1, defaults={
+        "sender_name": "Toko Rina", "sender_phone": "081234567890", "origin_address": "Jl. Kebon Jeruk 1",
+        "origin_city": "Jakarta Barat", "origin_province": "DKI Jakarta", "origin_postal_code": "11530"})[0]
+
+
 @pytest.fixture
 def web_channel(db):
     return ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
