@@ -110,14 +110,19 @@ def _wrap(canvas: Canvas, text: str, font: str, size: float, width: float, max_l
     return lines[:max_lines]
 
 
+def barcodable(value: str) -> bool:
+    """Code128 as drawn here carries printable ASCII only; anything else would scan as another value."""
+    return bool(value) and all(32 <= ord(ch) < 127 for ch in value)
+
+
 def _barcode(canvas: Canvas, value: str, x: float, y: float, width: float, height: float) -> None:
-    """A Code128 of `value` fitted into `width` (bar width shrunk for long values), left aligned."""
-    bar_width = 0.42 * mm
+    """A Code128 of `value` centred in `width`, bars as wide as fit (0.25-0.5 mm, a scanner's
+    comfortable range) with a quiet zone of 10 bars each side kept clear."""
+    unit = Code128(value, barHeight=height, barWidth=1, quiet=False, humanReadable=False)
+    modules = unit.width + 20  # the symbol plus both quiet zones, in bar widths
+    bar_width = max(min(width / modules, 0.5 * mm), 0.25 * mm)
     code = Code128(value, barHeight=height, barWidth=bar_width, quiet=False, humanReadable=False)
-    if code.width > width:
-        code = Code128(value, barHeight=height, barWidth=bar_width * width / code.width, quiet=False,
-                       humanReadable=False)
-    code.drawOn(canvas, x, y)
+    code.drawOn(canvas, x + (width - code.width) / 2, y)
 
 
 def draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, w: float, h: float) -> None:
@@ -138,7 +143,11 @@ def draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, w: float,
     canvas.drawString(x0 + pad, y - 4 * mm, _text(label.channel_name)[:40])
     # Resi barcode.
     y -= 21 * mm
-    if label.tracking_number:
+    if label.tracking_number and not barcodable(label.tracking_number):
+        canvas.setFont("Helvetica", 8)
+        canvas.drawCentredString(x0 + w / 2, y + 6 * mm, _text(_("This resi has characters a barcode cannot carry; "
+                                                                  "type it at hand-over.")))
+    elif label.tracking_number:
         _barcode(canvas, label.tracking_number, x0 + pad, y, inner, 14 * mm)
         canvas.setFont("Helvetica-Bold", 11)
         canvas.drawCentredString(x0 + w / 2, y - 4.5 * mm, _text(f"Resi: {label.tracking_number}"))
@@ -192,9 +201,9 @@ def draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, w: float,
         y -= 3.2 * mm
     # Order barcode at the bottom.
     bottom = y0 + pad + 2 * mm
-    _barcode(canvas, label.order_number, x0 + pad, bottom + 3.5 * mm, inner * 0.75, 8 * mm)
+    _barcode(canvas, label.order_number, x0 + pad, bottom + 3.5 * mm, inner, 9 * mm)
     canvas.setFont("Helvetica", 8)
-    canvas.drawString(x0 + pad, bottom, _text(f"{_('Order')} {label.order_number} · {label.shipment_number}"))
+    canvas.drawCentredString(x0 + w / 2, bottom, _text(f"{_('Order')} {label.order_number} · {label.shipment_number}"))
 
 
 def labels_pdf(labels: Sequence[LabelData], *, fmt: str = "thermal") -> bytes:
@@ -239,8 +248,10 @@ def labels_zpl(labels: Sequence[LabelData]) -> str:
         lines.append(f"^FO30,30^A0N,50,50^FD{_zpl_text(label.courier_name + ' ' + label.service_name)}^FS")
         if label.sort_code:
             lines.append(f"^FO500,30^A0N,40,40^FD{_zpl_text(label.sort_code)}^FS")
-        if label.tracking_number:
+        if barcodable(label.tracking_number):
             lines.append(f"^FO30,110^BY3^BCN,140,Y,N,N^FD{_zpl_text(label.tracking_number)}^FS")
+        elif label.tracking_number:
+            lines.append(f"^FO30,150^A0N,50,50^FD{_zpl_text(label.tracking_number)}^FS")
         lines.append(f"^FO30,320^A0N,36,36^FDTO: {_zpl_text(label.recipient_name)}^FS")
         lines.append(f"^FO30,365^A0N,30,30^FD{_zpl_text(label.recipient_phone)}^FS")
         lines.append(f"^FO30,405^FB740,3,0,L^A0N,28,28^FD{_zpl_text(label.recipient_address)}^FS")
