@@ -143,12 +143,13 @@ def draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, w: float,
     canvas.drawString(x0 + pad, y - 4 * mm, _text(label.channel_name)[:40])
     # Resi barcode.
     y -= 21 * mm
-    if label.tracking_number and not barcodable(label.tracking_number):
-        canvas.setFont("Helvetica", 8)
-        canvas.drawCentredString(x0 + w / 2, y + 6 * mm, _text(_("This resi has characters a barcode cannot carry; "
-                                                                  "type it at hand-over.")))
-    elif label.tracking_number:
-        _barcode(canvas, label.tracking_number, x0 + pad, y, inner, 14 * mm)
+    if label.tracking_number:
+        if barcodable(label.tracking_number):
+            _barcode(canvas, label.tracking_number, x0 + pad, y, inner, 14 * mm)
+        else:
+            canvas.setFont("Helvetica", 8)
+            canvas.drawCentredString(x0 + w / 2, y + 6 * mm, _text(
+                _("This resi has characters a barcode cannot carry; type it at hand-over.")))
         canvas.setFont("Helvetica-Bold", 11)
         canvas.drawCentredString(x0 + w / 2, y - 4.5 * mm, _text(f"Resi: {label.tracking_number}"))
     else:
