@@ -67,7 +67,7 @@ def place_order(web_channel, make_variant):
     """place_order([("KAOS-L", 2)], cod=True, confirm=True): a confirmed web order with an address."""
 
     def place(lines=None, *, cod: bool = False, confirm: bool = True, address: str = "Jl. Melati No. 5",
-              channel=None):
+              channel=None, paid: bool = True):
         lines = lines or [("KAOS-L", 1)]
         for sku, _q in lines:
             if not ProductVariant.objects.filter(sku=sku).exists():
@@ -82,11 +82,11 @@ def place_order(web_channel, make_variant):
             shipping_amount=12_000,
             payment_method="cod" if cod else "bank_transfer",
         )
-        if not cod:
+        if not cod and paid:
             from orders.services import order_mark_paid
 
             order_mark_paid(order_id=order.pk)
-        if confirm:
+        if confirm and (paid or cod):
             order_confirm(order_id=order.pk)
         order.refresh_from_db()
         return order
