@@ -16,12 +16,12 @@ BASE = timezone.now().replace(microsecond=0) - timedelta(hours=3)
 
 
 def external(status: str, minutes: int, **fields) -> ExternalOrder:
-    defaults = dict(external_id="220810QSK8S7BX", status=status, placed_at=BASE,
-                    updated_at=BASE + timedelta(minutes=minutes),
-                    lines=[ExternalOrderLine(external_line_id="1", sku="KAOS-L", name="Kaos", quantity=1,
+    defaults = {"external_id": "220810QSK8S7BX", "status": status, "placed_at": BASE,
+                    "updated_at": BASE + timedelta(minutes=minutes),
+                    "lines": [ExternalOrderLine(external_line_id="1", sku="KAOS-L", name="Kaos", quantity=1,
                                              unit_price_amount=85_000)],
-                    total_amount=95_000, shipping_name="Siti", shipping_address="Jl. Melati 5",
-                    shipping_city="Bandung", ship_by=BASE + timedelta(days=2))
+                    "total_amount": 95_000, "shipping_name": "Siti", "shipping_address": "Jl. Melati 5",
+                    "shipping_city": "Bandung", "ship_by": BASE + timedelta(days=2)}
     defaults.update(fields)
     return ExternalOrder(**defaults)
 
