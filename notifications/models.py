@@ -18,6 +18,9 @@ class NotificationEvent(models.TextChoices):
     ORDER_DELIVERED = "order_delivered", _("Order delivered")
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
     PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
+    ORDER_RESI_ASSIGNED = "order_resi_assigned", _("Resi assigned")
+    ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery", _("Out for delivery")
+    STAFF_ALERT = "staff_alert", _("Alert to staff")
 
 
 class NotificationChannel(models.TextChoices):
