@@ -17,6 +17,7 @@ class ShippingConfig(AppConfig):
         from core import inbox, roles
         from core.navigation import NavLink, WorkQueue, register_link, register_queue
         from orders import hooks as order_hooks
+        from orders import navigation as order_navigation
         from orders import track_views
         from shipping import customer, selectors
         from shipping.services import mirror
@@ -27,6 +28,7 @@ class ShippingConfig(AppConfig):
         order_hooks.batch_twin(mirror.on_order_status_changed)(mirror.on_orders_status_changed)
         order_hooks.register_status_changed(mirror.on_order_status_changed)
         track_views.register_track_section(customer.track_section)
+        order_navigation.register_pick_flow("shipping:waves")
 
         for provider in PROVIDERS:
             inbox.register_retry(provider, _requeue)
