@@ -21,6 +21,7 @@ urlpatterns = [
     path("handover/<int:manifest_id>/scan/", views.manifest_scan, name="manifest-scan"),
     path("shipments/", views.shipment_list, name="list"),
     path("shipments/<int:shipment_id>/", views.shipment_detail, name="detail"),
+    path("shipments/<int:shipment_id>/document/", views.marketplace_document, name="document"),
     path("shipments/<int:shipment_id>/<slug:action>/", views.shipment_action, name="action"),
     path("orders/<int:order_id>/quote/", views.order_quote, name="quote"),
     path("disputes/", views.disputes, name="disputes"),

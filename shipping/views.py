@@ -374,6 +374,11 @@ def shipment_action(request: HttpRequest, shipment_id: int, action: str) -> Http
                           destination_area_id=form.cleaned_data["area_id"],
                           destination_kecamatan_id=form.cleaned_data["kecamatan_id"], actor=request.user)
             messages.success(request, _("Booked with the courier."))
+        elif action == "marketplace-doc":
+            from shipping.services.marketplace_docs import marketplace_document_fetch
+
+            marketplace_document_fetch(shipment_id=shipment.pk, actor=request.user)
+            messages.success(request, _("The marketplace's shipping document is ready."))
         elif action == "dispute" and request.user.has_perm(COSTS):
             form = forms.DisputeForm(request.POST)
             if not form.is_valid():
@@ -388,6 +393,15 @@ def shipment_action(request: HttpRequest, shipment_id: int, action: str) -> Http
     except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     return redirect("shipping:detail", shipment_id=shipment.pk)
+
+
+@staff_required(VIEW, PACK)
+def marketplace_document(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    shipment = get_object_or_404(Shipment, pk=shipment_id)
+    if not shipment.marketplace_document:
+        raise Http404
+    with shipment.marketplace_document.open("rb") as handle:
+        return _pdf(handle.read(), f"{shipment.number}-marketplace.pdf")
 
 
 # --- disputes, on-time ---------------------------------------------------------------------------
