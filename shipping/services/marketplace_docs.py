@@ -21,7 +21,8 @@ from shipping.services.shipments import lock_shipment, record_event
 READY_ATTEMPTS = 5
 
 
-def marketplace_document_fetch(*, shipment_id: int, actor=None, sleep: Callable[[float], None] = time.sleep) -> Shipment:
+def marketplace_document_fetch(*, shipment_id: int, actor=None,
+                               sleep: Callable[[float], None] = time.sleep) -> Shipment:
     from channels.adapters import get_adapter
     from channels.adapters.base import AdapterError
 
