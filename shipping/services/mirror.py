@@ -112,10 +112,14 @@ def _mirror_one(order: Order, *, courier=None, source: str = "marketplace") -> S
         tracking_record(shipment_id=target.pk, source=kind_source, entries=[
             TrackingEntry(status_word=word, occurred_at=order.marketplace_updated_at or timezone.now(),
                           description=f"{order.channel.get_kind_display()}: {word}")])
-    elif source == "staff" and order.status in (OS.SHIPPED, OS.DELIVERED, OS.COMPLETED):
-        tracking_record(shipment_id=target.pk, source="staff", entries=[
-            TrackingEntry(status_word=S.PICKED_UP, occurred_at=order.shipped_at or timezone.now(),
-                          description="marked shipped on the order")])
+    elif order.status in (OS.SHIPPED, OS.DELIVERED, OS.COMPLETED):
+        # Staff marked the order shipped or delivered by hand: the parcel follows the order.
+        entries = [TrackingEntry(status_word=S.PICKED_UP, occurred_at=order.shipped_at or timezone.now(),
+                                 description="marked shipped on the order")]
+        if order.status != OS.SHIPPED:
+            entries.append(TrackingEntry(status_word=S.DELIVERED, occurred_at=order.delivered_at or timezone.now(),
+                                         description="marked delivered on the order"))
+        tracking_record(shipment_id=target.pk, source="staff", entries=entries)
     return target
 
 
