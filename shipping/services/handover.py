@@ -116,10 +116,25 @@ def _scan_into(manifest: Manifest, shipment: Shipment, text: str, actor) -> Hand
             return HandoverScan(ok=False, shipment=shipment,
                                 message=_("Resi %(resi)s was already scanned.") % {"resi": text})
         write_transitions([plan] if plan else [])
+        _record_handover(shipment, manifest)
     count = ManifestItem.objects.filter(manifest=manifest).count()
     return HandoverScan(ok=True, shipment=shipment, count=count, message=_(
         "%(resi)s: order %(order)s handed over (%(count)s in this pickup).")
         % {"resi": text, "order": order.number, "count": count})
+
+
+def _record_handover(shipment: Shipment, manifest: Manifest) -> None:
+    """The hand-over on the parcel's tracking timeline (what the customer sees first)."""
+    from shipping.models import TrackingEvent
+    from shipping.providers.base import TrackingEntry
+    from shipping.services.tracking import tracking_key
+
+    entry = TrackingEntry(status_word=S.PICKED_UP, occurred_at=timezone.now(),
+                          description=_("Handed to the courier (%(manifest)s)") % {"manifest": manifest.number})
+    TrackingEvent.objects.create(shipment=shipment, source="staff", status_word=entry.status_word, status=S.PICKED_UP,
+                                 description=entry.description, occurred_at=entry.occurred_at,
+                                 key=tracking_key("staff", entry), applied=True)
+    Shipment.objects.filter(pk=shipment.pk).update(last_tracking_at=entry.occurred_at)
 
 
 def manifest_close(*, manifest_id: int, driver_name: str = "", actor=None) -> Manifest:

@@ -142,7 +142,8 @@ class FakeAggregator:
         match = TRACK.match(path)
         if method == "GET" and match:
             status, history = self.tracking.get(match["waybill"], ("in_transit", [
-                {"note": "Paket diterima di gudang sortir", "status": "picked", "updated_at": "2026-11-20T09:00:00+07:00"},
+                {"note": "Paket diterima di gudang sortir", "status": "picked",
+                 "updated_at": "2026-11-20T09:00:00+07:00"},
                 {"note": "Paket dalam perjalanan", "status": "in_transit", "updated_at": "2026-11-20T20:00:00+07:00"},
             ]))
             return self._answer(start_response, 200, {"success": True, "waybill_id": match["waybill"],
@@ -200,7 +201,8 @@ class FakeAggregator:
         if path == "/api/mitra/tracking":
             order_id = str(body.get("order_id") or "")
             status, history = self.tracking.get(order_id, ("shipped", [
-                {"created_at": "2026-11-20 09:00:00", "status": "Paket telah dijemput", "status_code": "shipped_packages"},
+                {"created_at": "2026-11-20 09:00:00", "status": "Paket telah dijemput",
+                 "status_code": "shipped_packages"},
             ]))
             return self._answer(start_response, 200, {"status": True, "details": {"status": status},
                                                       "histories": history})

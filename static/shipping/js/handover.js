@@ -4,13 +4,18 @@
   const scan = document.getElementById("scan");
   if (!root || !scan) return;
   const box = document.getElementById("scan-message");
+  let queue = Promise.resolve();  // scans are sent one after the other, in the order they were read
   scan.addEventListener("keydown", function (event) {
     if (event.key !== "Enter") return;
     event.preventDefault();
     const code = scan.value.trim();
     scan.value = "";
     if (!code) return;
-    omsPost(root.dataset.scanUrl, { code: code }).then(function (answer) {
+    queue = queue.then(function () { return send(code); });
+  });
+
+  function send(code) {
+    return omsPost(root.dataset.scanUrl, { code: code }).then(function (answer) {
       omsShow(box, answer.ok, answer.message);
       if (answer.ok && answer.item) {
         document.getElementById("manifest-count").textContent = answer.count;
@@ -25,5 +30,5 @@
       }
       scan.focus();
     });
-  });
+  }
 })();

@@ -60,19 +60,26 @@
     scan.focus();
   }
 
+  // A scanner sends the next code before the server answered the last one: scans are handled one
+  // after the other, each knowing what the one before it did (an order opened, a line counted).
+  let queue = Promise.resolve();
+
+  function handle(code) {
+    const request = shipment ? omsPost(url("scanUrl", shipment.id), { code: code }) : omsPost(root.dataset.startUrl, { code: code });
+    return request.then(function (answer) {
+      omsShow(box, answer.ok, answer.message);
+      if (answer.shipment) render(answer.shipment);
+    });
+  }
+
   scan.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { reset(); return; }
+    if (event.key === "Escape") { queue = queue.then(function () { reset(); }); return; }
     if (event.key !== "Enter") return;
     event.preventDefault();
     const code = scan.value.trim();
     scan.value = "";
     if (!code) return;
-    const request = shipment ? omsPost(url("scanUrl", shipment.id), { code: code }) : omsPost(root.dataset.startUrl, { code: code });
-    request.then(function (answer) {
-      omsShow(box, answer.ok, answer.message);
-      if (answer.shipment) render(answer.shipment);
-      if (answer.ok && !shipment) return;
-    });
+    queue = queue.then(function () { return handle(code); });
   });
 
   document.getElementById("preset").addEventListener("change", function (event) {
