@@ -103,8 +103,9 @@ def _scan_into(manifest: Manifest, shipment: Shipment, text: str, actor) -> Hand
         if order.status == OrderStatus.AWAITING_PAYMENT and not order.is_cod:
             return HandoverScan(ok=False, shipment=shipment, message=_(
                 "Order %(order)s is not paid: keep this parcel out of the pickup.") % {"order": order.number})
-        plan = plan_transition(shipment, S.PICKED_UP, at=timezone.now(), source="staff", actor=actor,
-                               note=manifest.number, data={"manifest": manifest.number}, strict=False)
+        now = timezone.now()
+        plan = plan_transition(shipment, S.PICKED_UP, at=now, source="staff", actor=actor, note=manifest.number,
+                               data={"manifest": manifest.number}, fields={"last_tracking_at": now}, strict=False)
         if plan is None and shipment.status != S.PICKED_UP:
             return HandoverScan(ok=False, shipment=shipment, message=_(
                 "Resi %(resi)s is already %(status)s; it is not waiting for pickup.")
@@ -115,26 +116,25 @@ def _scan_into(manifest: Manifest, shipment: Shipment, text: str, actor) -> Hand
         except IntegrityError:
             return HandoverScan(ok=False, shipment=shipment,
                                 message=_("Resi %(resi)s was already scanned.") % {"resi": text})
+        _record_handover(shipment, manifest, now)
         write_transitions([plan] if plan else [])
-        _record_handover(shipment, manifest)
     count = ManifestItem.objects.filter(manifest=manifest).count()
     return HandoverScan(ok=True, shipment=shipment, count=count, message=_(
         "%(resi)s: order %(order)s handed over (%(count)s in this pickup).")
         % {"resi": text, "order": order.number, "count": count})
 
 
-def _record_handover(shipment: Shipment, manifest: Manifest) -> None:
+def _record_handover(shipment: Shipment, manifest: Manifest, now) -> None:
     """The hand-over on the parcel's tracking timeline (what the customer sees first)."""
     from shipping.models import TrackingEvent
     from shipping.providers.base import TrackingEntry
     from shipping.services.tracking import tracking_key
 
-    entry = TrackingEntry(status_word=S.PICKED_UP, occurred_at=timezone.now(),
+    entry = TrackingEntry(status_word=S.PICKED_UP, occurred_at=now,
                           description=_("Handed to the courier (%(manifest)s)") % {"manifest": manifest.number})
     TrackingEvent.objects.create(shipment=shipment, source="staff", status_word=entry.status_word, status=S.PICKED_UP,
                                  description=entry.description, occurred_at=entry.occurred_at,
                                  key=tracking_key("staff", entry), applied=True)
-    Shipment.objects.filter(pk=shipment.pk).update(last_tracking_at=entry.occurred_at)
 
 
 def manifest_close(*, manifest_id: int, driver_name: str = "", actor=None) -> Manifest:
