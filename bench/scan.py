@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from order_api import GUNICORN, ROOT, create_database, free_port, manage, wait_until_up  # noqa: E402
+from order_api import GUNICORN, ROOT, create_database, free_port, manage, wait_until_up
 
 SEED = """
 import json, sys
@@ -146,7 +146,7 @@ def main() -> None:
     ms = sorted(value * 1000 for value in latencies)
 
     def pct(p: float) -> float:
-        return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))]
+        return ms[min(len(ms) - 1, round(p / 100 * (len(ms) - 1)))]
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{len(ms)} scans by {len(threads)} scanners in {elapsed:.1f} s ({len(ms) / elapsed:.0f} scans/s); "
