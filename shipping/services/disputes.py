@@ -15,7 +15,7 @@ from core.errors import Conflict, NotFound
 from shipping.models import WeightDispute
 from shipping.providers.base import ProviderError
 from shipping.providers.http import whole_amount
-from shipping.services.shipments import lock_shipment, record_event
+from shipping.services.shipments import _user, lock_shipment, record_event
 
 EVENT_DISPUTE = "dispute_opened"
 EVENT_DISPUTE_RESOLVED = "dispute_resolved"
@@ -92,7 +92,7 @@ def dispute_resolve(*, dispute_id: int, won: bool, actor=None, note: str = "") -
         if dispute.status != WeightDispute.Status.OPEN:
             raise Conflict(_("Dispute %(id)s is already closed.") % {"id": dispute.pk})
         shipment = lock_shipment(dispute.shipment_id)
-        dispute.status, dispute.resolved_by, dispute.resolved_at = target, actor, timezone.now()
+        dispute.status, dispute.resolved_by, dispute.resolved_at = target, _user(actor), timezone.now()
         dispute.note = "\n".join(p for p in (dispute.note, note.strip()) if p)
         dispute.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
         if won:
