@@ -1,7 +1,8 @@
 """Shipping's notices, registered in NotificationsConfig.ready() (shipping.hooks; shipping does not
 import notifications).
 
-Customers hear when their parcel gets its resi and when it is out for delivery (delivery itself is
+Customers hear when their parcel gets its resi (before it ships; a resi that comes with the shipping
+is in the "shipped" message) and when it is out for delivery (delivery itself is
 the order's own "delivered" message), under the same consent and channel rules as every order
 message (notification_queue_for_order: marketplace buyers are not messaged off-platform unless
 NOTIFY_MARKETPLACE_ORDERS, opted-out channels are skipped, once per order and event). Staff alerts
@@ -30,6 +31,12 @@ def on_shipment_notice(notice) -> None:
     if event is None:
         return
     from notifications.services import notification_queue_for_order
+    from orders.models import Order
+
+    if event == NotificationEvent.ORDER_RESI_ASSIGNED and Order.objects.filter(
+        pk=notice.order_id, status__in=["shipped", "delivered", "completed", "cancelled"]
+    ).exists():
+        return  # the resi came with the shipping itself: the "shipped" message carries it
 
     with transaction.atomic():
         notification_queue_for_order(order_id=notice.order_id, event=event)
