@@ -91,10 +91,10 @@ def remove_templates(apps, schema_editor):
 
 EVENTS = [
     ("order_confirmation", "Order confirmation"), ("order_paid", "Payment received"),
-    ("order_processing", "Order being processed"), ("order_shipped", "Order shipped"),
+    ("order_processing", "Order being processed"), ("order_resi_assigned", "Resi assigned"),
+    ("order_shipped", "Order shipped"), ("order_out_for_delivery", "Out for delivery"),
     ("order_delivered", "Order delivered"), ("order_cancelled", "Order cancelled"),
-    ("payment_reminder", "Payment reminder"), ("order_resi_assigned", "Resi assigned"),
-    ("order_out_for_delivery", "Out for delivery"), ("staff_alert", "Alert to staff"),
+    ("payment_reminder", "Payment reminder"), ("staff_alert", "Alert to staff"),
 ]
 
 

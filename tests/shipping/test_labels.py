@@ -97,6 +97,7 @@ def test_labels_page_downloads_one_pdf_and_stamps_the_print(client, make_user, l
 
 def test_labels_page_refuses_an_order_without_address_with_a_message(client, make_user, place_order):
     from core import roles
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     order = place_order(address="")
     client.force_login(make_user(roles.WAREHOUSE))

@@ -83,6 +83,7 @@ def test_too_many_rows_are_refused_without_reading_them_all():
 
 
 def test_the_rate_page_shows_the_row_errors(client, make_user):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(make_user())
