@@ -78,6 +78,8 @@ class StockLevel(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
+    # Rack/shelf/bin code in the warehouse ("A-03-2"); pick lists walk the warehouse in this order.
+    bin_location = models.CharField(max_length=40, blank=True, default="", db_index=True)
 
     class Meta:
         constraints = [

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("channels.webhook_urls")),
     path("", include("payments.webhook_urls")),
+    path("", include("shipping.webhook_urls")),
 ]

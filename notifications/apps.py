@@ -16,6 +16,16 @@ class NotificationsConfig(AppConfig):
         order_hooks.register_status_changed(hooks.on_status_changed)
         rendering.register_context_extender(payment_context.payment_context, provides=payment_context.PROVIDES)
 
+        from django.apps import apps
+
+        if apps.is_installed("shipping"):
+            from notifications import shipping_hooks
+            from shipping import hooks as shipping
+
+            shipping.register_shipment_notice(shipping_hooks.on_shipment_notice)
+            shipping.register_staff_alert(shipping_hooks.on_staff_alert)
+            rendering.register_context_extender(shipping_hooks.shipping_context, provides=shipping_hooks.PROVIDES)
+
         roles.grant_many(
             (roles.OWNER, roles.ADMIN, roles.CUSTOMER_SERVICE),
             ("notifications.view_notification", "notifications.retry_notification"),

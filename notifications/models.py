@@ -14,10 +14,13 @@ class NotificationEvent(models.TextChoices):
     ORDER_CONFIRMATION = "order_confirmation", _("Order confirmation")
     ORDER_PAID = "order_paid", _("Payment received")
     ORDER_PROCESSING = "order_processing", _("Order being processed")
+    ORDER_RESI_ASSIGNED = "order_resi_assigned", _("Resi assigned")
     ORDER_SHIPPED = "order_shipped", _("Order shipped")
+    ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery", _("Out for delivery")
     ORDER_DELIVERED = "order_delivered", _("Order delivered")
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
     PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
+    STAFF_ALERT = "staff_alert", _("Alert to staff")
 
 
 class NotificationChannel(models.TextChoices):

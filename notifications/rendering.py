@@ -86,6 +86,7 @@ AVAILABLE_VARIABLES: dict[str, object] = {
     "shipping_address": _("Shipping address"),
     "shipping_city": _("Shipping city"),
     "tracking_link": _("Signed link to the customer's order status page"),
+    "courier_tracking_link": _("The courier's own tracking page for the resi, when it has one"),
     "placed_at": _("Order date (Jakarta)"),
 }
 
@@ -279,5 +280,6 @@ def sample_context(*, language: str) -> dict:
             "shipping_address": "Jl. Melati No. 12, Kebayoran Baru",
             "shipping_city": "Jakarta Selatan",
             "tracking_link": f"{settings.SITE_URL}/track/WEB-2611-0042/contoh-kunci-akses/",
+            "courier_tracking_link": "https://www.jne.co.id/tracking-package?resi=JNE0123456789",
             "placed_at": "23 November 2026, 10:15",
         }

@@ -315,6 +315,15 @@ for _proxy in TRUSTED_PROXIES:
             f"TRUSTED_PROXIES entries must be IP addresses or networks, got {_proxy!r}."
         ) from None
 
+# --- Shipping ----------------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE.update({
+    "shipping.tracking_poll": {"task": "shipping.tasks.tracking_poll_task", "schedule": 30 * 60},
+    "shipping.sweep_deliveries": {"task": "shipping.tasks.shipping_deliveries_sweep_task", "schedule": 60},
+    "shipping.mirror_sweep": {"task": "shipping.tasks.shipments_mirror_sweep_task", "schedule": 10 * 60},
+    "shipping.complete_delivered": {"task": "shipping.tasks.orders_complete_sweep_task", "schedule": 3600},
+    "shipping.alerts": {"task": "shipping.tasks.shipping_alerts_task", "schedule": 15 * 60},
+})
+
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
 # "http" (JSON POST with a bearer token to NOTIFY_<CHANNEL>_URL), or a dotted Provider class path.

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("shipping.api_urls")),
     path("", include("analytics.api_urls")),
     path("", include("sop.api_urls")),
 ]

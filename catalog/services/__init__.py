@@ -20,6 +20,7 @@ from catalog.services.push import stock_push_all, stock_push_flush, stock_push_s
 from catalog.services.stock import (
     StockRequest,
     stock_adjust,
+    stock_bin_set,
     stock_commit,
     stock_count,
     stock_receive,
@@ -45,6 +46,7 @@ __all__ = [
     "product_set_active",
     "product_update",
     "stock_adjust",
+    "stock_bin_set",
     "stock_commit",
     "stock_count",
     "stock_push_all",

@@ -597,6 +597,24 @@ def stock_return_restock(
         )
 
 
+def stock_bin_set(*, variant_id: int, warehouse_id: int | None = None, bin_location: str, actor=None) -> StockLevel:
+    """Record where a variant sits in a warehouse (rack/shelf/bin code); no stock changes.
+
+    The code is kept as typed (trimmed, upper case); an empty code clears it.
+    """
+    code = " ".join((bin_location or "").split()).upper()
+    if len(code) > 40:
+        raise InvalidStockChange(_("A bin location has at most 40 characters."), field="bin_location")
+    variant = _variant(variant_id)
+    warehouse = _warehouse(warehouse_id)
+    with transaction.atomic():
+        row = _lock_levels([(variant.pk, warehouse.pk)])[(variant.pk, warehouse.pk)]
+        if row.bin_location != code:
+            row.bin_location = code
+            row.save(update_fields=["bin_location"])
+    return row
+
+
 def stock_transfer(
     *,
     variant_id: int,

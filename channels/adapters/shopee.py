@@ -41,6 +41,10 @@ OPTIONAL_FIELDS = (
     "item_list,pay_time,package_list,shipping_carrier,payment_method,total_amount,cancel_by,cancel_reason"
 )
 ORDER_PUSH_CODES = {3, 4, 15}  # order status, tracking number, shipping document status
+CREATE_DOCUMENT_PATH = "/api/v2/logistics/create_shipping_document"
+DOCUMENT_RESULT_PATH = "/api/v2/logistics/get_shipping_document_result"
+DOWNLOAD_DOCUMENT_PATH = "/api/v2/logistics/download_shipping_document"
+DOCUMENT_TYPE = "THERMAL_AIR_WAYBILL"
 TRANSIENT_ERRORS = {"error_server", "error_busy", "error_inner", "error_network", "error_too_many_request"}
 
 
@@ -208,6 +212,52 @@ class ShopeeAdapter(HttpAdapter):
                     else:
                         results[index] = StockPushResult(sku=item.sku, ok=False, error="not in Shopee's answer")
         return [results[i] for i in range(len(items))]
+
+
+    # --- shipping documents (Shopee's own airway bill for its logistics) -------------------------
+    def _package(self, order_sn: str, package_number: str = "") -> dict:
+        entry = {"order_sn": order_sn}
+        if package_number:
+            entry["package_number"] = package_number
+        return entry
+
+    def create_shipping_document(self, *, order_sn: str, package_number: str = "", tracking_number: str = "",
+                                 document_type: str = DOCUMENT_TYPE) -> None:
+        """Ask Shopee to prepare the airway bill of an arranged order; AdapterError with its reason."""
+        entry = {**self._package(order_sn, package_number), "shipping_document_type": document_type}
+        if tracking_number:
+            entry["tracking_number"] = tracking_number
+        response = self._call("POST", CREATE_DOCUMENT_PATH, body={"order_list": [entry]})
+        for result in response.get("result_list") or []:
+            if result.get("fail_error"):
+                raise AdapterError(f"Shopee create_shipping_document {order_sn}: {result.get('fail_error')}: "
+                                   f"{result.get('fail_message', '')}")
+
+    def shipping_document_status(self, *, order_sn: str, package_number: str = "",
+                                 document_type: str = DOCUMENT_TYPE) -> str:
+        """READY, PROCESSING or FAILED."""
+        response = self._call("POST", DOCUMENT_RESULT_PATH, body={
+            "order_list": [self._package(order_sn, package_number)], "shipping_document_type": document_type})
+        results = response.get("result_list") or []
+        return str(results[0].get("status") or "") if results else ""
+
+    def download_shipping_document(self, *, order_sn: str, package_number: str = "",
+                                   document_type: str = DOCUMENT_TYPE) -> bytes:
+        """The airway bill as PDF bytes; AdapterError when Shopee answers anything but a PDF."""
+        body = json.dumps({"shipping_document_type": document_type,
+                           "order_list": [self._package(order_sn, package_number)]}).encode()
+        url = self._base_url() + DOWNLOAD_DOCUMENT_PATH
+        try:
+            response = self.session.post(url, params=self.signed_params(DOWNLOAD_DOCUMENT_PATH), data=body,
+                                         headers={"Content-Type": "application/json"}, timeout=(5, 30))
+        except Exception as exc:  # requests' errors: the network, not the document
+            raise TransientAdapterError(f"Shopee download_shipping_document: {exc.__class__.__name__}") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientAdapterError(f"Shopee download_shipping_document: HTTP {response.status_code}")
+        content = response.content[:20 * 1024 * 1024 + 1]
+        if not content.startswith(b"%PDF"):
+            raise AdapterError(f"Shopee download_shipping_document: not a PDF: {content[:200]!r}")
+        return content
 
 
 def to_external_order(raw: dict) -> ExternalOrder:

@@ -95,6 +95,12 @@ def _status_tabs(request: HttpRequest, filters: dict) -> list[dict]:
     return tabs
 
 
+def _pick_flow_url(order: Order) -> str:
+    from orders.navigation import pick_flow_url
+
+    return pick_flow_url([order.pk])
+
+
 def _detail_context(request: HttpRequest, order: Order) -> dict:
     return {
         "order": order,
@@ -106,6 +112,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict:
         "can_process": request.user.has_perm(PROCESS),
         "status_steps": _status_steps(order),
         "customer_link": track_url(order),
+        "pick_flow_url": _pick_flow_url(order),
         "whatsapp_link": _whatsapp_link(order),
     }
 
@@ -317,7 +324,9 @@ def order_bulk(request: HttpRequest) -> HttpResponse:
     order_ids = form.cleaned_data["order_ids"]
     ids_query = urlencode({"ids": ",".join(str(i) for i in order_ids)})
     if action == "pick_list":
-        return redirect(f"{reverse('orders:pick-list')}?{ids_query}")
+        from orders.navigation import pick_flow_url
+
+        return redirect(pick_flow_url(order_ids))
     if action == "packing_slips":
         return redirect(f"{reverse('orders:packing-slips')}?{ids_query}")
     if action in ("export_csv", "export_xlsx"):

@@ -57,7 +57,7 @@ def test_bulk_print_and_export_redirect_to_the_documents_of_the_selection(staff_
     a, b = place_order(), place_order()
     client = staff_client()
 
-    for action, url_name in [("pick_list", "orders:pick-list"), ("packing_slips", "orders:packing-slips"),
+    for action, url_name in [("pick_list", "shipping:waves"), ("packing_slips", "orders:packing-slips"),
                              ("export_xlsx", "orders:export")]:
         response = client.post(URL, {"action": action, "order_ids": [a.pk, b.pk]})
         assert response.status_code == 302

@@ -235,7 +235,7 @@ def test_the_orders_stage_links_the_pages_each_role_may_open(staff_client):
     links_cs = {link["url"] for link in cs.context["links"]}
 
     # then
-    assert {reverse("orders:list"), reverse("orders:create"), reverse("orders:pick-list")} <= links_cs
+    assert {reverse("orders:list"), reverse("orders:create")} <= links_cs  # picking is shipping's (pick waves)
 
 
 def test_warehouse_does_not_see_the_manual_order_link(client, make_user):

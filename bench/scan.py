@@ -1,0 +1,159 @@
+"""Hand-over scans: 8 scanners at once against gunicorn + PostgreSQL (target: p95 <= 50 ms per scan).
+
+Creates its own database, migrates it, seeds `--parcels` packed parcels (each its own paid order,
+with a resi) spread over 8 couriers, one open pickup manifest per courier and a warehouse login
+(a session cookie and a CSRF token, as the browser has); starts gunicorn on a free 127.0.0.1 port;
+then `--scanners` threads each scan their courier's resi into its manifest through the same JSON
+endpoint the hand-over page uses (POST /dashboard/shipping/handover/<id>/scan/). Every scan marks
+the parcel picked up, ships its (packed) order (stock committed) and writes the manifest line. Reports
+scans/s and latency percentiles; every answer must be 200 and every order shipped afterwards.
+
+    nice .venv/bin/python bench/scan.py --parcels 800 --scanners 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from order_api import GUNICORN, ROOT, create_database, free_port, manage, wait_until_up
+
+SEED = """
+import json, sys
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from catalog.models import Product, ProductVariant
+from catalog.services import stock_receive
+from channels.models import Channel
+from core import roles
+from orders.services import (AddressInput, CustomerInput, LineInput, order_confirm, order_create, order_mark_packed,
+                             order_mark_paid)
+from shipping.models import Courier, Shipment
+from shipping.services import handover
+from shipping.services.shipments import shipment_create
+
+N, SCANNERS = int("%(parcels)s"), int("%(scanners)s")
+roles.sync_role_permissions()
+channel, _ = Channel.objects.get_or_create(code="WEB", defaults={"kind": "website", "name": "Website"})
+product = Product.objects.create(name="Kaos", weight_grams=250)
+variant = ProductVariant.objects.create(product=product, sku="KAOS-BENCH", price_amount=85_000)
+stock_receive(variant_id=variant.id, quantity=N * 2, reason="bench")
+couriers = list(Courier.objects.order_by("code"))[:SCANNERS]
+plan = {}
+for n in range(N):
+    courier = couriers[n %% len(couriers)]
+    order = order_create(channel_id=channel.id, customer=CustomerInput(name=f"Pembeli {n}", phone=f"+62812{n:08d}"),
+                         lines=[LineInput(sku="KAOS-BENCH", quantity=1)], payment_method="bank_transfer",
+                         shipping=AddressInput(name=f"Pembeli {n}", phone=f"+62812{n:08d}", address="Jl. Melati 5",
+                                               city="Bandung", province="Jawa Barat", postal_code="40115"))
+    order_mark_paid(order_id=order.id)
+    order_confirm(order_id=order.id)
+    resi = f"{courier.code.upper()}{n:010d}"
+    shipment = shipment_create(order_id=order.id, courier_id=courier.id, tracking_number=resi)
+    Shipment.objects.filter(pk=shipment.pk).update(packed_at=timezone.now(), weight_grams=300)
+    order_mark_packed(order_id=order.id)  # packed at the pack station, as before a real pickup
+    plan.setdefault(courier.id, []).append(resi)
+manifests = {handover.manifest_open(courier_id=courier_id).pk: codes for courier_id, codes in plan.items()}
+user, _ = get_user_model().objects.get_or_create(username="bench-gudang")
+user.groups.add(Group.objects.get(name=roles.WAREHOUSE))
+session = SessionStore()
+session["_auth_user_id"] = str(user.pk)
+session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+session["_auth_user_hash"] = user.get_session_auth_hash()
+session.create()
+sys.stdout.write("PLAN=" + json.dumps({"session": session.session_key, "manifests": manifests}) + "\\n")
+"""
+
+CHECK = """
+import sys
+from orders.models import Order
+from shipping.models import ManifestItem, Shipment
+sys.stdout.write(f"CHECK shipped_orders={Order.objects.filter(status='shipped').count()} "
+                 f"picked_up={Shipment.objects.filter(status='picked_up').count()} "
+                 f"manifest_lines={ManifestItem.objects.count()}\\n")
+"""
+
+CSRF = "b" * 32  # an unmasked CSRF secret, sent as the cookie and the header, as the page's script does
+
+
+def scanner(port: int, session: str, manifest_id: str, codes: list[str], latencies: list, failures: list) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": CSRF,
+               "Cookie": f"sessionid={session}; csrftoken={CSRF}", "Referer": f"http://127.0.0.1:{port}/"}
+    path = f"/dashboard/shipping/handover/{manifest_id}/scan/"
+    for code in codes:
+        started = time.perf_counter()
+        conn.request("POST", path, body=urlencode({"code": code}), headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status != 200 or not json.loads(body).get("ok"):
+            failures.append((code, response.status, body[:200]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=800)
+    parser.add_argument("--scanners", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_bench_scan")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"))
+    args = parser.parse_args()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "oms.settings", "DATABASE_URL": args.database_url,
+           "REDIS_URL": args.redis_url, "DEBUG": "false", "LOG_LEVEL": "warning",
+           "DATABASE_POOL_MAX": str(args.threads + 2), "NOTIFY_CHANNELS": "email"}
+    print(f"database {args.database_url}: creating, migrating, seeding {args.parcels} parcels...", flush=True)
+    create_database(args.database_url)
+    manage(env, "migrate", "--noinput", "-v0")
+    out = manage(env, "shell", stdin=SEED % {"parcels": args.parcels, "scanners": args.scanners})
+    plan = json.loads(next(line[5:] for line in out.splitlines() if line.startswith("PLAN=")))
+    port = free_port()
+    server = subprocess.Popen(
+        [GUNICORN, "oms.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+         "--worker-class", "gthread", "--threads", str(args.threads), "--keep-alive", "30", "--log-level",
+         "warning"], cwd=ROOT, env=env)
+    latencies: list[float] = []
+    failures: list = []
+    try:
+        wait_until_up(port)
+        threads = [threading.Thread(target=scanner, args=(port, plan["session"], manifest_id, codes, latencies,
+                                                          failures))
+                   for manifest_id, codes in plan["manifests"].items()]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(15)
+    check = next(line for line in manage(env, "shell", stdin=CHECK).splitlines() if line.startswith("CHECK"))
+    ms = sorted(value * 1000 for value in latencies)
+
+    def pct(p: float) -> float:
+        return ms[min(len(ms) - 1, round(p / 100 * (len(ms) - 1)))]
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"{len(ms)} scans by {len(threads)} scanners in {elapsed:.1f} s ({len(ms) / elapsed:.0f} scans/s); "
+          f"latency ms p50 {statistics.median(ms):.1f}, p95 {pct(95):.1f}, p99 {pct(99):.1f}, max {ms[-1]:.1f}; "
+          f"failures {len(failures)}{' e.g. ' + str(failures[0]) if failures else ''}")
+    print(check)
+
+
+if __name__ == "__main__":
+    main()

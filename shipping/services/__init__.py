@@ -1,0 +1,1 @@
+"""Shipping writes. Import the module you need: `from shipping.services.shipments import ...`."""

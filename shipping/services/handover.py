@@ -1,0 +1,156 @@
+"""Hand-over: resi scanned into a manifest per courier pickup; each scan marks the parcel picked up.
+
+A resi scanned twice, an unknown resi, another courier's parcel, a cancelled order or a parcel
+without its label is refused with a message naming the problem; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, NotFound
+from orders.models import OrderStatus
+from shipping.models import Courier, Manifest, ManifestItem, Shipment, ShipmentStatus
+from shipping.services.shipments import (
+    _user,
+    courier_key,
+    lock_shipment,
+    plan_transition,
+    write_transitions,
+)
+
+S = ShipmentStatus
+MAX_SCAN_LENGTH = 100
+
+
+def _manifest_number() -> str:
+    today = timezone.localdate()
+    prefix = f"M{today:%y%m%d}-"
+    return f"{prefix}{Manifest.objects.filter(number__startswith=prefix).count() + 1:03d}"
+
+
+def manifest_open(*, courier_id: int | None, actor=None) -> Manifest:
+    """A new pickup manifest; one open manifest per courier is reused rather than doubled."""
+    courier = None
+    if courier_id:
+        courier = Courier.objects.filter(pk=courier_id).first()
+        if courier is None:
+            raise NotFound(_("Courier %(id)s does not exist.") % {"id": courier_id})
+    with transaction.atomic():
+        existing = Manifest.objects.select_for_update().filter(
+            status=Manifest.Status.OPEN, courier=courier).order_by("-id").first()
+        if existing is not None:
+            return existing
+        return Manifest.objects.create(number=_manifest_number(), courier=courier,
+                                       courier_key=courier_key(courier), created_by=_user(actor))
+
+
+@dataclass
+class HandoverScan:
+    ok: bool
+    message: str
+    shipment: Shipment | None = None
+    count: int = 0
+
+
+def manifest_scan(*, manifest_id: int, code: str, actor=None) -> HandoverScan:
+    """A resi scanned at the door: added to the manifest and the parcel marked picked up."""
+    text = (code or "").strip()
+    if not text or len(text) > MAX_SCAN_LENGTH:
+        return HandoverScan(ok=False, message=_("Nothing readable was scanned; scan the resi barcode again."))
+    manifest = Manifest.objects.filter(pk=manifest_id).select_related("courier").first()
+    if manifest is None:
+        raise NotFound(_("Manifest %(id)s does not exist.") % {"id": manifest_id})
+    if manifest.status != Manifest.Status.OPEN:
+        return HandoverScan(ok=False, message=_("Manifest %(number)s is closed; open a new one for this pickup.")
+                            % {"number": manifest.number})
+    candidates = list(Shipment.objects.filter(tracking_number=text).select_related("order", "manifest_item__manifest"))
+    if not candidates:
+        return HandoverScan(ok=False, message=_("Resi %(resi)s is unknown: print its label or enter the resi on the "
+                                                "order first.") % {"resi": text})
+    if manifest.courier_key:
+        same = [s for s in candidates if s.courier_key == manifest.courier_key]
+        if not same:
+            other = candidates[0]
+            return HandoverScan(ok=False, shipment=other, message=_(
+                "Resi %(resi)s is a %(other)s parcel; this pickup is for %(courier)s.")
+                % {"resi": text, "other": other.courier_name or other.courier_key,
+                   "courier": manifest.courier.name if manifest.courier else manifest.courier_key})
+        candidates = same
+    shipment = candidates[0]
+    return _scan_into(manifest, shipment, text, actor)
+
+
+def _scan_into(manifest: Manifest, shipment: Shipment, text: str, actor) -> HandoverScan:
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        order = shipment.order
+        previous = ManifestItem.objects.filter(shipment=shipment).select_related("manifest").first()
+        if previous is not None:
+            return HandoverScan(ok=False, shipment=shipment, message=_(
+                "Resi %(resi)s was already scanned at %(time)s into %(manifest)s.")
+                % {"resi": text, "time": timezone.localtime(previous.scanned_at).strftime("%H:%M"),
+                   "manifest": previous.manifest.number})
+        if order.status == OrderStatus.CANCELLED or shipment.status == S.CANCELLED:
+            return HandoverScan(ok=False, shipment=shipment, message=_(
+                "Order %(order)s is cancelled: keep this parcel (resi %(resi)s) out of the pickup.")
+                % {"order": order.number, "resi": text})
+        if order.status == OrderStatus.AWAITING_PAYMENT and not order.is_cod:
+            return HandoverScan(ok=False, shipment=shipment, message=_(
+                "Order %(order)s is not paid: keep this parcel out of the pickup.") % {"order": order.number})
+        now = timezone.now()
+        plan = plan_transition(shipment, S.PICKED_UP, at=now, source="staff", actor=actor, note=manifest.number,
+                               data={"manifest": manifest.number}, fields={"last_tracking_at": now}, strict=False)
+        if plan is None and shipment.status != S.PICKED_UP:
+            return HandoverScan(ok=False, shipment=shipment, message=_(
+                "Resi %(resi)s is already %(status)s; it is not waiting for pickup.")
+                % {"resi": text, "status": S(shipment.status).label.lower()})
+        try:
+            with transaction.atomic():
+                ManifestItem.objects.create(manifest=manifest, shipment=shipment, scanned_by=_user(actor))
+        except IntegrityError:
+            return HandoverScan(ok=False, shipment=shipment,
+                                message=_("Resi %(resi)s was already scanned.") % {"resi": text})
+        _record_handover(shipment, manifest, now)
+        write_transitions([plan] if plan else [])
+    count = ManifestItem.objects.filter(manifest=manifest).count()
+    return HandoverScan(ok=True, shipment=shipment, count=count, message=_(
+        "%(resi)s: order %(order)s handed over (%(count)s in this pickup).")
+        % {"resi": text, "order": order.number, "count": count})
+
+
+def _record_handover(shipment: Shipment, manifest: Manifest, now) -> None:
+    """The hand-over on the parcel's tracking timeline (what the customer sees first)."""
+    from shipping.models import TrackingEvent
+    from shipping.providers.base import TrackingEntry
+    from shipping.services.tracking import tracking_key
+
+    entry = TrackingEntry(status_word=S.PICKED_UP, occurred_at=now,
+                          description=_("Handed to the courier (%(manifest)s)") % {"manifest": manifest.number})
+    TrackingEvent.objects.create(shipment=shipment, source="staff", status_word=entry.status_word, status=S.PICKED_UP,
+                                 description=entry.description, occurred_at=entry.occurred_at,
+                                 key=tracking_key("staff", entry), applied=True)
+
+
+def manifest_close(*, manifest_id: int, driver_name: str = "", actor=None) -> Manifest:
+    with transaction.atomic():
+        manifest = Manifest.objects.select_for_update().filter(pk=manifest_id).first()
+        if manifest is None:
+            raise NotFound(_("Manifest %(id)s does not exist.") % {"id": manifest_id})
+        if manifest.status == Manifest.Status.CLOSED:
+            return manifest
+        if not manifest.items.exists():
+            raise Conflict(_("Manifest %(number)s is empty; scan at least one resi.") % {"number": manifest.number})
+        manifest.status, manifest.closed_at = Manifest.Status.CLOSED, timezone.now()
+        manifest.driver_name = (driver_name or "").strip()[:120]
+        manifest.save(update_fields=["status", "closed_at", "driver_name"])
+        return manifest
+
+
+def manifest_summary(manifest: Manifest) -> dict:
+    return manifest.items.aggregate(count=Count("id"))
