@@ -73,8 +73,9 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "shipping",
-    "aftersales",
     "notifications",
+    "aftersales",
+    "customers",
 ]
 
 MIDDLEWARE = [
