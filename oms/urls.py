@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from notifications import views as notification_views
 
 api_v1 = [
     path("", include("core.api_urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("webhooks/", include("core.webhook_urls")),
     path("track/", include("orders.track_urls")),
     path("pay/", include("payments.upload_urls")),
+    path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
