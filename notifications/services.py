@@ -22,8 +22,8 @@ from notifications import rendering
 from notifications.consent import consent_allows
 from notifications.models import (
     DEFAULT_LANGUAGE,
-    ConsentPurpose,
     PHONE_CHANNELS,
+    ConsentPurpose,
     ErrorKind,
     Notification,
     NotificationChannel,
