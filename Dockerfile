@@ -16,6 +16,7 @@ COPY . .
 COPY --from=assets /src/static/vendor static/vendor
 RUN for dir in locale */locale; do [ -d "$dir" ] && pybabel compile -d "$dir" -D django; done; \
     SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only-not-secret ALLOWED_HOSTS=build \
+    DATABASE_URL=postgres://build@db.invalid/build REDIS_URL=redis://cache.invalid:6379/0 \
     python manage.py collectstatic --noinput && mkdir -p /app/var && chown -R oms /app/var
 USER oms
 EXPOSE 8000

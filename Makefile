@@ -65,7 +65,8 @@ lint: deps-dev
 check: deps-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-		ALLOWED_HOSTS=oms.example.id $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=oms.example.id DATABASE_URL=postgres://oms@db.invalid/oms REDIS_URL=redis://cache.invalid:6379/0 \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 screenshot: deps-dev assets messages demo
 	$(PY) scripts/screenshot.py

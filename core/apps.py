@@ -9,16 +9,20 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from core import authentication, roles, selectors
+        from core import authentication, deadlines, roles, selectors
         from core.navigation import NavLink, WorkQueue, register_link, register_queue
 
         # Permissions of every app exist only after its migrations ran, so role grants are
         # (re)applied after each migrate rather than frozen inside one migration.
         post_migrate.connect(roles.sync_role_permissions_signal, dispatch_uid="core.sync_roles")
         authentication.connect_signals()
+        deadlines.connect_signals()
+        roles.grant_many([roles.OWNER, roles.ADMIN], ["core.change_calendar"])
 
         register_link(NavLink("settings", _("Failed background work"), "dashboard:failed-work",
                               permission="core.retry_failed_work", order=80))
+        register_link(NavLink("settings", _("Working hours and holidays"), "dashboard:calendar",
+                              permission="core.change_calendar", order=70))
         register_link(NavLink("settings", _("Staff accounts"), "admin:auth_user_changelist",
                               permission="auth.view_user", order=90))
         register_link(NavLink("settings", _("API documentation"), "api-docs", order=95))

@@ -17,11 +17,11 @@ from django.db.models.signals import post_save, pre_save
 
 
 @cache
-def _insert_plan(model: type[Model], vendor: str, with_pk: bool, rows: int = 1) -> tuple[str, tuple]:
+def _insert_plan(model: type[Model], with_pk: bool, rows: int = 1) -> tuple[str, tuple]:
     quote = connection.ops.quote_name
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     pk = model._meta.pk
-    returning = f" RETURNING {quote(pk.column)}" if vendor in ("postgresql", "sqlite") else ""
+    returning = f" RETURNING {quote(pk.column)}"
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
@@ -35,7 +35,6 @@ def _plain(model: type[Model]) -> bool:
         model.save is Model.save
         and not pre_save.has_listeners(model)
         and not post_save.has_listeners(model)
-        and connection.vendor in ("postgresql", "sqlite")
     )
 
 
@@ -50,7 +49,7 @@ def insert_instance(obj: Model) -> Model:
         obj.save(force_insert=True)
         return obj
     with_pk = obj.pk is not None
-    sql, fields = _insert_plan(model, connection.vendor, with_pk)
+    sql, fields = _insert_plan(model, with_pk)
     params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -76,7 +75,7 @@ def insert_instances(objs: list[Model]) -> list[Model]:
         return model.objects.bulk_create(objs)
     for start in range(0, len(objs), MAX_ROWS_PER_INSERT):
         chunk = objs[start:start + MAX_ROWS_PER_INSERT]
-        sql, fields = _insert_plan(model, connection.vendor, False, len(chunk))
+        sql, fields = _insert_plan(model, False, len(chunk))
         params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in chunk for f in fields]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -1,4 +1,14 @@
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from core.deadlines import validate_intervals
+from core.models import CalendarClosure, WorkingHours
 
 
 class LoginForm(AuthenticationForm):
@@ -8,3 +18,98 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
+
+
+_INTERVAL = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-\u2013\u2014]\s*(\d{1,2})[:.](\d{2})$")
+MAX_INTERVALS_PER_DAY = 8
+
+
+def format_intervals(intervals) -> str:
+    return ", ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in intervals)
+
+
+class IntervalsField(forms.CharField):
+    """One day's opening hours typed as "08:00-12:00, 13:00-17:00" (dots work too: 08.00-12.00).
+
+    Empty means closed that day.
+    """
+
+    max_text_length = 200
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": str(self.max_text_length)}
+
+    def to_python(self, value) -> list[tuple[time, time]]:
+        text = super().to_python(value).strip()
+        if not text:
+            return []
+        if len(text) > self.max_text_length:
+            raise forms.ValidationError(_("At most %(limit_value)d characters."),
+                                        params={"limit_value": self.max_text_length}, code="max_length")
+        parts = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+        if len(parts) > MAX_INTERVALS_PER_DAY:
+            raise forms.ValidationError(_("At most %(n)s intervals a day."), params={"n": MAX_INTERVALS_PER_DAY},
+                                        code="too_many")
+        intervals = []
+        for part in parts:
+            match = _INTERVAL.match(part)
+            try:
+                if match is None:
+                    raise ValueError(part)
+                h1, m1, h2, m2 = (int(group) for group in match.groups())
+                intervals.append((time(h1, m1), time(h2, m2)))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("%(part)s is not an interval like 08:00-12:00."), params={"part": part[:40]}, code="format"
+                ) from None
+        try:
+            return list(validate_intervals(intervals))
+        except ValueError:
+            raise forms.ValidationError(
+                _("Each interval must open before it closes, and the intervals of one day must not overlap."),
+                code="intervals",
+            ) from None
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return format_intervals(value)
+        return value
+
+
+class WorkingHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=WorkingHours.Weekday.choices, coerce=int, widget=forms.HiddenInput)
+    intervals = IntervalsField(
+        label=_("Working hours"),
+        # Empty means closed; the page explains the format once, below the week.
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Closed")}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Seven of these forms share a page: ids carry the weekday (hours-0-intervals).
+        weekday = str(self.data.get("weekday") if self.is_bound else self.initial.get("weekday", ""))
+        self.auto_id = f"hours-{weekday if weekday in '0123456' and len(weekday) == 1 else 'x'}-%s"
+
+
+class CalendarClosureForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"},
+                                                                      format="%Y-%m-%d"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=CalendarClosure.Kind.choices,
+                             widget=forms.Select(attrs={"class": "form-select"}))
+    name = forms.CharField(label=_("Name"), max_length=120, widget=forms.TextInput(attrs={"class": "form-control"}))
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False,
+                           widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not 2000 <= day.year <= 2100:
+            raise forms.ValidationError(_("Choose a date between 2000 and 2100."), code="range")
+        return day
+
+
+class CalendarYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)

@@ -1,4 +1,4 @@
-"""Celery application: Redis broker when REDIS_URL is set, a filesystem broker otherwise."""
+"""Celery application: the Redis broker of REDIS_URL, or this checkout's embedded Redis (oms/embedded.py)."""
 
 import os
 

@@ -7,6 +7,7 @@ message that names the variable, instead of surfacing later as odd behaviour.
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -69,3 +70,30 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
             f"{name} must be one of {', '.join(choices)}, got {value!r}."
         )
     return value
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """The same Redis server, database `db`: redis://host:6379/3 or unix:///path.sock?db=3."""
+    parts = urlparse(url)
+    if parts.scheme == "unix":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(db))]
+        return f"unix://{parts.path}?{urlencode(query)}"  # urlunparse would drop the empty host's //
+    return urlunparse(parts._replace(path=f"/{db}"))
+
+
+def redis_db(url: str) -> int:
+    """The database number a Redis URL names (0 when it names none)."""
+    parts = urlparse(url)
+    value = dict(parse_qsl(parts.query)).get("db", "0") if parts.scheme == "unix" else (parts.path.strip("/") or "0")
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"The Redis URL {url!r} names no valid database number.") from None
+
+
+def broker_url_for(url: str) -> str:
+    """Celery's (kombu's) broker URL for a Redis URL: kombu spells Unix sockets redis+socket://."""
+    parts = urlparse(url)
+    if parts.scheme != "unix":
+        return url
+    return f"redis+socket://{parts.path}?virtual_host={redis_db(url)}"

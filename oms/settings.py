@@ -1,7 +1,8 @@
 """Settings for oms.
 
-With no environment at all this is the embedded developer setup: SQLite in WAL mode, a
-filesystem Celery broker and console e-mail, so `make run` works on a fresh laptop.
+With no environment at all this is the embedded developer setup: this checkout's own PostgreSQL
+and Redis (Valkey) servers, started from their PyPI wheels with their data under var/ (see
+oms/embedded.py), and console e-mail, so `make run` works on a fresh laptop.
 `DJANGO_ENV=production` switches on the hardening that `manage.py check --deploy` expects and
 refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 """
@@ -14,7 +15,7 @@ from urllib.parse import urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from oms.env import env_bool, env_choice, env_int, env_list, env_str
+from oms.env import broker_url_for, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OMS_VAR_DIR", str(BASE_DIR / "var")))
@@ -113,73 +114,49 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------------
+# --- Database, cache and broker -------------------------------------------------------------
+# PostgreSQL and Redis are the only engines. With DATABASE_URL / REDIS_URL unset (a fresh laptop,
+# `make run`, `make test`), this checkout's embedded servers are started from their wheels and
+# used over Unix sockets (oms/embedded.py); production and CI set both URLs.
 DATABASE_URL = env_str("DATABASE_URL") or ""
+REDIS_URL = env_str("REDIS_URL") or ""
+if REDIS_URL and urlparse(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+    raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}.")
 if DATABASE_URL:
     try:
         _db = dj_database_url.parse(DATABASE_URL)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-    if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must point at PostgreSQL (postgres://...) or SQLite, got {_db['ENGINE']}."
-        )
-    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", default=True):
-        # psycopg 3's pool keeps warm connections per process; it needs CONN_MAX_AGE=0.
-        _db["CONN_MAX_AGE"] = 0
-        _db.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
-            "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
-            "timeout": 10,
-        }
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    _db = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "oms.sqlite3",
-        "OPTIONS": {
-            # WAL lets the web process read while the worker writes; IMMEDIATE makes a writer
-            # take the lock at BEGIN so select_for_update-style sections serialise cleanly.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
-            "transaction_mode": "IMMEDIATE",
-        },
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL (postgres://...), got {_db['ENGINE']}.")
+EMBEDDED_SERVERS = not (DATABASE_URL and REDIS_URL)
+if EMBEDDED_SERVERS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL and REDIS_URL must be set when DJANGO_ENV=production.")
+    from oms import embedded
+
+    _embedded = embedded.ensure_running(VAR_DIR)
+    if not DATABASE_URL:
+        _db = embedded.database_settings(_embedded)
+    if not REDIS_URL:
+        REDIS_URL = embedded.redis_url(_embedded)
+if env_bool("DATABASE_POOL", default=True):
+    # psycopg 3's pool keeps warm connections per process; it needs CONN_MAX_AGE=0.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
+        "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
+        "timeout": 10,
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache and broker -----------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL") or ""
-if REDIS_URL and urlparse(REDIS_URL).scheme not in ("redis", "rediss"):
-    raise ImproperlyConfigured(f"REDIS_URL must start with redis:// or rediss://, got {REDIS_URL!r}.")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
-
-# The filesystem transport ignores the host; naming one keeps kombu from warning about it.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CELERY_BROKER_URL = broker_url_for(REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     # Longer than any task may run, so a slow task is not handed to a second worker.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3 * 3600, minimum=60),
 }
-if not REDIS_URL:
-    _queue_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        {
-            "data_folder_in": str(_queue_dir / "queue"),
-            "data_folder_out": str(_queue_dir / "queue"),
-            "processed_folder": str(_queue_dir / "processed"),
-            "control_folder": str(_queue_dir / "control"),
-            "store_processed": False,
-        }
-    )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

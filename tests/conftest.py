@@ -13,6 +13,17 @@ def _roles(db):
     roles.sync_role_permissions()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_business_calendar():
+    """Each test starts without this process's cached business calendar (rows are rolled back or
+    flushed between tests without the signals that would drop it)."""
+    from core.deadlines import forget_cached_calendar
+
+    forget_cached_calendar()
+    yield
+    forget_cached_calendar()
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str | None = roles.OWNER, **kwargs):
@@ -65,13 +76,11 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # A pool replaced during the run (a test changing a setting the pool depends on) is no
         # longer reachable from here: end every other session of the test database first.
-        default = connections["default"]
-        if default.vendor == "postgresql":
-            with default.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         for conn in connections.all():
             conn.close()
             close_pool = getattr(conn, "close_pool", None)

@@ -1,14 +1,21 @@
 """The settings module reads the environment strictly and refuses unsafe production setups."""
 
 import runpy
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 GOOD_KEY = "k" * 20 + "-a-real-random-production-secret-key-of-enough-length"
+SERVICES = {"DATABASE_URL": "postgres://oms:pw@db:5432/oms", "REDIS_URL": "redis://cache:6379/0"}
 
 
 def load_settings(monkeypatch, tmp_path, **env):
+    # The settings start this checkout's embedded servers when a URL is missing; here they are
+    # only described (oms/embedded.py is tested on its own).
+    from oms import embedded
+
+    monkeypatch.setattr(embedded, "ensure_running", lambda var_dir: embedded.Layout(Path(var_dir)))
     for name in ("DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMS_VAR_DIR", str(tmp_path))
@@ -17,12 +24,15 @@ def load_settings(monkeypatch, tmp_path, **env):
     return runpy.run_module("oms.settings")
 
 
-def test_no_environment_gives_the_embedded_developer_setup(monkeypatch, tmp_path):
+def test_no_environment_gives_the_embedded_postgresql_and_redis(monkeypatch, tmp_path):
     settings = load_settings(monkeypatch, tmp_path)
 
-    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    assert "journal_mode=WAL" in settings["DATABASES"]["default"]["OPTIONS"]["init_command"]
-    assert settings["CELERY_BROKER_URL"].startswith("filesystem://")
+    db = settings["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["HOST"].startswith("/")  # a Unix socket directory: no TCP port to clash with
+    assert db["OPTIONS"]["pool"]["max_size"] >= 1
+    assert settings["CACHES"]["default"]["LOCATION"].startswith("unix://")
+    assert settings["CELERY_BROKER_URL"].startswith("redis+socket://")
     assert settings["DEBUG"] is True
     assert settings["LANGUAGE_CODE"] == "id"
     assert settings["TIME_ZONE"] == "Asia/Jakarta"
@@ -52,6 +62,7 @@ def test_redis_url_is_the_broker_and_cache(monkeypatch, tmp_path):
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be one of"),
         ({"DATABASE_URL": "mysql://root@db/oms"}, "DATABASE_URL must point at PostgreSQL"),
         ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must start with redis://"),
+        ({"DATABASE_URL": "sqlite:///var/oms.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT must be a whole number"),
         ({"CSRF_TRUSTED_ORIGINS": "oms.example.id"}, "CSRF_TRUSTED_ORIGINS entries must start with http"),
     ],
@@ -63,23 +74,29 @@ def test_a_bad_value_is_refused_with_a_message_naming_the_variable(monkeypatch, 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
-        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", ALLOWED_HOSTS="oms.example.id")
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", ALLOWED_HOSTS="oms.example.id", **SERVICES)
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
         load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", ALLOWED_HOSTS="oms.example.id",
-                      SECRET_KEY="short")
+                      SECRET_KEY="short", **SERVICES)
 
 
 def test_production_requires_allowed_hosts_and_no_debug(monkeypatch, tmp_path):
     with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS"):
-        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY)
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY, **SERVICES)
     with pytest.raises(ImproperlyConfigured, match="DEBUG must be off"):
         load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
-                      ALLOWED_HOSTS="oms.example.id", DEBUG="1")
+                      ALLOWED_HOSTS="oms.example.id", DEBUG="1", **SERVICES)
+
+
+def test_production_never_starts_embedded_servers(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL and REDIS_URL must be set"):
+        load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
+                      ALLOWED_HOSTS="oms.example.id", DATABASE_URL=SERVICES["DATABASE_URL"])
 
 
 def test_production_switches_on_https_hardening(monkeypatch, tmp_path):
     settings = load_settings(monkeypatch, tmp_path, DJANGO_ENV="production", SECRET_KEY=GOOD_KEY,
-                             ALLOWED_HOSTS="oms.example.id")
+                             ALLOWED_HOSTS="oms.example.id", **SERVICES)
 
     assert settings["DEBUG"] is False
     assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import runpy
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.core.test_settings import load_settings as load_core_settings
+
 
 def load_settings(monkeypatch, tmp_path, **env):
-    for name in ("DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
     for name in ("NOTIFY_CHANNELS", "NOTIFY_WHATSAPP_PROVIDER", "NOTIFY_WHATSAPP_URL", "NOTIFY_SMS_PROVIDER",
                  "NOTIFY_SMS_URL", "NOTIFY_FILE_DIR", "NOTIFY_EMAIL_PROVIDER"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OMS_VAR_DIR", str(tmp_path))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_module("oms.settings")
+    return load_core_settings(monkeypatch, tmp_path, **env)
 
 
 def test_development_defaults_send_email_to_the_console_and_whatsapp_to_files(monkeypatch, tmp_path):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from core import roles
 from payments.models import PaymentStatus, StatementImport
@@ -41,7 +42,7 @@ def test_payments_list_filters_by_order_status_and_method(api_client, django_ass
 def test_statement_import_endpoint_answers_202_with_the_job(api_client, django_capture_on_commit_callbacks):
     payment = payment_open(order_id=make_order().pk)
     client = api_client(roles.FINANCE)
-    data = (f"Tanggal Transaksi,Keterangan,Cabang,Jumlah\n{payment.created_at:%d/%m/%Y},X,0000,"
+    data = (f"Tanggal Transaksi,Keterangan,Cabang,Jumlah\n{timezone.localtime(payment.created_at):%d/%m/%Y},X,0000,"
             f"\"{payment.amount:,}.00 CR\"\n").encode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/payments/statement-imports/",

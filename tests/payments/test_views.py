@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core import roles
 from payments.models import PaymentProof, PaymentStatus, StatementImport, StatementLine
@@ -144,8 +145,8 @@ def test_reconciliation_actions_from_the_queue(staff_client, django_capture_on_c
     finance = staff_client(roles.FINANCE)
     payment = payment_open(order_id=make_order(total=100_000).pk)
     data = (f"Tanggal Transaksi,Keterangan,Cabang,Jumlah\n"
-            f"{payment.created_at:%d/%m/%Y},A,0000,\"{payment.amount + 1:,}.00 CR\"\n"
-            f"{payment.created_at:%d/%m/%Y},B,0000,\"55,555.00 CR\"\n").encode()
+            f"{timezone.localtime(payment.created_at):%d/%m/%Y},A,0000,\"{payment.amount + 1:,}.00 CR\"\n"
+            f"{timezone.localtime(payment.created_at):%d/%m/%Y},B,0000,\"55,555.00 CR\"\n").encode()
     with django_capture_on_commit_callbacks(execute=True):
         finance.post(reverse("payments:imports"), {"file": upload("m.csv", data), "format": "bca_business"})
     a, b = StatementLine.objects.order_by("id")
@@ -222,7 +223,7 @@ def test_queue_pages_run_a_fixed_number_of_queries(staff_client, django_assert_m
     for i in range(12):
         payment = payment_open(order_id=make_order(total=100_000 + i * 1_000).pk)
         proof_upload(payment_id=payment.pk, data=png_bytes())
-        rows.append(f'{payment.created_at:%d/%m/%Y},X{i},0000,"{payment.base_amount:,}.00 CR"')
+        rows.append(f'{timezone.localtime(payment.created_at):%d/%m/%Y},X{i},0000,"{payment.base_amount:,}.00 CR"')
     with django_capture_on_commit_callbacks(execute=True):
         statement_import_create(data="\n".join(rows).encode(), filename="m.csv", fmt="bca_business")
     finance = staff_client(roles.FINANCE)
@@ -281,7 +282,7 @@ def test_finance_matches_a_credit_from_the_payment_page(staff_client, django_cap
 
     payment = payment_open(order_id=make_order(total=70_000).pk)
     data = (f"Tanggal Transaksi,Keterangan,Cabang,Jumlah\n"
-            f"{payment.created_at:%d/%m/%Y},LUPA KODE UNIK,0000,\"70,000.00 CR\"\n").encode()
+            f"{timezone.localtime(payment.created_at):%d/%m/%Y},LUPA KODE UNIK,0000,\"70,000.00 CR\"\n").encode()
     with django_capture_on_commit_callbacks(execute=True):
         statement_import_create(data=data, filename="m.csv", fmt="bca_business")
     line = StatementLine.objects.get()
