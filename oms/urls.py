@@ -11,8 +11,11 @@ api_v1 = [
     path("", include("core.api_urls")),
     path("", include("channels.api_urls")),
     path("", include("catalog.api_urls")),
+    # before orders: its /customers/<id>/ route would take /customers/merge/ and the like
+    path("", include("customers.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("aftersales.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,9 +30,11 @@ urlpatterns = [
     path("dashboard/channels/", include("channels.urls")),
     path("dashboard/shipping/", include("shipping.urls")),
     path("dashboard/aftersales/", include("aftersales.urls")),
+    path("dashboard/customers/", include("customers.urls")),
     path("dashboard/notifications/", include("notifications.urls")),
     path("webhooks/", include("core.webhook_urls")),
     path("track/", include("orders.track_urls")),
+    path("care/", include("aftersales.care_urls")),
     path("pay/", include("payments.upload_urls")),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", include(api_v1)),
