@@ -464,7 +464,7 @@ def _replacement(rma: ReturnRequest, *, actor) -> list[str]:
         shipping=shipping, payment_method="cash", notes=_("Replacement for return %(number)s") % {"number": rma.number},
         tags=["replacement"], actor=user_or_none(actor), source="staff",
     )
-    order_mark_paid(order_id=new.pk, actor=user_or_none(actor), source="aftersales",
+    new = order_mark_paid(order_id=new.pk, actor=user_or_none(actor), source="aftersales",
                     note=_("Replacement for return %(number)s") % {"number": rma.number})
     rma.replacement_order = new
     return ["replacement_order"]
