@@ -304,7 +304,7 @@ _RETURN_ACTION_PERMS = {
     "create": ("aftersales.work_case",), "approve": ("aftersales.approve_return",),
     "reject": ("aftersales.approve_return",), "cancel": ("aftersales.approve_return",),
     "ship": ("aftersales.approve_return",), "receive": ("aftersales.receive_return",),
-    "inspect": ("aftersales.receive_return",), "complete": ("aftersales.approve_return",),
+    "inspect": ("aftersales.receive_return",), "complete": (),  # by outcome, in the action
 }
 
 
@@ -398,13 +398,14 @@ class ReturnViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             results=[returns.InspectionResult(x["return_line_id"], x["resellable"], x["damaged"], x["missing"])
                      for x in v["lines"]]))
 
-    @extend_schema(summary="Give the outcome (a refund needs aftersales.approve_refund)", request=CompleteInput,
+    @extend_schema(summary="Give the outcome (a refund needs aftersales.approve_refund, the others "
+                           "aftersales.approve_return)", request=CompleteInput,
                    responses={200: ReturnOutput, 400: ERROR_BODY, 403: ERROR_BODY, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        if request.data.get("outcome") == ReturnOutcome.REFUND and not request.user.has_perm(
-                "aftersales.approve_refund"):
-            raise PermissionDenied("Refunds are approved by Finance.")
+        refund = request.data.get("outcome") == ReturnOutcome.REFUND
+        if not request.user.has_perm("aftersales.approve_refund" if refund else "aftersales.approve_return"):
+            raise PermissionDenied("Refunds are approved by Finance." if refund else "Your role does not allow this.")
         return self._run(pk, CompleteInput, lambda i, v: returns.return_complete(
             return_id=i, outcome=v["outcome"], actor=request.user, note=v["note"], source="api",
             refund_amount=v["amount"] if v["outcome"] == ReturnOutcome.REFUND else None,

@@ -104,7 +104,7 @@ def feedback_summary(*, date_from: datetime, date_to: datetime, group: str = "pr
     """Everything the feedback page shows for the period, grouped by `group`."""
     if group not in GROUPS:
         raise ValueError(f"unknown group {group!r}")
-    label, key = _LINE_GROUP[group]
+    label, _key = _LINE_GROUP[group]
     period = {"created_at__gte": date_from, "created_at__lt": date_to}
 
     case_rows = (CaseLine.objects.filter(**{f"case__{k}": v for k, v in period.items()})
@@ -128,7 +128,8 @@ def feedback_summary(*, date_from: datetime, date_to: datetime, group: str = "pr
     reviews = {
         (row["name"] or "-"): {"count": row["n"], "average": row["avg"], "low": row["low"]}
         for row in Review.objects.filter(reviewed_at__gte=date_from, reviewed_at__lt=date_to)
-        .values(name=F(review_label)).annotate(n=Count("id"), avg=Avg("rating"), low=Count("id", filter=Q(rating__lte=2)))
+        .values(name=F(review_label))
+        .annotate(n=Count("id"), avg=Avg("rating"), low=Count("id", filter=Q(rating__lte=2)))
     }
 
     survey_label = {"product": None, "channel": "order__channel__name", "courier": "order__courier"}[group]
@@ -154,8 +155,8 @@ def feedback_summary(*, date_from: datetime, date_to: datetime, group: str = "pr
         })
     rows.sort(key=lambda r: (-(r["case_total"] + r["return_units"]), r["name"]))
 
-    texts = [t for t in Case.objects.filter(**period).exclude(description="").values_list("description", flat=True)
-             .order_by("-created_at")[:MAX_TEXTS]]
+    texts = list(Case.objects.filter(**period).exclude(description="").values_list("description", flat=True)
+                 .order_by("-created_at")[:MAX_TEXTS])
     texts += list(Review.objects.filter(reviewed_at__gte=date_from, reviewed_at__lt=date_to, rating__lte=3)
                   .exclude(text="").values_list("text", flat=True)[:MAX_TEXTS])
     texts += list(answers.exclude(comment="").values_list("comment", flat=True)[:MAX_TEXTS])

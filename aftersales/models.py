@@ -191,6 +191,9 @@ class CaseLine(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "order_line"], name="case_line_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"
+
 
 class MessageKind(models.TextChoices):
     INBOUND = "inbound", _("From the customer")
@@ -213,6 +216,9 @@ class CaseMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id}"
+
 
 class CaseEvent(models.Model):
     """Append-only history of a case: transitions, assignments, escalations, SLA changes."""
@@ -230,6 +236,9 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id}"
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:
@@ -258,6 +267,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of case {self.case_id}"
 
 
 # --- Returns (RMA) ----------------------------------------------------------------------------
@@ -292,6 +304,9 @@ class ReturnPolicy(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(window_working_days__gte=2), name="return_window_min_2_working_days"),
         ]
+
+    def __str__(self) -> str:
+        return f"return window {self.window_working_days} working days"
 
 
 class ReturnStatus(models.TextChoices):
@@ -401,6 +416,9 @@ class ReturnLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"
+
 
 # --- Warranty -----------------------------------------------------------------------------------
 
@@ -414,6 +432,9 @@ class ProductWarranty(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(months__gt=0), name="warranty_months_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.months} months for product {self.product_id}"
 
 
 class WarrantyUnit(models.Model):
@@ -433,6 +454,9 @@ class WarrantyUnit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "serial_number"], name="warranty_unit_unique")]
+
+    def __str__(self) -> str:
+        return self.serial_number
 
 
 class WarrantyStatus(models.TextChoices):
@@ -466,6 +490,9 @@ class WarrantyClaim(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"warranty claim {self.pk} ({self.status})"
 
     def can_transition_to(self, target: str) -> bool:
         return target in WARRANTY_TRANSITIONS.get(self.status, set())
@@ -532,6 +559,9 @@ class ReviewPhoto(models.Model):
     size = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"photo of review {self.review_id}"
+
 
 class SurveyKind(models.TextChoices):
     CSAT_CASE = "csat_case", _("Satisfaction after a case")
@@ -565,6 +595,9 @@ class SurveyResponse(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.score}"
+
 
 class Invitation(models.Model):
     """A signed, single-use link sent to the customer: review the order, answer a CSAT or NPS survey.
@@ -594,6 +627,9 @@ class Invitation(models.Model):
                                     name="invitation_one_per_case"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} for order {self.order_id}"
+
 
 class IntakeCursor(models.Model):
     """How far a periodic scan got (e.g. the TikTok return pushes), so each item is handled once."""
@@ -601,3 +637,8 @@ class IntakeCursor(models.Model):
     key = models.CharField(max_length=60, unique=True)
     position = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.position}"
+
+

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Case as When_, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case as When_
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from aftersales.models import (

@@ -233,7 +233,8 @@ def return_detail(request: HttpRequest, return_id: int) -> HttpResponse:
 
 
 _RETURN_PERMS = {
-    "approve": "aftersales.approve_return", "reject": "aftersales.approve_return", "cancel": "aftersales.approve_return",
+    "approve": "aftersales.approve_return", "reject": "aftersales.approve_return",
+    "cancel": "aftersales.approve_return",
     "ship": "aftersales.approve_return", "receive": "aftersales.receive_return", "inspect": "aftersales.receive_return",
     "complete": "aftersales.approve_return",
 }
@@ -303,7 +304,8 @@ def return_create_for_case(request: HttpRequest, case_id: int) -> HttpResponse:
             wanted.append(returns.ReturnLineRequest(line.pk, int(raw)))
     try:
         rma = returns.return_request_create(
-            order_id=case.order_id, lines=wanted, reason=case.category if case.category in CaseCategory.values else "other",
+            order_id=case.order_id, lines=wanted,
+            reason=case.category if case.category in CaseCategory.values else "other",
             description=case.description or case.subject, channel=case.channel, actor=request.user,
             outside_window_note=request.POST.get("outside_window_note", ""),
         )
@@ -363,7 +365,8 @@ def review_action(request: HttpRequest, review_id: int, action: str) -> HttpResp
     except (DomainError, ValidationError) as exc:
         _fail(request, exc)
     queue = request.POST.get("queue", "")
-    return redirect(reverse("aftersales:reviews") + (f"?queue={queue}" if queue in ("moderate", "unanswered", "low") else ""))
+    suffix = f"?queue={queue}" if queue in ("moderate", "unanswered", "low") else ""
+    return redirect(reverse("aftersales:reviews") + suffix)
 
 
 @require_POST

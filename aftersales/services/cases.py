@@ -75,7 +75,7 @@ def case_open(
     repeat returns the existing case. ValidationError names the field for a bad choice, a missing
     subject, an order of another customer, or a line that is not the order's.
     """
-    from orders.models import Customer, Order, OrderLine
+    from orders.models import Customer, Order
 
     subject = (subject or "").strip()[:200]
     if not subject:
@@ -153,7 +153,8 @@ def _check_lines(order, lines: list[LineRequest]) -> list[tuple[int, int]]:
     return sorted(wanted.items())
 
 
-def _move(case: Case, target: str, *, actor=None, source: str = "staff", note: str = "", fields: list[str] | None = None,
+def _move(case: Case, target: str, *, actor=None, source: str = "staff", note: str = "",
+          fields: list[str] | None = None,
           data: dict | None = None, kind: str = "status_changed") -> None:
     """Apply one transition to a locked case: table check, save, event."""
     current = case.status

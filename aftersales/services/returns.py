@@ -29,7 +29,6 @@ from aftersales.models import (
     CaseCategory,
     CaseChannel,
     CaseKind,
-    CaseStatus,
     Resolution,
     ReturnLine,
     ReturnOutcome,
@@ -409,7 +408,7 @@ def return_complete(*, return_id: int, outcome: str, actor=None, refund_amount: 
 
 
 def _refund(rma: ReturnRequest, *, amount: int, actor, note: str) -> list[str]:
-    from payments.models import Payment, PaymentMethod, RECEIVED_STATUSES
+    from payments.models import RECEIVED_STATUSES, Payment, PaymentMethod
     from payments.services import payments as payment_services
 
     if not isinstance(amount, int) or amount <= 0:

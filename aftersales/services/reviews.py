@@ -70,7 +70,8 @@ def review_submit(*, order, ratings: list[LineRating], invitation_id: int | None
     prepared = []
     for item in ratings:
         if item.order_line_id not in lines:
-            raise ValidationError({"ratings": [_("Line %(id)s is not part of this order.") % {"id": item.order_line_id}]})
+            raise ValidationError({"ratings": [_("Line %(id)s is not part of this order.")
+                                               % {"id": item.order_line_id}]})
         _check_rating(item.rating)
         if len(item.photos) > MAX_PHOTOS_PER_REVIEW:
             raise ValidationError({"photos": [_("At most %(n)s photos per product.") % {"n": MAX_PHOTOS_PER_REVIEW}]})
@@ -196,7 +197,8 @@ def reviews_import_csv(*, data: bytes, source: str, actor=None) -> int:
             ref = row.get("review_id", "")[:120]
             if ref and Review.objects.filter(source=source, external_ref=ref).exists():
                 continue
-            review_enter(source=source, rating=rating, text=row.get("text", ""), product_id=products.get(row.get("sku")),
+            review_enter(source=source, rating=rating, text=row.get("text", ""),
+                         product_id=products.get(row.get("sku")),
                          reviewer_name=row.get("reviewer", ""), external_ref=ref, reviewed_at=when, actor=actor)
             written += 1
     return written

@@ -86,7 +86,8 @@ def invitation_send(*, kind: str, order, case=None) -> Invitation | None:
             return None
         invitation, token = created
         body = _TEXTS[kind]({"number": order.number, "link": invitation_url(token)})
-        event = NotificationEvent.REVIEW_INVITATION if kind == Invitation.Kind.REVIEW else NotificationEvent.SURVEY_INVITATION
+        event = (NotificationEvent.REVIEW_INVITATION if kind == Invitation.Kind.REVIEW
+                 else NotificationEvent.SURVEY_INVITATION)
         notification_queue(event=event, channel=channel, recipient=recipient, subject=_("Your opinion"), body=body,
                            target=invitation, customer_id=customer.pk, purpose=ConsentPurpose.REVIEWS,
                            order_id=order.pk)

@@ -139,7 +139,8 @@ def warranty_claim_reject(*, claim_id: int, reason: str, actor=None) -> Warranty
     return claim
 
 
-def warranty_claim_complete(*, claim_id: int, actor=None, replacement_serial: str = "", note: str = "") -> WarrantyClaim:
+def warranty_claim_complete(*, claim_id: int, actor=None, replacement_serial: str = "",
+                            note: str = "") -> WarrantyClaim:
     """Done: repaired, or replaced by a unit whose serial is recorded and which keeps the remaining warranty."""
     with transaction.atomic():
         claim = _lock(claim_id)
