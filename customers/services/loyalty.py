@@ -201,7 +201,8 @@ class PointsDiscount:
         if not settings_row.is_enabled or not channel_earns(context.channel, settings_row):
             raise ValidationError({"points": [_("Points cannot be used on this channel.")]})
         if wanted < settings_row.min_redeem_points:
-            raise ValidationError({"points": [_("Redeem at least %(n)s points.") % {"n": settings_row.min_redeem_points}]})
+            raise ValidationError({"points": [_("Redeem at least %(n)s points.")
+                                              % {"n": settings_row.min_redeem_points}]})
         balance = points_balance(customer_id=context.customer.pk)
         if wanted > balance:
             raise ValidationError({"points": [_("Only %(n)s points are available.") % {"n": balance}]})
