@@ -69,7 +69,7 @@ class ResolveInput(serializers.Serializer):
     voucher_amount = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
-class ReasonInput(serializers.Serializer):
+class CaseReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -217,11 +217,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         cases.case_close(case_id=_pk(pk), actor=request.user, source="api")
         return self._detail(_pk(pk))
 
-    @extend_schema(summary="Reopen a resolved or closed case", request=ReasonInput,
+    @extend_schema(summary="Reopen a resolved or closed case", request=CaseReasonInput,
                    responses={200: CaseDetailOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        return self._run(pk, ReasonInput, lambda case_id, v: cases.case_reopen(
+        return self._run(pk, CaseReasonInput, lambda case_id, v: cases.case_reopen(
             case_id=case_id, reason=v["reason"], actor=request.user, source="api"))
 
 
@@ -243,7 +243,7 @@ class ReturnCreateInput(serializers.Serializer):
     outside_window_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ShipInput(serializers.Serializer):
+class ReturnShipInput(serializers.Serializer):
     courier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=64)
 
@@ -267,7 +267,7 @@ class CompleteInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class NoteInput(serializers.Serializer):
+class ReturnNoteInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -356,37 +356,37 @@ class ReturnViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         call(_pk(pk), params.validated_data)
         return self._detail(_pk(pk))
 
-    @extend_schema(summary="Approve", request=NoteInput, responses={200: ReturnOutput, 409: ERROR_BODY})
+    @extend_schema(summary="Approve", request=ReturnNoteInput, responses={200: ReturnOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._run(pk, NoteInput, lambda i, v: returns.return_approve(return_id=i, actor=request.user,
+        return self._run(pk, ReturnNoteInput, lambda i, v: returns.return_approve(return_id=i, actor=request.user,
                                                                            note=v["note"], source="api"))
 
-    @extend_schema(summary="Reject", request=ReasonInput, responses={200: ReturnOutput, 409: ERROR_BODY})
+    @extend_schema(summary="Reject", request=CaseReasonInput, responses={200: ReturnOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._run(pk, ReasonInput, lambda i, v: returns.return_reject(return_id=i, reason=v["reason"],
+        return self._run(pk, CaseReasonInput, lambda i, v: returns.return_reject(return_id=i, reason=v["reason"],
                                                                             actor=request.user, source="api"))
 
-    @extend_schema(summary="Cancel", request=ReasonInput, responses={200: ReturnOutput, 409: ERROR_BODY})
+    @extend_schema(summary="Cancel", request=CaseReasonInput, responses={200: ReturnOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._run(pk, ReasonInput, lambda i, v: returns.return_cancel(return_id=i, reason=v["reason"],
+        return self._run(pk, CaseReasonInput, lambda i, v: returns.return_cancel(return_id=i, reason=v["reason"],
                                                                             actor=request.user, source="api"))
 
-    @extend_schema(summary="Record the return parcel's courier and resi", request=ShipInput,
+    @extend_schema(summary="Record the return parcel's courier and resi", request=ReturnShipInput,
                    responses={200: ReturnOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
-        return self._run(pk, ShipInput, lambda i, v: returns.return_ship(
+        return self._run(pk, ReturnShipInput, lambda i, v: returns.return_ship(
             return_id=i, courier=v["courier"], tracking_number=v["tracking_number"], actor=request.user,
             source="api"))
 
-    @extend_schema(summary="The warehouse received the parcel", request=NoteInput,
+    @extend_schema(summary="The warehouse received the parcel", request=ReturnNoteInput,
                    responses={200: ReturnOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
-        return self._run(pk, NoteInput, lambda i, v: returns.return_receive(return_id=i, actor=request.user,
+        return self._run(pk, ReturnNoteInput, lambda i, v: returns.return_receive(return_id=i, actor=request.user,
                                                                            note=v["note"], source="api"))
 
     @extend_schema(summary="Inspect (resellable back to stock once, damaged written off)", request=InspectInput,

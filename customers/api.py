@@ -6,6 +6,7 @@ The customer list and detail stay orders' (/api/v1/customers/ and /api/v1/custom
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -56,12 +57,12 @@ class TagsInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=30)
 
 
-class NoteInput(serializers.Serializer):
+class CustomerNoteInput(serializers.Serializer):
     body = serializers.CharField(max_length=3000)
     pinned = serializers.BooleanField(required=False, default=False)
 
 
-class NoteOutput(serializers.Serializer):
+class CustomerNoteOutput(serializers.Serializer):
     id = serializers.IntegerField()
     body = serializers.CharField()
     pinned = serializers.BooleanField()
@@ -139,17 +140,17 @@ class TagsApi(_CustomerApi):
 class NotesApi(_CustomerApi):
     write_perms = ("customers.manage_crm",)
 
-    @extend_schema(summary="The customer's notes", responses={200: NoteOutput(many=True)})
+    @extend_schema(summary="The customer's notes", responses={200: CustomerNoteOutput(many=True)})
     def get(self, request, pk: int):
-        return Response(NoteOutput(CustomerNote.objects.filter(customer=_customer(pk)), many=True).data)
+        return Response(CustomerNoteOutput(CustomerNote.objects.filter(customer=_customer(pk)), many=True).data)
 
-    @extend_schema(summary="Add a note", request=NoteInput, responses={201: NoteOutput, 400: ERROR_BODY})
+    @extend_schema(summary="Add a note", request=CustomerNoteInput, responses={201: CustomerNoteOutput, 400: ERROR_BODY})
     def post(self, request, pk: int):
         _customer(pk)
-        data = NoteInput(data=request.data)
+        data = CustomerNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         note = profile.customer_note_add(customer_id=pk, actor=request.user, **data.validated_data)
-        return Response(NoteOutput(note).data, status=201)
+        return Response(CustomerNoteOutput(note).data, status=201)
 
 
 class ConsentsApi(_CustomerApi):
@@ -175,7 +176,7 @@ class ExportApi(_CustomerApi):
     required_perms = ("orders.view_customer", "customers.manage_crm")
 
     @extend_schema(summary="Everything held about the customer (UU PDP access request)",
-                   responses={200: serializers.DictField()})
+                   responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk: int):
         return Response(privacy.customer_data_export(customer_id=pk))
 
@@ -184,7 +185,7 @@ class EraseApi(_CustomerApi):
     write_perms = ("customers.erase_customer",)
 
     @extend_schema(summary="Erase the customer's personal data; orders are kept for bookkeeping",
-                   request=EraseInput, responses={200: serializers.DictField(), 404: ERROR_BODY})
+                   request=EraseInput, responses={200: OpenApiTypes.OBJECT, 404: ERROR_BODY})
     def post(self, request, pk: int):
         data = EraseInput(data=request.data)
         data.is_valid(raise_exception=True)

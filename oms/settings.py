@@ -349,6 +349,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelKindEnum": "channels.models.Channel.Kind",
         "RefundKindEnum": "payments.models.Refund.Kind",
+        "CaseCategoryEnum": "aftersales.models.CaseCategory",
+        "ReturnOutcomeEnum": "aftersales.models.ReturnOutcome",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
