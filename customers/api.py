@@ -144,7 +144,8 @@ class NotesApi(_CustomerApi):
     def get(self, request, pk: int):
         return Response(CustomerNoteOutput(CustomerNote.objects.filter(customer=_customer(pk)), many=True).data)
 
-    @extend_schema(summary="Add a note", request=CustomerNoteInput, responses={201: CustomerNoteOutput, 400: ERROR_BODY})
+    @extend_schema(summary="Add a note", request=CustomerNoteInput,
+                   responses={201: CustomerNoteOutput, 400: ERROR_BODY})
     def post(self, request, pk: int):
         _customer(pk)
         data = CustomerNoteInput(data=request.data)
