@@ -6,6 +6,7 @@ that call ensure_running, exactly like manage.py, the Celery worker or pytest do
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,11 +65,16 @@ def _servers(var: Path) -> list[psutil.Process]:
         if str(var) in cmdline and ("oms.embedded" in cmdline or "postgres" in cmdline or "valkey" in cmdline):
             found.append(proc)
     for proc in [p for p in found if "postgres -D" in _cmdline(p)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             found.extend(proc.children(recursive=True))
-        except psutil.NoSuchProcess:
-            pass
-    return [p for p in found if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    return [p for p in found if _live(p)]
+
+
+def _live(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _wait_until(condition, timeout: float = 30.0) -> bool:
@@ -86,10 +92,8 @@ def var(tmp_path_factory):
     path = tmp_path_factory.mktemp("emb")
     yield path
     for proc in _servers(path):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 def test_a_client_starts_real_servers_that_stop_when_it_has_gone(var):
