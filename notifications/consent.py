@@ -145,8 +145,13 @@ def customers_with_any_consent_record() -> Exists:
 # --- The unsubscribe link in a message -------------------------------------------------------------
 
 
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT)
+
+
 def unsubscribe_token(*, customer_id: int, purpose: str) -> str:
-    return signing.dumps({"c": customer_id, "p": purpose}, salt=UNSUBSCRIBE_SALT, compress=True)
+    """`<customer id>.<purpose>:<signature>`: short enough for a WhatsApp message, cheap to make."""
+    return _signer().sign(f"{customer_id}.{purpose}")
 
 
 def unsubscribe_url(*, customer_id: int, purpose: str) -> str:
@@ -157,9 +162,9 @@ def unsubscribe_url(*, customer_id: int, purpose: str) -> str:
 def unsubscribe_token_read(token: str) -> tuple[int, str]:
     """(customer id, purpose) of a link token; NotFound for a forged or broken one."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        customer_id, purpose = int(data["c"]), str(data["p"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raw_id, purpose = _signer().unsign(token or "").split(".", 1)
+        customer_id = int(raw_id)
+    except (signing.BadSignature, TypeError, ValueError):
         raise NotFound(_("This link is not valid.")) from None
     if purpose not in ConsentPurpose.values:
         raise NotFound(_("This link is not valid."))
