@@ -4,7 +4,8 @@ secret link (number + access key, compared in constant time), rate-limited per a
 bad input with the page and the reason (400), never a 500.
 
 Uploads are capped twice: a Content-Length above the limit is refused before the body is read,
-and LimitedUploadHandler stops a body that grows past it while streaming.
+and LimitedUploadHandler stops a body that grows past it while streaming. The secret in the URL is
+the credential, so the views need no CSRF cookie (see _with_upload_cap).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.forms import CustomerComplaintForm, CustomerMessageForm, CustomerReturnForm, SurveyForm
@@ -58,8 +59,14 @@ def _upload_limit() -> int:
 
 
 def _with_upload_cap(view):
-    """Install the streaming cap before Django reads the body (CSRF checked after, on the capped body)."""
-    protected = csrf_protect(view)
+    """Install the streaming cap before Django reads the body.
+
+    The customer's pages are authorised by the secret in their URL (the order's access key, or the
+    invitation token), not by a cookie: a forged cross-site POST would need that secret, which is
+    all an attacker would need to post directly. So these views are exempt from the CSRF cookie
+    check (which the order page's `Referrer-Policy: no-referrer`, sending `Origin: null`, would fail).
+    """
+    protected = view
 
     def wrapped(request: HttpRequest, *args, **kwargs):
         if request.method == "POST":
@@ -121,7 +128,7 @@ def complaint(request: HttpRequest, number: str, key: str) -> HttpResponse:
         return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.") % {"mb": _upload_limit() // 2**20},
                        status=413)
     with translation.override(_language(request)):
-        form = CustomerComplaintForm(request.POST, request.FILES)
+        form = CustomerComplaintForm(request.POST, request.FILES, prefix="complaint")
         if not form.is_valid():
             return _answer(request, kwargs, _form_errors(form))
         data = form.cleaned_data
@@ -153,7 +160,8 @@ def return_request(request: HttpRequest, number: str, key: str) -> HttpResponse:
         return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.") % {"mb": _upload_limit() // 2**20},
                        status=413)
     with translation.override(_language(request)):
-        form = CustomerReturnForm(request.POST, request.FILES, order=order, left=returns.returnable_quantities(order))
+        form = CustomerReturnForm(request.POST, request.FILES, order=order, left=returns.returnable_quantities(order),
+                                  prefix="return")
         if not form.is_valid():
             return _answer(request, kwargs, _form_errors(form) or " ".join(form.non_field_errors()))
         data = form.cleaned_data
@@ -237,6 +245,7 @@ def review(request: HttpRequest, number: str, key: str) -> HttpResponse:
     return _back(order, "review")
 
 
+@csrf_exempt  # authorised by the secret link, see _with_upload_cap
 @require_POST
 def survey(request: HttpRequest, number: str, key: str) -> HttpResponse:
     order = _order(number, key)

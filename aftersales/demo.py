@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from aftersales.models import (
     Case,
     CaseStatus,
@@ -33,7 +31,8 @@ COMPLAINTS = [
 ]
 REPLIES = ["Mohon maaf atas ketidaknyamanannya kak, kami cek ke kurir dulu ya.",
            "Baik kak, boleh kirim foto barangnya?", "Terima kasih infonya, kami proses hari ini."]
-REVIEW_TEXTS = {5: ["Bahannya adem, jahitan rapi. Mantap!", "Sesuai foto, pengiriman cepat.", "Suka banget, bakal order lagi"],
+REVIEW_TEXTS = {5: ["Bahannya adem, jahitan rapi. Mantap!", "Sesuai foto, pengiriman cepat.",
+                    "Suka banget, bakal order lagi"],
                 4: ["Bagus, cuma pengirimannya agak lama.", "Kualitas oke, ukuran pas."],
                 3: ["Lumayan, warnanya sedikit beda dari foto."],
                 2: ["Jahitannya ada yang lepas, kecewa."], 1: ["Barang rusak saat diterima, kemasan kurang aman."]}

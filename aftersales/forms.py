@@ -161,8 +161,11 @@ class CustomerReturnForm(_Styled):
             name = f"qty_{line.pk}"
             self.fields[name] = forms.IntegerField(label=line.name or line.sku, min_value=0, max_value=n, initial=0,
                                                    required=False)
-            self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+            self.fields[name].widget.attrs["class"] = "form-control form-control-sm w-25"
             self.order_lines.append((line, name))
+
+    def line_fields(self):
+        return [(line, self[name]) for line, name in self.order_lines]
 
     def clean(self):
         data = super().clean()

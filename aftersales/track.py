@@ -34,8 +34,8 @@ def track_section(request, order) -> TrackSection | None:
     delivered = order.status in AFTER_DELIVERY
     return TrackSection(template="aftersales/care/_section.html", position=120, context={
         "policy": policy, "deadline": deadline, "can_return": can_return, "cases": case_list,
-        "complaint_form": CustomerComplaintForm(), "message_form": CustomerMessageForm(),
-        "return_form": CustomerReturnForm(order=order, left=left) if can_return else None,
+        "complaint_form": CustomerComplaintForm(prefix="complaint"), "message_form": CustomerMessageForm(),
+        "return_form": CustomerReturnForm(order=order, left=left, prefix="return") if can_return else None,
         "review_lines": [line for line in order.lines.all() if line.pk not in reviewed] if delivered else [],
         "delivery_csat_open": delivered and (SurveyKind.CSAT_DELIVERY, None) not in answered,
         "ratings": range(1, 6), "care_number": order.number, "care_key": order.access_key,

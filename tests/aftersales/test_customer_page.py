@@ -39,9 +39,9 @@ def test_a_customer_opens_a_complaint_with_a_photo_which_is_reencoded(client, de
     order = delivered_order()
 
     response = client.post(f"{base(order)}/complaint/", {
-        "category": "damaged", "description": "Kardus penyok, isi pecah",
-        "photo": SimpleUploadedFile("bukti.png", png(), content_type="image/png"),
-        "video_url": "https://drive.example.id/unboxing.mp4"})
+        "complaint-category": "damaged", "complaint-description": "Kardus penyok, isi pecah",
+        "complaint-photo": SimpleUploadedFile("bukti.png", png(), content_type="image/png"),
+        "complaint-video_url": "https://drive.example.id/unboxing.mp4"})
 
     assert response.status_code == 302
     case = Case.objects.get()
@@ -57,8 +57,8 @@ def test_a_file_that_is_not_a_picture_is_refused_whatever_its_name(client, deliv
     order = delivered_order()
 
     response = client.post(f"{base(order)}/complaint/", {
-        "category": "damaged", "description": "lihat",
-        "photo": SimpleUploadedFile("foto.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")})
+        "complaint-category": "damaged", "complaint-description": "lihat",
+        "complaint-photo": SimpleUploadedFile("foto.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")})
 
     assert response.status_code == 400
     assert 'id="care-error"' in response.content.decode()
@@ -70,8 +70,8 @@ def test_an_upload_announced_too_large_is_refused_before_reading(client, deliver
     order = delivered_order()
 
     response = client.post(f"{base(order)}/complaint/", {
-        "category": "damaged", "description": "besar",
-        "photo": SimpleUploadedFile("big.png", b"x" * 200_000, content_type="image/png")})
+        "complaint-category": "damaged", "complaint-description": "besar",
+        "complaint-photo": SimpleUploadedFile("big.png", b"x" * 200_000, content_type="image/png")})
 
     assert response.status_code == 413
     assert not Case.objects.exists()
@@ -80,7 +80,8 @@ def test_an_upload_announced_too_large_is_refused_before_reading(client, deliver
 def test_a_wrong_key_is_a_404_and_nothing_is_written(client, delivered_order):
     order = delivered_order()
 
-    response = client.post(f"/care/{order.number}/wrong-key/complaint/", {"category": "other", "description": "x"})
+    response = client.post(f"/care/{order.number}/wrong-key/complaint/",
+                           {"complaint-category": "other", "complaint-description": "x"})
 
     assert response.status_code == 404
     assert not Case.objects.exists()
@@ -92,7 +93,8 @@ def test_customer_actions_are_rate_limited(client, delivered_order, settings):
 
     cache.clear()
     order = delivered_order()
-    codes = [client.post(f"{base(order)}/complaint/", {"category": "other", "description": f"x{i}"}).status_code
+    codes = [client.post(f"{base(order)}/complaint/",
+                         {"complaint-category": "other", "complaint-description": f"x{i}"}).status_code
              for i in range(3)]
 
     assert codes == [302, 302, 429]
@@ -103,8 +105,8 @@ def test_a_customer_requests_a_return_reviews_and_answers_the_survey(client, del
     line = order.lines.get()
 
     returned = client.post(f"{base(order)}/return/", {
-        f"qty_{line.pk}": "1", "reason": "damaged", "requested_outcome": "refund", "description": "Robek",
-        "photo": SimpleUploadedFile("r.png", png(), content_type="image/png")})
+        f"return-qty_{line.pk}": "1", "return-reason": "damaged", "return-requested_outcome": "refund",
+        "return-description": "Robek", "return-photo": SimpleUploadedFile("r.png", png(), content_type="image/png")})
     reviewed = client.post(f"{base(order)}/review/", {f"rating_{line.pk}": "4", f"text_{line.pk}": "Nyaman"})
     answered = client.post(f"{base(order)}/survey/", {"kind": "csat_delivery", "score": "5"})
     again = client.post(f"{base(order)}/survey/", {"kind": "csat_delivery", "score": "1"})
@@ -122,8 +124,8 @@ def test_a_return_for_more_units_than_bought_names_the_problem(client, delivered
     line = order.lines.get()
 
     response = client.post(f"{base(order)}/return/", {
-        f"qty_{line.pk}": "5", "reason": "damaged", "requested_outcome": "refund", "description": "x",
-        "photo": SimpleUploadedFile("r.png", png(), content_type="image/png")})
+        f"return-qty_{line.pk}": "5", "return-reason": "damaged", "return-requested_outcome": "refund",
+        "return-description": "x", "return-photo": SimpleUploadedFile("r.png", png(), content_type="image/png")})
 
     assert response.status_code == 400
     assert not ReturnRequest.objects.exists()
