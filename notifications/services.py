@@ -212,7 +212,6 @@ def _insert_new(rows: list[Notification]) -> list[Notification]:
 def notification_queue(
     *, event: str, channel: str, recipient: str, subject: str, body: str,
     language: str = DEFAULT_LANGUAGE, target=None, customer_id: int | None = None, purpose: str = "",
-    order_id: int | None = None,
 ) -> Notification:
     """Queue an already-written message about any object (a payment, a shipment, a case...).
 
@@ -233,7 +232,7 @@ def notification_queue(
     if purpose and purpose not in ConsentPurpose.values:
         raise ValueError(f"unknown consent purpose {purpose!r}")
     row = Notification(**fields, recipient=recipient, subject=subject[:255], body=body, language=language,
-                       customer_id=customer_id, purpose=purpose, order_id=order_id)
+                       customer_id=customer_id, purpose=purpose)
     created = _insert_new([row])
     if not created:  # a concurrent call for the same target won
         return Notification.objects.get(**fields)
