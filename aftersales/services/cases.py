@@ -237,7 +237,6 @@ def _send(case: Case, message: CaseMessage, *, subject: str) -> None:
     row = notification_queue(
         event=NotificationEvent.CASE_UPDATE, channel=channel, recipient=recipient, subject=subject,
         body=message.body, target=message, customer_id=case.customer_id, purpose=ConsentPurpose.ORDER_UPDATES,
-        order_id=case.order_id,
     )
     CaseMessage.objects.filter(pk=message.pk).update(notification_id=row.pk)
     message.notification_id = row.pk

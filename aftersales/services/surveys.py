@@ -89,8 +89,7 @@ def invitation_send(*, kind: str, order, case=None) -> Invitation | None:
         event = (NotificationEvent.REVIEW_INVITATION if kind == Invitation.Kind.REVIEW
                  else NotificationEvent.SURVEY_INVITATION)
         notification_queue(event=event, channel=channel, recipient=recipient, subject=_("Your opinion"), body=body,
-                           target=invitation, customer_id=customer.pk, purpose=ConsentPurpose.REVIEWS,
-                           order_id=order.pk)
+                           target=invitation, customer_id=customer.pk, purpose=ConsentPurpose.REVIEWS)
     return invitation
 
 

@@ -182,3 +182,17 @@ def test_completing_a_return_tells_the_registered_apps(delivered_order, cs_user,
         hooks._return_completed.remove(seen.append)
 
     assert [(d.return_id, d.outcome, d.returned_amount) for d in seen] == [(rma.pk, "repair", 150_000)]
+
+
+def test_replies_on_two_cases_of_one_order_both_reach_the_customer(delivered_order, cs_user):
+    from aftersales.services import cases
+    from notifications.models import Notification
+
+    order = delivered_order()
+    first = cases.case_open(subject="Telat", order_id=order.pk)
+    second = cases.case_open(subject="Rusak", order_id=order.pk)
+
+    cases.case_reply(case_id=first.pk, body="Kami cek", actor=cs_user)
+    cases.case_reply(case_id=second.pk, body="Mohon fotonya", actor=cs_user)
+
+    assert Notification.objects.filter(event="case_update").count() == 2

@@ -109,7 +109,7 @@ def test_complaint_and_return_from_the_order_page_to_refund_restock_review_and_c
     customer.fill("#id_complaint-description", "Kancing lepas dan ada noda di lengan.")
     customer.set_input_files("#id_complaint-photo", str(photo))
     customer.click("#complaint button[type=submit]")
-    expect(customer.locator(".alert")).to_contain_text("keluhan")
+    expect(customer.locator(".alert")).to_contain_text("Keluhan")
     complaint = Case.objects.get(kind="complaint")
     expect(customer.locator(f"[data-case='{complaint.number}']")).to_be_visible()
 
