@@ -42,3 +42,11 @@ def delivery_invitations_task(self, order_id: int) -> int:
     for kind in (Invitation.Kind.REVIEW, Invitation.Kind.CSAT_DELIVERY):
         sent += invitation_send(kind=kind, order=order) is not None
     return sent
+
+
+@shared_task(name="aftersales.tasks.nps_invitations_task")
+def nps_invitations_task() -> int:
+    """Periodic: ask recent buyers the NPS question, each at most once per 90 days."""
+    from aftersales.services.surveys import nps_invitations_send
+
+    return nps_invitations_send()

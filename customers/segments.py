@@ -72,7 +72,10 @@ def clean_filters(filters: dict) -> dict:
 def segment_queryset(filters: dict, *, now=None) -> QuerySet[Customer]:
     filters = clean_filters(filters or {})
     now = now or timezone.now()
-    qs = with_stats(Customer.objects.all())
+    needs_stats = any(filters.get(k) not in (None, "") for k in ("min_spend", "max_spend", "min_orders",
+                                                                  "inactive_days", "active_days"))
+    # the per-customer order figures cost a join and a GROUP BY over every order: only when filtered on
+    qs = with_stats(Customer.objects.all()) if needs_stats else Customer.objects.all()
     if filters.get("tags"):
         qs = qs.filter(crm_tags__tag__in=[str(t).lower() for t in filters["tags"]])
     if (n := _int(filters, "min_spend")) is not None:

@@ -282,6 +282,7 @@ CAMPAIGN_RATE_PER_SECOND = {
 CELERY_BEAT_SCHEDULE["aftersales.marketplace_intake"] = {
     "task": "aftersales.tasks.marketplace_returns_intake_task", "schedule": 120,
 }
+CELERY_BEAT_SCHEDULE["aftersales.nps"] = {"task": "aftersales.tasks.nps_invitations_task", "schedule": 24 * 3600}
 CELERY_BEAT_SCHEDULE["aftersales.escalate"] = {"task": "aftersales.tasks.cases_escalate_task", "schedule": 300}
 AFTERSALES_ESCALATE_ADMIN_AFTER_MINUTES = env_int("AFTERSALES_ESCALATE_ADMIN_AFTER_MINUTES", 120, minimum=1)
 CELERY_BEAT_SCHEDULE["customers.loyalty_expire"] = {"task": "customers.tasks.points_expire_task", "schedule": 6 * 3600}

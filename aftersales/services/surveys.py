@@ -140,3 +140,27 @@ def survey_answer(*, kind: str, score: int, comment: str = "", order=None, case=
 
 def survey_kind_for_invitation(invitation: Invitation) -> str:
     return _SURVEY_FOR_INVITATION[invitation.kind]
+
+
+NPS_EVERY_DAYS = 90
+
+
+def nps_invitations_send(*, now=None, limit: int = 500) -> int:
+    """Periodic NPS: each reachable own-channel customer with an order delivered in the last 30 days
+    and no NPS invitation in the last NPS_EVERY_DAYS is asked once, about their latest such order."""
+    from django.db.models import Exists, OuterRef
+
+    from orders.models import Order, OrderStatus
+
+    now = now or timezone.now()
+    recent_nps = Invitation.objects.filter(kind=Invitation.Kind.NPS, order__customer_id=OuterRef("customer_id"),
+                                           sent_at__gte=now - timedelta(days=NPS_EVERY_DAYS))
+    candidates = (
+        Order.objects.filter(status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED],
+                             delivered_at__gte=now - timedelta(days=30), customer__isnull=False)
+        .exclude(Exists(recent_nps))
+        .select_related("channel", "customer")
+        .order_by("customer_id", "-delivered_at")
+        .distinct("customer_id")[:limit]
+    )
+    return sum(invitation_send(kind=Invitation.Kind.NPS, order=order) is not None for order in candidates)

@@ -158,3 +158,14 @@ def test_csv_import_stores_each_marketplace_review_once_and_low_ones_open_cases(
 
     assert Review.objects.count() == 2
     assert Case.objects.filter(channel=CaseChannel.REVIEW).count() == 1
+
+
+def test_recent_buyers_get_one_nps_question_per_90_days(delivered_order):
+    from aftersales.services.surveys import nps_invitations_send
+
+    order = delivered_order()
+    delivered_order()  # the same customer's second order
+
+    assert nps_invitations_send() == 1
+    assert nps_invitations_send() == 0
+    assert Invitation.objects.filter(kind="nps", order__customer=order.customer).count() == 1
