@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.storage import private_storage
+from aftersales.storage import get_private_storage
 
 
 class CaseKind(models.TextChoices):
@@ -257,7 +257,7 @@ class Attachment(models.Model):
     message = models.ForeignKey(CaseMessage, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="attachments")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    file = models.FileField(upload_to=_attachment_path, blank=True, storage=private_storage, max_length=200)
+    file = models.FileField(upload_to=_attachment_path, blank=True, storage=get_private_storage, max_length=200)
     url = models.URLField(max_length=500, blank=True)
     original_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=60, blank=True)
@@ -555,7 +555,7 @@ class Review(models.Model):
 
 class ReviewPhoto(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(upload_to="reviews/", storage=private_storage, max_length=200)
+    file = models.FileField(upload_to="reviews/", storage=get_private_storage, max_length=200)
     size = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
