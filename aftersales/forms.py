@@ -183,3 +183,17 @@ class CustomerMessageForm(_Styled):
 class SurveyForm(forms.Form):
     score = forms.IntegerField(min_value=0, max_value=10)
     comment = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WarrantyClaimForm(_Styled):
+    order_number = forms.CharField(label=_("Order number"), max_length=40)
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=80)
+    problem = forms.CharField(label=_("Describe the problem."), max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProductWarrantyForm(_Styled):
+    sku = forms.CharField(label=_("SKU of the product"), max_length=64)
+    months = forms.IntegerField(label=_("Warranty (months)"), min_value=1, max_value=120)
+    terms = forms.CharField(label=_("Terms"), max_length=2000, required=False)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("returns/", views.return_list, name="returns"),
     path("returns/<int:return_id>/", views.return_detail, name="return"),
     path("returns/<int:return_id>/<slug:action>/", views.return_action, name="return-action"),
+    path("warranty/new/", views.warranty_create, name="warranty-create"),
     path("warranty/<int:claim_id>/<slug:action>/", views.warranty_action, name="warranty-action"),
     path("reviews/", views.review_list, name="reviews"),
     path("reviews/import/", views.review_import, name="review-import"),

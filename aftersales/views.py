@@ -318,6 +318,31 @@ def return_create_for_case(request: HttpRequest, case_id: int) -> HttpResponse:
 # --- Warranty --------------------------------------------------------------------------------------
 
 
+@staff_required(WORK)
+def warranty_create(request: HttpRequest) -> HttpResponse:
+    """CS opens a warranty claim for a unit (order + SKU + serial number)."""
+    from orders.models import OrderLine
+
+    form = forms.WarrantyClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        line = (OrderLine.objects.filter(order__number=data["order_number"].strip(), sku=data["sku"].strip())
+                .order_by("pk").first())
+        if line is None:
+            form.add_error("sku", _("This order has no line with this SKU."))
+        else:
+            try:
+                claim = warranty.warranty_claim_open(order_line_id=line.pk, serial_number=data["serial_number"],
+                                                     problem=data["problem"], actor=request.user)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Case %(number)s opened.") % {"number": claim.case.number})
+                return redirect("aftersales:case", case_id=claim.case_id)
+    return render(request, "aftersales/warranty_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
 @require_POST
 @staff_required(WORK)
 def warranty_action(request: HttpRequest, claim_id: int, action: str) -> HttpResponse:
@@ -437,6 +462,26 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("SLA policy saved."))
             return redirect("aftersales:settings")
         status = 400
+    warranty_form = forms.ProductWarrantyForm()
+    if request.method == "POST" and request.POST.get("form") == "warranty":
+        from catalog.models import ProductVariant
+
+        warranty_form = forms.ProductWarrantyForm(request.POST)
+        if warranty_form.is_valid():
+            variant = ProductVariant.objects.filter(sku=warranty_form.cleaned_data["sku"].strip()).first()
+            if variant is None:
+                warranty_form.add_error("sku", _("No product has SKU %(sku)s.")
+                                        % {"sku": warranty_form.cleaned_data["sku"]})
+            else:
+                warranty.product_warranty_set(product_id=variant.product_id,
+                                              months=warranty_form.cleaned_data["months"],
+                                              terms=warranty_form.cleaned_data["terms"])
+                messages.success(request, _("Warranty saved."))
+                return redirect("aftersales:settings")
+        status = 400
+    from aftersales.models import ProductWarranty
+
     return render(request, "aftersales/settings.html", {
         "policy_form": policy_form, "sla_form": sla_form, "policies": SlaPolicy.objects.all(),
+        "warranty_form": warranty_form, "warranties": ProductWarranty.objects.select_related("product"),
     }, status=status)

@@ -69,8 +69,8 @@ class LoyaltySettingsForm(_Styled):
     point_value_amount = forms.IntegerField(label=_("Rupiah off per point"), min_value=1)
     expiry_months = forms.IntegerField(label=_("Points expire after (months)"), min_value=1, max_value=120)
     min_redeem_points = forms.IntegerField(label=_("Minimum points per redemption"), min_value=1)
-    max_redeem_percent = forms.IntegerField(label=_("At most this percentage of the items paid with points"), min_value=1,
-                                            max_value=100)
+    max_redeem_percent = forms.IntegerField(label=_("At most this percentage of the items paid with points"),
+                                            min_value=1, max_value=100)
 
 
 class TierForm(forms.ModelForm):

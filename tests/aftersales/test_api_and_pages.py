@@ -136,3 +136,36 @@ def test_the_settings_page_refuses_a_window_below_two_working_days(staff_client)
         "form": "policy", "window_working_days": "1", "shipping_paid_by": "buyer"})
 
     assert response.status_code == 400
+
+
+def test_customer_service_opens_a_warranty_claim_from_the_dashboard(staff_client, delivered_order, variant):
+    from aftersales.models import WarrantyClaim
+    from aftersales.services.warranty import product_warranty_set
+
+    order = delivered_order()
+    product_warranty_set(product_id=variant.product_id, months=12)
+    client = staff_client(roles.CUSTOMER_SERVICE)
+
+    response = client.post("/dashboard/aftersales/warranty/new/", {
+        "order_number": order.number, "sku": variant.sku, "serial_number": "sn-001", "problem": "Mati total"})
+    wrong = client.post("/dashboard/aftersales/warranty/new/", {
+        "order_number": order.number, "sku": "NOPE", "serial_number": "sn-002", "problem": "x"})
+
+    claim = WarrantyClaim.objects.get()
+    assert response.status_code == 302 and claim.unit.serial_number == "SN-001"
+    assert wrong.status_code == 400
+
+
+def test_a_replacement_unit_keeps_the_remaining_warranty(delivered_order, variant, cs_user):
+    from aftersales.services import warranty
+
+    order = delivered_order()
+    warranty.product_warranty_set(product_id=variant.product_id, months=12)
+    claim = warranty.warranty_claim_open(order_line_id=order.lines.get().pk, serial_number="A1", problem="rusak")
+    warranty.warranty_claim_accept(claim_id=claim.pk, outcome="replacement", actor=cs_user)
+
+    claim = warranty.warranty_claim_complete(claim_id=claim.pk, replacement_serial="B2", actor=cs_user)
+
+    assert claim.replacement_unit.serial_number == "B2"
+    assert claim.replacement_unit.ends_on == claim.unit.ends_on
+    assert claim.case.status == "resolved" and claim.case.resolution == "replacement"
