@@ -168,4 +168,5 @@ def test_a_replacement_unit_keeps_the_remaining_warranty(delivered_order, varian
 
     assert claim.replacement_unit.serial_number == "B2"
     assert claim.replacement_unit.ends_on == claim.unit.ends_on
+    claim.case.refresh_from_db()
     assert claim.case.status == "resolved" and claim.case.resolution == "replacement"
