@@ -19,6 +19,7 @@ STAGES: list[tuple[str, Promise, str]] = [
     ("payments", _("Payments"), "wallet2"),
     ("shipping", _("Shipping"), "truck"),
     ("aftersales", _("After-sales"), "chat-heart"),
+    ("customers", _("Customers"), "people"),
     ("reports", _("Reports"), "graph-up"),
     ("settings", _("Settings"), "gear"),
 ]

@@ -34,6 +34,10 @@ class NotificationsConfig(AppConfig):
             (roles.OWNER, roles.ADMIN),
             ("notifications.view_notificationtemplate", "notifications.change_notificationtemplate"),
         )
+        roles.grant_many(
+            (roles.ADMIN, roles.CUSTOMER_SERVICE),
+            ("notifications.view_consentrecord", "notifications.record_consent"),
+        )
 
         register_link(NavLink("orders", _("Customer notifications"), "notifications:list",
                               permission="notifications.view_notification", order=60))

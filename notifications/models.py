@@ -20,7 +20,40 @@ class NotificationEvent(models.TextChoices):
     ORDER_DELIVERED = "order_delivered", _("Order delivered")
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
     PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
+    # Messages written by other apps (after-sales, CRM) through notification_queue.
+    CASE_UPDATE = "case_update", _("Reply to a complaint or return")
+    REVIEW_INVITATION = "review_invitation", _("Review invitation")
+    SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
+    CAMPAIGN = "campaign", _("Marketing campaign")
     STAFF_ALERT = "staff_alert", _("Alert to staff")
+
+
+# The events of the order lifecycle, written from staff-edited templates (one per channel and
+# language); the others are written by their apps and queued with notification_queue.
+TEMPLATED_EVENTS = (
+    NotificationEvent.ORDER_CONFIRMATION, NotificationEvent.ORDER_PAID, NotificationEvent.ORDER_PROCESSING,
+    NotificationEvent.ORDER_RESI_ASSIGNED, NotificationEvent.ORDER_SHIPPED, NotificationEvent.ORDER_OUT_FOR_DELIVERY,
+    NotificationEvent.ORDER_DELIVERED, NotificationEvent.ORDER_CANCELLED, NotificationEvent.PAYMENT_REMINDER,
+)
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a customer's contact details may be used for (UU PDP 27/2022: consent per purpose)."""
+
+    ORDER_UPDATES = "order_updates", _("Order updates")
+    MARKETING = "marketing", _("Promotions and offers")
+    REVIEWS = "reviews", _("Review and survey requests")
+
+
+# Without any record: order updates and review requests follow from the purchase itself (the
+# customer may withdraw them); marketing needs an explicit opt-in.
+CONSENT_DEFAULTS: dict[str, bool] = {
+    ConsentPurpose.ORDER_UPDATES: True,
+    ConsentPurpose.MARKETING: False,
+    ConsentPurpose.REVIEWS: True,
+}
+# UU PDP: a withdrawal is honoured within 3 x 24 hours (oms honours it at once; this is the legal bound).
+WITHDRAWAL_HONOUR_HOURS = 72
 
 
 class NotificationChannel(models.TextChoices):
@@ -75,6 +108,52 @@ class ErrorKind(models.TextChoices):
     TRANSIENT = "transient", _("Transient")
 
 
+class ConsentSource(models.TextChoices):
+    """Where the customer gave or withdrew consent: the proof's context."""
+
+    WEB_STORE = "web_store", _("Web store checkout")
+    ORDER_PAGE = "order_page", _("Order status page")
+    WHATSAPP = "whatsapp", "WhatsApp"
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone call")
+    IN_STORE = "in_store", _("In the shop")
+    UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    MARKETPLACE = "marketplace", _("Marketplace chat")
+    STAFF = "staff", _("Recorded by staff")
+
+
+class ConsentRecord(models.Model):
+    """One grant or withdrawal of consent for one purpose: append-only, the latest record counts.
+
+    The record is the proof: when, through which channel, what the customer saw or said (`proof`:
+    the checkbox wording and version, the chat message, the call note), who recorded it and from
+    which address. A marketplace buyer's marketing consent counts only when given on an own channel,
+    so a marketing grant from a marketplace is refused by the service.
+    """
+
+    customer = models.ForeignKey("orders.Customer", on_delete=models.CASCADE, related_name="consent_records")
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    proof = models.TextField(max_length=2000)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # For a withdrawal: the legal deadline to stop (recorded_at + 3 x 24 h); sends stop at once.
+    honour_by = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["customer", "purpose", "-recorded_at", "-id"], name="consent_latest")]
+        permissions = [("record_consent", "Can record customers' consent and withdrawals")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose} {'granted' if self.granted else 'withdrawn'}"
+
+
 class Notification(models.Model):
     """One message to one recipient on one channel, written before it is sent.
 
@@ -87,6 +166,8 @@ class Notification(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Not sent on purpose: the customer withdrew consent for the message's purpose.
+        SKIPPED = "skipped", _("Not sent (no consent)")
 
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="notifications")
@@ -97,6 +178,10 @@ class Notification(models.Model):
 
     event = models.CharField(max_length=40, choices=NotificationEvent.choices, db_index=True)
     channel = models.CharField(max_length=16, choices=NotificationChannel.choices)
+    # Whose consent the message needs, checked again right before it is sent; none for staff alerts.
+    customer = models.ForeignKey("orders.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="notifications")
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices, blank=True)
     recipient = models.CharField(max_length=254)
     language = models.CharField(max_length=8, choices=NotificationLanguage.choices, default=DEFAULT_LANGUAGE)
     subject = models.CharField(max_length=255, blank=True)

@@ -19,9 +19,11 @@ from django.utils import timezone
 from core.errors import Conflict, NotFound
 from core.phones import normalize_phone
 from notifications import rendering
+from notifications.consent import consent_allows
 from notifications.models import (
     DEFAULT_LANGUAGE,
     PHONE_CHANNELS,
+    ConsentPurpose,
     ErrorKind,
     Notification,
     NotificationChannel,
@@ -107,6 +109,8 @@ def notification_queue_for_order(*, order_id: int, event: str) -> list[Notificat
         # The marketplace messages its own buyers and masks their contacts; messaging them
         # off-platform breaks the marketplaces' seller rules.
         return []
+    if not consent_allows(customer_id=order.customer_id, purpose=ConsentPurpose.ORDER_UPDATES):
+        return []
 
     wanted = {channel: _recipient(order, channel) for channel in _enabled_channels()}
     wanted = {channel: to for channel, to in wanted.items() if to}
@@ -135,7 +139,8 @@ def notification_queue_for_order(*, order_id: int, event: str) -> list[Notificat
         lang = template.language
         if lang not in contexts:
             contexts[lang] = rendering.order_context(order, language=lang, variables=used)
-        row = Notification(order=order, event=event, channel=channel, recipient=wanted[channel], language=lang)
+        row = Notification(order=order, event=event, channel=channel, recipient=wanted[channel], language=lang,
+                           customer_id=order.customer_id, purpose=ConsentPurpose.ORDER_UPDATES)
         try:
             rendered = rendering.render(
                 subject=template.subject if channel == NotificationChannel.EMAIL else "",
@@ -206,11 +211,13 @@ def _insert_new(rows: list[Notification]) -> list[Notification]:
 
 def notification_queue(
     *, event: str, channel: str, recipient: str, subject: str, body: str,
-    language: str = DEFAULT_LANGUAGE, target=None,
+    language: str = DEFAULT_LANGUAGE, target=None, customer_id: int | None = None, purpose: str = "",
 ) -> Notification:
-    """Queue an already-written message about any object (a payment, a shipment...).
+    """Queue an already-written message about any object (a payment, a shipment, a case...).
 
     At most one per (target, event, channel): a repeat returns the existing row unchanged.
+    `customer_id` and `purpose` (a ConsentPurpose) make the send depend on that customer's consent
+    at the moment it is sent; staff alerts have neither.
     """
     from django.contrib.contenttypes.models import ContentType
 
@@ -222,7 +229,10 @@ def notification_queue(
         existing = Notification.objects.filter(**fields).first()
         if existing is not None:
             return existing
-    row = Notification(**fields, recipient=recipient, subject=subject[:255], body=body, language=language)
+    if purpose and purpose not in ConsentPurpose.values:
+        raise ValueError(f"unknown consent purpose {purpose!r}")
+    row = Notification(**fields, recipient=recipient, subject=subject[:255], body=body, language=language,
+                       customer_id=customer_id, purpose=purpose)
     created = _insert_new([row])
     if not created:  # a concurrent call for the same target won
         return Notification.objects.get(**fields)
@@ -257,6 +267,11 @@ def notification_send(*, notification_id: int, final_attempt: bool = False) -> N
         raise NotFound(f"Notification {notification_id} does not exist.")
     if not claimed:
         return notification
+    if notification.purpose and not consent_allows(customer_id=notification.customer_id,
+                                                   purpose=notification.purpose):
+        # Withdrawn after the message was queued (a running campaign): it is never sent.
+        return _finish(notification, status=Notification.Status.SKIPPED, kind="",
+                       error=f"The customer does not consent to {notification.purpose} messages.")
 
     message = OutboundMessage(
         notification_id=notification.pk, channel=notification.channel, recipient=notification.recipient,
@@ -363,6 +378,12 @@ def notification_sweep(*, stale_after: timedelta = timedelta(minutes=15)) -> int
     or failed) are queued again.
     """
     cutoff = timezone.now() - stale_after
+    # Marketing is at most once: a campaign message whose worker died mid-send may have gone out,
+    # so it is failed (visible, retryable by staff) rather than sent again to the same person.
+    Notification.objects.filter(
+        status=Notification.Status.SENDING, last_attempt_at__lt=cutoff, purpose=ConsentPurpose.MARKETING
+    ).update(status=Notification.Status.FAILED, error_kind=ErrorKind.TRANSIENT, updated_at=timezone.now(),
+             error="Worker stopped while sending; not sent again so that nobody gets it twice.")
     stuck = list(
         Notification.objects.filter(status=Notification.Status.SENDING, last_attempt_at__lt=cutoff)
         .order_by("id")
@@ -439,3 +460,15 @@ def template_update(*, template_id: int, subject: str, body: str, is_active: boo
         template.updated_by = actor if getattr(actor, "pk", None) else None
         template.save(update_fields=["subject", "body", "is_active", "updated_by", "updated_at"])
     return template
+
+
+def notification_personal_data_erase(*, customer_id: int) -> int:
+    """Blank the address and text of every message to this customer (UU PDP erasure); returns rows.
+
+    The rows stay (when, which event, which channel, sent or not) as the record of what was done.
+    """
+    from django.db.models import Q
+
+    return Notification.objects.filter(Q(customer_id=customer_id) | Q(order__customer_id=customer_id)).update(
+        recipient="", subject="", body="", updated_at=timezone.now()
+    )

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.permissions import staff_required
 from notifications import rendering, selectors, services
 from notifications.forms import NotificationFilterForm, TemplateForm
-from notifications.models import Notification, NotificationChannel, NotificationTemplate
+from notifications.models import ConsentPurpose, Notification, NotificationChannel, NotificationTemplate
 
 PAGE_SIZE = 50
 
@@ -135,3 +135,27 @@ def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
     return render(request, "notifications/_preview.html", {
         "preview": preview, "template": template, "sample_number": sample_number,
     })
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The "stop these messages" link in a customer message. GET asks, POST records the withdrawal
+    (a link scanner that only GETs never unsubscribes anyone)."""
+    from core.errors import NotFound
+    from notifications import consent
+
+    try:
+        customer_id, purpose = consent.unsubscribe_token_read(token)
+    except NotFound:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        consent.consent_withdraw_by_token(token=token, ip_address=request.META.get("REMOTE_ADDR") or None)
+        done = True
+    response = render(request, "notifications/unsubscribe.html", {
+        "purpose_label": ConsentPurpose(purpose).label, "done": done,
+        "allowed": consent.consent_allows(customer_id=customer_id, purpose=purpose),
+    })
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

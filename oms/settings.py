@@ -77,8 +77,9 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "shipping",
-    "aftersales",
     "notifications",
+    "aftersales",
+    "customers",
     "analytics",
     "sop",
 ]
@@ -324,6 +325,28 @@ CELERY_BEAT_SCHEDULE.update({
     "shipping.alerts": {"task": "shipping.tasks.shipping_alerts_task", "schedule": 15 * 60},
 })
 
+# --- After-sales and customers -------------------------------------------------------------
+# Customers' photos (complaints, returns, reviews): outside MEDIA_ROOT, downloaded through a view only.
+AFTERSALES_UPLOAD_ROOT = Path(env_str("AFTERSALES_UPLOAD_ROOT", str(VAR_DIR / "private" / "aftersales")))
+AFTERSALES_PHOTO_MAX_BYTES = env_int("AFTERSALES_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+AFTERSALES_PHOTOS_PER_CASE = env_int("AFTERSALES_PHOTOS_PER_CASE", 10, minimum=1)
+# Customer actions on the order status page (complaint, return, review, survey, upload) per IP and hour.
+AFTERSALES_CUSTOMER_ACTIONS_PER_HOUR = env_int("AFTERSALES_CUSTOMER_ACTIONS_PER_HOUR", 30, minimum=1)
+# Campaign messages per second and channel: the provider's rate limit.
+CAMPAIGN_RATE_PER_SECOND = {
+    "whatsapp": env_int("NOTIFY_WHATSAPP_RATE_PER_SECOND", 20, minimum=1),
+    "email": env_int("NOTIFY_EMAIL_RATE_PER_SECOND", 10, minimum=1),
+    "sms": env_int("NOTIFY_SMS_RATE_PER_SECOND", 10, minimum=1),
+}
+CELERY_BEAT_SCHEDULE["aftersales.marketplace_intake"] = {
+    "task": "aftersales.tasks.marketplace_returns_intake_task", "schedule": 120,
+}
+CELERY_BEAT_SCHEDULE["aftersales.nps"] = {"task": "aftersales.tasks.nps_invitations_task", "schedule": 24 * 3600}
+CELERY_BEAT_SCHEDULE["aftersales.escalate"] = {"task": "aftersales.tasks.cases_escalate_task", "schedule": 300}
+AFTERSALES_ESCALATE_ADMIN_AFTER_MINUTES = env_int("AFTERSALES_ESCALATE_ADMIN_AFTER_MINUTES", 120, minimum=1)
+CELERY_BEAT_SCHEDULE["customers.loyalty_expire"] = {"task": "customers.tasks.points_expire_task", "schedule": 6 * 3600}
+CELERY_BEAT_SCHEDULE["customers.campaign_sender"] = {"task": "customers.tasks.campaigns_wake_task", "schedule": 60}
+
 # --- Customer notifications (notifications app) ---------------------------------------------
 # Providers per channel: "email" (Django mail), "console", "file" (JSON lines in NOTIFY_FILE_DIR),
 # "http" (JSON POST with a bearer token to NOTIFY_<CHANNEL>_URL), or a dotted Provider class path.
@@ -396,6 +419,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelKindEnum": "channels.models.Channel.Kind",
         "RefundKindEnum": "payments.models.Refund.Kind",
+        "CaseCategoryEnum": "aftersales.models.CaseCategory",
+        "ReturnOutcomeEnum": "aftersales.models.ReturnOutcome",
     },
     # The schema and its docs page are for staff (API_SCHEMA_PUBLIC=1 publishes them).
     "SERVE_PERMISSIONS": (

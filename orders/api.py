@@ -93,6 +93,10 @@ class OrderCreateInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
                                  max_length=20)
+    voucher_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                         help_text="A voucher code of the shop (own channels only).")
+    loyalty_points = serializers.IntegerField(min_value=0, max_value=10**9, required=False, default=0,
+                                              help_text="Loyalty points of the customer to redeem as a discount.")
 
     def validate_channel(self, value: str) -> Channel:
         value = value.strip()
@@ -450,6 +454,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             channel=data["channel"],
             order_id=order_id,
             savepoint=savepoint,
+            discounts={"voucher": data["voucher_code"].strip(), "points": data["loyalty_points"]},
         )
 
     def _act(self, pk, serializer_class, call):

@@ -312,6 +312,9 @@ class ManualOrderForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     tags = TagsField(label=_("Tags"))
+    voucher_code = forms.CharField(label=_("Voucher code"), required=False, max_length=40)
+    loyalty_points = forms.IntegerField(label=_("Loyalty points to redeem"), required=False, min_value=0,
+                                        max_value=10**9)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

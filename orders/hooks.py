@@ -142,3 +142,45 @@ def expiry_blocked(order_id: int) -> str | None:
         if reason:
             return reason
     return None
+
+
+# --- Record-only marketplace statuses ----------------------------------------------------------
+# A marketplace status that maps to no order status (Shopee TO_RETURN and IN_CANCEL, Lazada
+# returned / shipped_back / damaged_by_3pl, Tokopedia 550...) is only written as a
+# `marketplace_status` OrderEvent; the order does not move. Apps that act on such words (after-sales
+# opens a return case) register here. Called inside the order transaction with the rows just
+# written, once per batch; a hook must stay quick and schedule real work after commit.
+
+
+@dataclass(frozen=True)
+class MarketplaceStatusRecorded:
+    order_id: int
+    channel_kind: str
+    status: str  # the provider's own word, e.g. "TO_RETURN"
+    event_id: int
+    source: str
+
+
+MarketplaceStatusHook = Callable[[MarketplaceStatusRecorded], None]
+MarketplaceStatusBatchHook = Callable[[list[MarketplaceStatusRecorded]], None]
+
+_marketplace_status: list[tuple[MarketplaceStatusHook, MarketplaceStatusBatchHook | None]] = []
+
+
+def register_marketplace_status_recorded(
+    hook: MarketplaceStatusHook, *, batch: MarketplaceStatusBatchHook | None = None
+) -> None:
+    """`hook(item)` per record-only status, or `batch(items)` once per batch when given."""
+    if all(existing is not hook for existing, _batch in _marketplace_status):
+        _marketplace_status.append((hook, batch))
+
+
+def run_marketplace_status_recorded(items: list[MarketplaceStatusRecorded]) -> None:
+    if not items:
+        return
+    for hook, batch in _marketplace_status:
+        if batch is not None:
+            batch(list(items))
+        else:
+            for item in items:
+                hook(item)

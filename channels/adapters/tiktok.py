@@ -81,7 +81,8 @@ class TikTokShopAdapter(HttpAdapter):
             shop_id=account_ref(payload),
             event_type=str(kind),
             order_ids=order_ids,
-            status=str(data.get("order_status") or ""),
+            # a type 12 (return) push carries the return's status instead of the order's
+            status=str(data.get("order_status") or data.get("return_status") or ""),
             updated_at=from_epoch(data.get("update_time") or payload.get("timestamp")),
         )
 

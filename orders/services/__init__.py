@@ -20,6 +20,7 @@ from orders.services.lifecycle import (
     order_resolve_oversold,
     order_set_tags,
 )
+from orders.services.privacy import customer_personal_data_erase
 
 __all__ = [
     "PROVIDER_STATUS_MAP",
@@ -28,6 +29,7 @@ __all__ = [
     "CustomerInput",
     "LineInput",
     "customer_get_or_create",
+    "customer_personal_data_erase",
     "map_provider_status",
     "order_add_note",
     "order_cancel",

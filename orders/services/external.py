@@ -272,13 +272,18 @@ def _lock_external(channel_id: int, external_id: str) -> Order | None:
 
 def _apply_status(order: Order, external: ExternalOrder, target, source: str) -> None:
     if target is _UNKNOWN or target is None:
-        record_event(
+        event = record_event(
             order,
             EVENT_MARKETPLACE_STATUS,
             source=source,
             note=f"{external.status}: " + ("unknown status, not applied" if target is _UNKNOWN else "recorded only"),
-            data={"status": external.status},
+            data={"status": external.status, **({"record_only": True} if target is None else {})},
         )
+        if target is None:
+            hooks.run_marketplace_status_recorded([hooks.MarketplaceStatusRecorded(
+                order_id=order.pk, channel_kind=order.channel.kind, status=external.status, event_id=event.pk,
+                source=source,
+            )])
         return
     if target == S.PAID and order.is_cod:
         record_event(

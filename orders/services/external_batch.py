@@ -200,6 +200,11 @@ def _upsert_batch(channel: Channel, externals: list[ExternalOrder], source: str)
     reserved.update(_reserved_lines([plan.order.pk for plan in created if plan.stock]))
     _settle_stock([*plans, *created], reserved)
     events += _write_plans(created, now)
+    hooks.run_marketplace_status_recorded([
+        hooks.MarketplaceStatusRecorded(order_id=event.order_id, channel_kind=channel.kind,
+                                        status=event.data["status"], event_id=event.pk, source=event.source)
+        for event in events if event.kind == EVENT_MARKETPLACE_STATUS and event.data.get("record_only")
+    ])
     # the status-changed hooks once the stock moved, as lifecycle.apply_transition runs them
     hooks.run_status_changed_batch([
         hooks.StatusChange(order_id=event.order_id, from_status=event.from_status, to_status=event.to_status,
@@ -260,7 +265,7 @@ def _plan_status(plan: _Plan, external: ExternalOrder, target, channel: Channel)
         plan.event(
             EVENT_MARKETPLACE_STATUS,
             note=f"{external.status}: " + ("unknown status, not applied" if target is _UNKNOWN else "recorded only"),
-            data={"status": external.status},
+            data={"status": external.status, **({"record_only": True} if target is None else {})},
         )
         return
     if target == S.PAID and order.is_cod:

@@ -68,6 +68,7 @@ def _create(form: ManualOrderForm, lines_formset, actor):
         tags=data.get("tags") or None,
         actor=actor,
         source="staff",
+        discounts={"voucher": (data.get("voucher_code") or "").strip(), "points": data.get("loyalty_points") or 0},
     )
 
 
@@ -132,6 +133,8 @@ _SERVICE_FIELDS = {
     "discount_amount": "discount_amount",
     "payment_method": "payment_method",
     "tags": "tags",
+    "voucher": "voucher_code",
+    "points": "loyalty_points",
 }
 
 

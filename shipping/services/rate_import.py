@@ -8,7 +8,6 @@ may be empty (the whole province or city). Prices accept "9000", "9.000", "Rp 9.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.db import transaction

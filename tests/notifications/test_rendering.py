@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notifications import rendering
-from notifications.models import NotificationChannel, NotificationEvent, NotificationTemplate
+from notifications.models import TEMPLATED_EVENTS, NotificationChannel, NotificationTemplate
 from orders.models import OrderStatus
 from tests.notifications.factories import OrderFactory
 
@@ -21,8 +21,7 @@ def test_every_event_has_a_template_for_every_channel_and_language():
 
     assert combos == {
         (event, channel, language)
-        for event in NotificationEvent.values
-        if event != NotificationEvent.STAFF_ALERT  # written by shipping's alerts, not from a template
+        for event in TEMPLATED_EVENTS
         for channel in NotificationChannel.values
         for language in ("id", "en")
     }

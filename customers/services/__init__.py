@@ -1,0 +1,1 @@
+"""CRM writes: profile (tags, notes), merge, privacy (export, erase), vouchers, loyalty, campaigns."""
