@@ -87,6 +87,9 @@ def read_rows(*, filename: str, content: bytes) -> tuple[list[list[str]], list[R
     try:
         table = [[_cell(c) for c in row] for row in spreadsheets.read_rows(content, limits=READ_LIMITS, kind=kind)]
     except spreadsheets.TableError as exc:  # a broken or oversized upload is a clear error, never a 500
+        if exc.row > READ_LIMITS.max_rows:  # counted in rate rows, the header aside
+            return [], [RateRowError(0, "", _("At most %(n)s rate rows per file; split it into smaller files.")
+                                     % {"n": f"{MAX_ROWS:,}".replace(",", ".")})]
         return [], [RateRowError(exc.row, "", exc.message)]
     if not table or not any(table[0]):
         return [], [RateRowError(1, "", _("The file is empty."))]

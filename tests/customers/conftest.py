@@ -56,6 +56,7 @@ def delivered_order(web_channel, variant):
     """delivered_order(qty=2): a paid web order of `qty` units, delivered now."""
 
     def make(qty: int = 2, *, paid: bool = True, phone: str = "0812-3456-7001"):
+        # A resi belongs to one parcel: each order ships under its own number.
         order = order_create(
             channel_id=web_channel.pk, lines=[LineInput(sku=variant.sku, quantity=qty)],
             customer=CustomerInput(name="Rina Kusuma", phone=phone, email="rina@example.id"),
@@ -65,7 +66,7 @@ def delivered_order(web_channel, variant):
             order_mark_paid(order_id=order.pk)
         order_confirm(order_id=order.pk)
         order_mark_packed(order_id=order.pk)
-        order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number="CM123")
+        order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number=f"CM{order.pk:08d}")
         return order_mark_delivered(order_id=order.pk)
 
     return make
