@@ -29,15 +29,18 @@ from aftersales.models import (
     ReviewStatus,
 )
 from aftersales.services import cases, returns, reviews
+from core.drf import JSONParser
 from core.errors import NotFound
 from core.permissions import HasPerms
+from core.serializers import IdField, MoneyField
+from core.untrusted import parse_id
 from orders.api import ERROR_BODY
 
 # --- serializers -------------------------------------------------------------------------------
 
 
 class CaseLineInput(serializers.Serializer):
-    order_line_id = serializers.IntegerField(min_value=1)
+    order_line_id = IdField()
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
@@ -48,10 +51,10 @@ class CaseCreateInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=CaseCategory.choices, default=CaseCategory.OTHER)
     priority = serializers.ChoiceField(choices=CasePriority.choices, default=CasePriority.NORMAL)
     channel = serializers.ChoiceField(choices=CaseChannel.choices, default=CaseChannel.STAFF)
-    customer_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    order_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    customer_id = IdField(required=False, allow_null=True, default=None)
+    order_id = IdField(required=False, allow_null=True, default=None)
     lines = CaseLineInput(many=True, required=False, default=list, max_length=100)
-    assignee_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    assignee_id = IdField(required=False, allow_null=True, default=None)
 
 
 class MessageInput(serializers.Serializer):
@@ -60,13 +63,13 @@ class MessageInput(serializers.Serializer):
 
 
 class AssignInput(serializers.Serializer):
-    assignee_id = serializers.IntegerField(min_value=1, allow_null=True)
+    assignee_id = IdField(allow_null=True)
 
 
 class ResolveInput(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    voucher_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    voucher_amount = MoneyField(required=False, default=0)
 
 
 class CaseReasonInput(serializers.Serializer):
@@ -114,14 +117,14 @@ class CaseFilterInput(serializers.Serializer):
     queue = serializers.ChoiceField(choices=["", "breached", "due_soon", "all"], required=False, default="")
     status = serializers.ChoiceField(choices=[("", ""), *CaseStatus.choices], required=False, default="")
     kind = serializers.ChoiceField(choices=[("", ""), *CaseKind.choices], required=False, default="")
-    customer_id = serializers.IntegerField(min_value=1, required=False, default=None)
+    customer_id = IdField(required=False, default=None)
 
 
 def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(f"{value!r} does not exist.") from None
+    pk = parse_id(value)
+    if pk is None:
+        raise NotFound(f"{value!r} does not exist.")
+    return pk
 
 
 @extend_schema_view(
@@ -229,13 +232,13 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class ReturnLineInput(serializers.Serializer):
-    order_line_id = serializers.IntegerField(min_value=1)
+    order_line_id = IdField()
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ReturnCreateInput(serializers.Serializer):
-    order_id = serializers.IntegerField(min_value=1)
+    order_id = IdField()
     lines = ReturnLineInput(many=True, max_length=100)
     reason = serializers.ChoiceField(choices=CaseCategory.choices)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
@@ -249,10 +252,10 @@ class ReturnShipInput(serializers.Serializer):
 
 
 class InspectLineInput(serializers.Serializer):
-    return_line_id = serializers.IntegerField(min_value=1)
-    resellable = serializers.IntegerField(min_value=0)
-    damaged = serializers.IntegerField(min_value=0)
-    missing = serializers.IntegerField(min_value=0, default=0)
+    return_line_id = IdField()
+    resellable = serializers.IntegerField(min_value=0, max_value=100_000)
+    damaged = serializers.IntegerField(min_value=0, max_value=100_000)
+    missing = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
 
 
 class InspectInput(serializers.Serializer):
@@ -262,8 +265,8 @@ class InspectInput(serializers.Serializer):
 
 class CompleteInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReturnOutcome.choices)
-    amount = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
-                                      help_text="Refund or voucher amount; default the value of the returned items.")
+    amount = MoneyField(min_value=1, required=False, allow_null=True, default=None,
+                   help_text="Refund or voucher amount; default the value of the returned items.")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -436,8 +439,8 @@ class ReviewEnterInput(serializers.Serializer):
     source = serializers.ChoiceField(choices=ReviewSource.choices)
     rating = serializers.IntegerField(min_value=1, max_value=5)
     text = serializers.CharField(max_length=3000, required=False, allow_blank=True, default="")
-    product_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    order_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    product_id = IdField(required=False, allow_null=True, default=None)
+    order_id = IdField(required=False, allow_null=True, default=None)
     reviewer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     external_ref = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     reviewed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -460,6 +463,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     required_perms = ("aftersales.view_review",)
     write_perms = ("aftersales.moderate_review",)
     serializer_class = ReviewOutput
+    parser_classes = [JSONParser]  # reviews are entered as JSON: no form field reads "" as "not given"
     filter_backends: list = []
     queryset = Review.objects.all()
 

@@ -3,9 +3,10 @@ case with photos, review the products, answer the survey. Every view is authoris
 secret link (number + access key, compared in constant time), rate-limited per address, and answers
 bad input with the page and the reason (400), never a 500.
 
-Uploads are capped twice: a Content-Length above the limit is refused before the body is read,
-and LimitedUploadHandler stops a body that grows past it while streaming. The secret in the URL is
-the credential, so the views need no CSRF cookie (see _with_upload_cap).
+Uploads are capped by core's request guard (`core.middleware.upload_limit`): a Content-Length above
+the limit is refused before the body is read, and a body that grows past it while streaming is
+stopped with a 413. The secret in the URL is the credential, so the views need no CSRF cookie (see
+_with_upload_cap).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aftersales.forms import CustomerComplaintForm, CustomerMessageForm, CustomerReturnForm, SurveyForm
 from aftersales.models import Case, CaseChannel, Invitation, SurveyKind
 from aftersales.services import attachments, cases, returns, reviews, surveys
-from aftersales.uploads import LimitedUploadHandler, too_large
 from core.errors import DomainError
+from core.middleware import upload_limit
 from core.ratelimit import Limiter, client_ip
+from core.untrusted import parse_count
 from orders.models import Order
 from orders.track_views import _language, _private, track_url
 
@@ -61,21 +63,7 @@ def _with_upload_cap(view):
     all an attacker would need to post directly. So these views are exempt from the CSRF cookie
     check (which the order page's `Referrer-Policy: no-referrer`, sending `Origin: null`, would fail).
     """
-    protected = view
-
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if request.method == "POST":
-            if too_large(request, _upload_limit()):
-                return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.")
-                               % {"mb": _upload_limit() // (1024 * 1024)}, status=413)
-            request.upload_handlers.insert(0, LimitedUploadHandler(request, limit=_upload_limit()))
-        return protected(request, *args, **kwargs)
-
-    return csrf_exempt(wrapped)
-
-
-def _stopped(request: HttpRequest) -> bool:
-    return any(isinstance(h, LimitedUploadHandler) and h.exceeded for h in request.upload_handlers)
+    return csrf_exempt(upload_limit(_upload_limit)(view))
 
 
 def _answer(request: HttpRequest, kwargs: dict, error: str, *, status: int = 400) -> HttpResponse:
@@ -119,9 +107,6 @@ def complaint(request: HttpRequest, number: str, key: str) -> HttpResponse:
     kwargs = {"number": number, "key": key}
     if _limited(request):
         return _answer(request, kwargs, _("Too many requests; please try again in an hour."), status=429)
-    if _stopped(request):
-        return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.") % {"mb": _upload_limit() // 2**20},
-                       status=413)
     with translation.override(_language(request)):
         form = CustomerComplaintForm(request.POST, request.FILES, prefix="complaint")
         if not form.is_valid():
@@ -151,9 +136,6 @@ def return_request(request: HttpRequest, number: str, key: str) -> HttpResponse:
     kwargs = {"number": number, "key": key}
     if _limited(request):
         return _answer(request, kwargs, _("Too many requests; please try again in an hour."), status=429)
-    if _stopped(request):
-        return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.") % {"mb": _upload_limit() // 2**20},
-                       status=413)
     with translation.override(_language(request)):
         form = CustomerReturnForm(request.POST, request.FILES, order=order, left=returns.returnable_quantities(order),
                                   prefix="return")
@@ -189,9 +171,6 @@ def case_message(request: HttpRequest, number: str, key: str, case_id: int) -> H
         raise Http404
     if _limited(request):
         return _answer(request, kwargs, _("Too many requests; please try again in an hour."), status=429)
-    if _stopped(request):
-        return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.") % {"mb": _upload_limit() // 2**20},
-                       status=413)
     with translation.override(_language(request)):
         form = CustomerMessageForm(request.POST, request.FILES)
         if not form.is_valid():
@@ -214,7 +193,7 @@ def _ratings_from(request: HttpRequest, order: Order) -> list[reviews.LineRating
         raw = (request.POST.get(f"rating_{line.pk}") or "").strip()
         if not raw:
             continue
-        if not raw.isdigit():
+        if parse_count(raw, maximum=5) is None:
             raise ValidationError({"rating": [_("A rating is a whole number from 1 to 5.")]})
         photos = tuple(request.FILES.getlist(f"photo_{line.pk}"))
         ratings.append(reviews.LineRating(line.pk, int(raw), request.POST.get(f"text_{line.pk}", "")[:3000], photos))
@@ -228,9 +207,6 @@ def review(request: HttpRequest, number: str, key: str) -> HttpResponse:
     kwargs = {"number": number, "key": key}
     if _limited(request):
         return _answer(request, kwargs, _("Too many requests; please try again in an hour."), status=429)
-    if _stopped(request):
-        return _answer(request, kwargs, _("The photo is larger than %(mb)s MB.") % {"mb": _upload_limit() // 2**20},
-                       status=413)
     with translation.override(_language(request)):
         try:
             reviews.review_submit(order=order, ratings=_ratings_from(request, order))

@@ -34,6 +34,7 @@ from aftersales.services import attachments, cases, returns, reviews, warranty
 from aftersales.services.sla import sla_state
 from core.errors import DomainError
 from core.permissions import staff_required
+from core.untrusted import parse_count
 
 VIEW = "aftersales.view_case"
 WORK = "aftersales.work_case"
@@ -269,9 +270,10 @@ def return_action(request: HttpRequest, return_id: int, action: str) -> HttpResp
             for line in rma.lines.all():
                 counts = [request.POST.get(f"{part}_{line.pk}", "0").strip() or "0"
                           for part in ("resellable", "damaged", "missing")]
-                if not all(c.isdigit() for c in counts):
+                numbers = [parse_count(c, maximum=100_000) for c in counts]
+                if None in numbers:
                     raise ValidationError({"results": [_("Enter whole numbers of units.")]})
-                results.append(returns.InspectionResult(line.pk, *map(int, counts)))
+                results.append(returns.InspectionResult(line.pk, *numbers))
             returns.return_inspect(return_id=rma.pk, results=results, actor=user, note=request.POST.get("note", ""))
         elif action == "complete":
             form = forms.CompleteReturnForm(request.POST)
@@ -299,9 +301,12 @@ def return_create_for_case(request: HttpRequest, case_id: int) -> HttpResponse:
         raise Http404
     wanted = []
     for line in case.order.lines.all():
-        raw = (request.POST.get(f"qty_{line.pk}") or "0").strip()
-        if raw.isdigit() and int(raw) > 0:
-            wanted.append(returns.ReturnLineRequest(line.pk, int(raw)))
+        quantity = parse_count(request.POST.get(f"qty_{line.pk}") or "0", maximum=100_000)
+        if quantity is None:
+            messages.error(request, _("Enter whole numbers of units."))
+            return redirect("aftersales:case", case_id=case.pk)
+        if quantity:
+            wanted.append(returns.ReturnLineRequest(line.pk, quantity))
     try:
         rma = returns.return_request_create(
             order_id=case.order_id, lines=wanted,

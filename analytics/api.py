@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from analytics.filters import filters_from_query
 from analytics.reports import REPORTS, report_build
 from core.permissions import IsStaffMember
+from core.untrusted import BIGINT_MAX
 
 
 class KPISerializer(serializers.Serializer):
@@ -65,11 +66,12 @@ class ReportOutputSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
 
 
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day (Asia/Jakarta); default 29 days before end."),
     OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive; default today."),
-    OpenApiParameter("channel", OpenApiTypes.INT), OpenApiParameter("product", OpenApiTypes.INT),
-    OpenApiParameter("category", OpenApiTypes.STR), OpenApiParameter("warehouse", OpenApiTypes.INT),
+    OpenApiParameter("channel", ID_SCHEMA), OpenApiParameter("product", ID_SCHEMA),
+    OpenApiParameter("category", OpenApiTypes.STR), OpenApiParameter("warehouse", ID_SCHEMA),
     OpenApiParameter("province", OpenApiTypes.STR), OpenApiParameter("city", OpenApiTypes.STR),
     OpenApiParameter("granularity", OpenApiTypes.STR, enum=["day", "week", "month"]),
 ]

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -185,6 +186,15 @@ def response_for_exception(request: HttpRequest, exc: BaseException) -> HttpResp
             request, status=503, code="unavailable",
             message=_("The service is briefly unavailable. Please try again in a minute."),
         )
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(request, status=413, code="too_large",
+                              message=_("The request is too large."))
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return error_response(request, status=400, code="too_many_fields",
+                              message=_("The request has too many fields or files."))
+    if isinstance(exc, SuspiciousOperation):
+        logger.warning("suspicious request on %s %s: %s", request.method, request.path, exc)
+        return error_response(request, status=400, code="bad_request", message=_("The request is not valid."))
     if isinstance(exc, DataError) or (isinstance(exc, DatabaseError) and "out of range" in str(exc)):
         logger.warning("value refused by the database on %s %s: %s", request.method, request.path, exc,
                        exc_info=exc)
@@ -193,6 +203,15 @@ def response_for_exception(request: HttpRequest, exc: BaseException) -> HttpResp
             message=_("A value in the request is too large or not valid here."),
         )
     return None
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """handler400: what Django refuses before a view (too many fields, a bad host...) says so, in JSON under /api/."""
+    if exception is not None:
+        mapped = response_for_exception(request, exception)
+        if mapped is not None:
+            return mapped
+    return error_response(request, status=400, code="bad_request", message=_("The request is not valid."))
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:

@@ -43,3 +43,14 @@ class MoneyField(serializers.Field):
 
     def to_representation(self, value) -> int:
         return int(value)
+
+
+class IdField(serializers.IntegerField):
+    """A database id sent by a client: 1 up to PostgreSQL's bigint maximum (the schema says so too)."""
+
+    def __init__(self, **kwargs):
+        from core.untrusted import BIGINT_MAX
+
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)

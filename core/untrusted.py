@@ -177,3 +177,16 @@ def parse_id(value: Any) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= BIGINT_MAX else None
+
+
+def parse_count(value: Any, *, maximum: int) -> int | None:
+    """A count typed by someone (units, boxes): ASCII digits only, 0 to `maximum`, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= maximum else None
+    text = str(value if value is not None else "").strip()
+    if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= maximum else None

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from core.errors import NotFound
 from core.permissions import HasPerms
+from core.serializers import IdField, MoneyField
 from customers import selectors
 from customers.models import CustomerNote, PointsEntry, Voucher
 from customers.services import loyalty, merge, privacy, profile, vouchers
@@ -85,8 +86,8 @@ class ConsentOutput(serializers.Serializer):
 
 
 class MergeInput(serializers.Serializer):
-    keep_id = serializers.IntegerField(min_value=1)
-    duplicate_id = serializers.IntegerField(min_value=1)
+    keep_id = IdField()
+    duplicate_id = IdField()
 
 
 class MergeOutput(serializers.Serializer):
@@ -231,16 +232,18 @@ class VoucherInput(serializers.Serializer):
     code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=Voucher.Kind.choices)
-    value_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    value_amount = MoneyField(required=False, default=0)
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
                                        default=0)
-    max_discount_amount = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    min_spend_amount = serializers.IntegerField(min_value=0, required=False, default=0)
-    total_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    per_customer_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=1)
+    max_discount_amount = MoneyField(min_value=1, required=False, allow_null=True, default=None)
+    min_spend_amount = MoneyField(required=False, default=0)
+    total_limit = serializers.IntegerField(min_value=1, max_value=10_000_000, required=False, allow_null=True,
+                                           default=None)
+    per_customer_limit = serializers.IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True,
+                                                  default=1)
     valid_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
     valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    customer_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    customer_id = IdField(required=False, allow_null=True, default=None)
 
 
 @extend_schema_view(
@@ -266,8 +269,7 @@ class VoucherViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(summary="Deactivate", request=None, responses={200: VoucherOutput})
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
-        self.get_object()
-        return Response(VoucherOutput(vouchers.voucher_deactivate(voucher_id=int(pk))).data)
+        return Response(VoucherOutput(vouchers.voucher_deactivate(voucher_id=self.get_object().pk)).data)
 
 
 # --- loyalty -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.untrusted import parse_count
 from orders.models import Customer, OrderStatus
 
 SegmentSource = Callable[[], object]
@@ -47,11 +48,8 @@ def _int(filters: dict, key: str) -> int | None:
     value = filters.get(key)
     if value in (None, ""):
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({key: [_("Give a whole number.")]}) from None
-    if number < 0:
+    number = parse_count(value, maximum=10**12)
+    if number is None:
         raise ValidationError({key: [_("Give a whole number.")]})
     return number
 

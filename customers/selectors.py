@@ -18,7 +18,7 @@ def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:
         try:
             match |= Q(phone=normalize_phone(search))
         except ValueError:
-            digits = "".join(c for c in search if c.isdigit())
+            digits = "".join(c for c in search if c.isascii() and c.isdigit())
             if len(digits) >= 4:
                 match |= Q(phone__contains=digits[-8:])
         qs = qs.filter(match)

@@ -53,5 +53,6 @@ urlpatterns = [
 # behind a proxy that serves /media/ itself this route is simply never reached.
 urlpatterns += [path("media/<path:path>", media, name="media")]
 
+handler400 = "core.middleware.bad_request"
 handler404 = "core.middleware.page_not_found"
 handler500 = "core.middleware.server_error"

@@ -24,6 +24,8 @@ from rest_framework.views import APIView
 
 from core.errors import NotFound
 from core.permissions import HasPerms
+from core.serializers import IdField, MoneyField
+from core.untrusted import parse_id
 from orders.models import Order, OrderLine
 from shipping.models import Shipment, ShipmentLine, ShipmentStatus, TrackingEvent
 from shipping.services import shipments as shipment_services
@@ -130,8 +132,8 @@ class QuoteOutputSerializer(serializers.Serializer):
 # --- input ----------------------------------------------------------------------------------------
 
 class ShipmentCreateInputSerializer(serializers.Serializer):
-    order = serializers.IntegerField(min_value=1)
-    lines = serializers.DictField(child=serializers.IntegerField(min_value=1), required=False,
+    order = IdField()
+    lines = serializers.DictField(child=serializers.IntegerField(min_value=1, max_value=100_000), required=False,
                                   help_text="Order line id -> units in this parcel; default: every unit left.")
     courier = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -144,9 +146,9 @@ class ResiInputSerializer(serializers.Serializer):
 
 
 class BookInputSerializer(serializers.Serializer):
-    account = serializers.IntegerField(min_value=1)
-    service = serializers.IntegerField(min_value=1)
-    quoted_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    account = IdField()
+    service = IdField()
+    quoted_amount = MoneyField(required=False, default=0)
     destination_area_id = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     destination_kecamatan_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
@@ -156,7 +158,7 @@ class CancelInputSerializer(serializers.Serializer):
 
 
 class RateQuoteInputSerializer(serializers.Serializer):
-    order = serializers.IntegerField(min_value=1, required=False,
+    order = IdField(required=False,
                                      help_text="Quote an order's parcel to its address; or give the fields below.")
     origin_city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     province = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -167,7 +169,7 @@ class RateQuoteInputSerializer(serializers.Serializer):
     length_cm = serializers.IntegerField(min_value=0, max_value=MAX_SIDE_CM, required=False, default=0)
     width_cm = serializers.IntegerField(min_value=0, max_value=MAX_SIDE_CM, required=False, default=0)
     height_cm = serializers.IntegerField(min_value=0, max_value=MAX_SIDE_CM, required=False, default=0)
-    value_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    value_amount = MoneyField(required=False, default=0)
     cod = serializers.BooleanField(required=False, default=False)
     live = serializers.BooleanField(required=False, default=False, help_text="Also ask the aggregators.")
     sort = serializers.ChoiceField(choices=["price", "eta"], required=False, default="price")
@@ -200,8 +202,10 @@ def _shipments():
     ], responses={200: ShipmentOutputSerializer(many=True)}),
     retrieve=extend_schema(summary="One shipment", responses={200: ShipmentOutputSerializer, 404: ERROR_BODY}),
 )
-class ShipmentViewSet(viewsets.ViewSet):
+class ShipmentViewSet(viewsets.GenericViewSet):
     permission_classes = [HasPerms]
+    serializer_class = ShipmentOutputSerializer
+    filter_backends: list = []
     required_perms = (VIEW,)
     write_perms = (PACK,)
     lookup_value_regex = r"\d+"
@@ -210,7 +214,7 @@ class ShipmentViewSet(viewsets.ViewSet):
         return {"see_costs": self.request.user.has_perm(COSTS)}
 
     def _get(self, pk) -> Shipment:
-        shipment = _shipments().filter(pk=int(pk)).first()
+        shipment = _shipments().filter(pk=parse_id(pk)).first() if parse_id(pk) else None
         if shipment is None:
             raise NotFound(f"Shipment {pk} does not exist.")
         return shipment
@@ -223,8 +227,8 @@ class ShipmentViewSet(viewsets.ViewSet):
         params = request.query_params
         if params.get("order"):
             value = params["order"].strip()
-            qs = qs.filter(Q(order__number=value) | Q(order_id=int(value)) if value.isdigit()
-                           else Q(order__number=value))
+            order_id = parse_id(value)
+            qs = qs.filter(Q(order__number=value) | Q(order_id=order_id) if order_id else Q(order__number=value))
         if params.get("resi"):
             qs = qs.filter(tracking_number=params["resi"].strip())
         if params.get("courier"):
@@ -233,12 +237,8 @@ class ShipmentViewSet(viewsets.ViewSet):
             if params["status"] not in ShipmentStatus.values:
                 raise serializers.ValidationError({"status": [f"Unknown status {params['status']!r}."]})
             qs = qs.filter(status=params["status"])
-        from core.api import Pagination
-
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(
-            ShipmentOutputSerializer(page, many=True, context=self._context()).data)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(ShipmentOutputSerializer(page, many=True, context=self._context()).data)
 
     def retrieve(self, request, pk=None):
         return self._answer(pk)

@@ -254,8 +254,7 @@ def handover_index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         courier_id = request.POST.get("courier") or None
         try:
-            manifest = handover.manifest_open(courier_id=int(courier_id) if courier_id and courier_id.isdigit()
-                                              else None, actor=request.user)
+            manifest = handover.manifest_open(courier_id=parse_id(courier_id), actor=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("shipping:handover")

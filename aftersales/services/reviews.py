@@ -121,7 +121,15 @@ def review_enter(*, source: str, rating: int, text: str = "", product_id: int | 
     if order_id is not None:
         from orders.models import Order
 
-        customer_id = Order.objects.filter(pk=order_id).values_list("customer_id", flat=True).first()
+        found = Order.objects.filter(pk=order_id).values_list("customer_id", flat=True)
+        if not found:
+            raise ValidationError({"order_id": [_("Order %(id)s does not exist.") % {"id": order_id}]})
+        customer_id = found[0]
+    if product_id is not None:
+        from catalog.models import Product
+
+        if not Product.objects.filter(pk=product_id).exists():
+            raise ValidationError({"product_id": [_("Product %(id)s does not exist.") % {"id": product_id}]})
     with transaction.atomic():
         review = Review.objects.create(
             source=source, rating=rating, text=(text or "").strip()[:3000], product_id=product_id,

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.untrusted import parse_count
 from customers.models import LoyaltyAccount, LoyaltySettings, LoyaltyTier, PointsEntry
 from orders.discounts import DiscountContext, DiscountQuote
 
@@ -191,10 +192,9 @@ class PointsDiscount:
     key = "points"
 
     def quote(self, *, value, context: DiscountContext) -> DiscountQuote | None:
-        try:
-            wanted = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError({"points": [_("Give a whole number of points.")]}) from None
+        wanted = parse_count(value, maximum=10**9)
+        if wanted is None:
+            raise ValidationError({"points": [_("Give a whole number of points.")]})
         if wanted <= 0:
             return None
         settings_row = loyalty_settings_get()

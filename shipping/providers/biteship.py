@@ -30,7 +30,7 @@ def _days(text) -> tuple[int | None, int | None]:
     parts = [p for p in str(text or "").replace("–", "-").split("-") if p.strip()]
     numbers = []
     for part in parts[:2]:
-        digits = "".join(ch for ch in part if ch.isdigit())
+        digits = "".join(ch for ch in part if ch.isascii() and ch.isdigit())
         if digits:
             numbers.append(int(digits))
     if not numbers:

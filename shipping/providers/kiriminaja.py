@@ -30,7 +30,7 @@ MAX_ORDER_ID = 20
 
 
 def _phone(raw: str) -> str:
-    digits = "".join(ch for ch in raw or "" if ch.isdigit())
+    digits = "".join(ch for ch in raw or "" if ch.isascii() and ch.isdigit())
     if digits.startswith("62"):
         return digits
     if digits.startswith("0"):
@@ -39,8 +39,8 @@ def _phone(raw: str) -> str:
 
 
 def _etd(text) -> tuple[int | None, int | None]:
-    numbers = [int("".join(c for c in p if c.isdigit())) for p in str(text or "").split("-")
-               if any(c.isdigit() for c in p)]
+    numbers = [int("".join(c for c in p if c.isascii() and c.isdigit())) for p in str(text or "").split("-")
+               if any(c.isascii() and c.isdigit() for c in p)]
     if not numbers:
         return None, None
     return numbers[0], numbers[-1]

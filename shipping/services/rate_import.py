@@ -157,7 +157,7 @@ def plan_rate_rows(table: list[list[str]]) -> tuple[list[Rate], list[RateRowErro
             if not text:
                 etd[col] = None
                 continue
-            if not text.isdigit() or int(text) > 60:
+            if not (text.isascii() and text.isdigit()) or int(text) > 60:
                 row_errors.append(RateRowError(number, where(col), _("%(v)s is not a number of days.") % {"v": text}))
                 etd[col] = None
             else:

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from shipping.models import Shipment, TrackingEvent
+from shipping.models import STATUS_RANK, Shipment, TrackingEvent
 from shipping.providers.base import TrackingEntry
 from shipping.services.shipments import (
     TransitionPlan,
@@ -65,7 +65,12 @@ def plan_tracking(
             description=entry.description[:500], location=entry.location[:200], occurred_at=entry.occurred_at,
             key=key,
         )
-        if status and (applied_until is None or entry.occurred_at >= applied_until):
+        # Newer entries apply; an older one only when it takes the parcel further along (couriers stamp
+        # whole seconds and their clocks differ from ours: "delivered" at 10:00:00 still follows our
+        # own hand-over scan at 10:00:00.4).
+        newer = applied_until is None or entry.occurred_at >= applied_until
+        forward = status in STATUS_RANK and STATUS_RANK[status] > STATUS_RANK.get(shipment.status, 0)
+        if status and (newer or forward):
             step = plan_transition(shipment, status, at=entry.occurred_at, source=source, strict=False,
                                    note=entry.description[:500], data={"tracking": entry.status_word})
             if step is not None:

@@ -65,7 +65,7 @@ def delivered_order(web_channel, variant):
             order_mark_paid(order_id=order.pk)
         order_confirm(order_id=order.pk)
         order_mark_packed(order_id=order.pk)
-        order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number="CM123")
+        order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number=f"CM{order.pk:08d}")
         return order_mark_delivered(order_id=order.pk)
 
     return make

@@ -103,7 +103,7 @@ def test_full_return_restocks_resellable_units_once_writes_off_damaged_and_refun
     assert rma.case.status == CaseStatus.RESOLVED and rma.case.resolution == "refund"
     # the original shipment's resi is untouched
     order.refresh_from_db()
-    assert order.tracking_number == "CM123"
+    assert order.tracking_number == f"CM{order.pk:08d}"
 
 
 def test_partial_return_keeps_the_rest_of_the_order_and_its_resi(delivered_order, cs_user, warehouse_user):
@@ -114,7 +114,7 @@ def test_partial_return_keeps_the_rest_of_the_order_and_its_resi(delivered_order
 
     order.refresh_from_db()
     rma.refresh_from_db()
-    assert order.tracking_number == "CM123" and order.courier == "JNE"
+    assert order.tracking_number == f"CM{order.pk:08d}" and order.courier == "JNE"
     assert rma.return_tracking_number == "004455667788"
     assert returns.returnable_quantities(order) == {order.lines.get().pk: 1}
 

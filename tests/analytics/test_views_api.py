@@ -70,7 +70,7 @@ def test_the_page_the_api_the_csv_and_the_xlsx_hold_the_same_numbers(refreshed, 
 
 @pytest.mark.parametrize("query", [
     "?start=2026-13-01", "?start=2026-03-10&end=2026-03-01", "?channel=abc", "?channel=-1", "?granularity=year",
-    "?start=2020-01-01&end=2026-01-01", "?city=Band%00ung", "?product=99999999999999999999999",
+    "?start=2020-01-01&end=2026-01-01", "?product=99999999999999999999999",
 ])
 def test_bad_filters_get_a_400_that_says_what_is_wrong(refreshed, staff_client, api_client, query):
     page = staff_client(roles.OWNER).get(f"/dashboard/reports/sales/{query}")
@@ -79,6 +79,14 @@ def test_bad_filters_get_a_400_that_says_what_is_wrong(refreshed, staff_client, 
     answer = api_client(roles.OWNER).get(f"/api/v1/reports/sales/{query}")
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "validation_error"
     assert staff_client(roles.OWNER).get(f"/dashboard/reports/sales/export.xlsx{query}").status_code == 400
+
+
+def test_a_nul_in_a_filter_is_refused_before_the_report_runs(refreshed, staff_client, api_client):
+    # core's request guard answers every page and API call with a NUL in its address the same way
+    page = staff_client(roles.OWNER).get("/dashboard/reports/sales/?city=Band%00ung")
+    assert page.status_code == 400 and "karakter NUL" in page.content.decode()
+    answer = api_client(roles.OWNER).get("/api/v1/reports/sales/?city=Band%00ung")
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_query"
 
 
 def test_unknown_reports_tables_and_formats_are_refused(refreshed, staff_client, api_client):

@@ -41,6 +41,16 @@ def test_an_older_event_arriving_late_never_moves_the_shipment_back(shipped):
     assert shipment.order.status == OrderStatus.DELIVERED
 
 
+def test_a_step_forward_stamped_a_moment_before_the_last_one_still_applies(shipped):
+    # a courier stamps whole seconds: "delivered" at 10:00:00 after our picked-up at 10:00:00.4
+    shipment = shipped("CM-SECONDS")
+    tracking_record(shipment_id=shipment.pk, source="biteship",
+                    entries=[TrackingEntry("picked", _at(10) + timedelta(milliseconds=400))])
+    tracking_record(shipment_id=shipment.pk, source="biteship", entries=[TrackingEntry("delivered", _at(10))])
+    shipment.refresh_from_db()
+    assert shipment.status == S.DELIVERED
+
+
 def test_a_batch_of_entries_walks_the_parcel_in_time_order(place_order, jne):
     from shipping.services.shipments import shipment_create
 
