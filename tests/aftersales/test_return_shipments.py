@@ -145,3 +145,29 @@ def test_a_return_parcel_cannot_be_created_with_more_units_than_the_line(deliver
     order = delivered_order(qty=1)
     with pytest.raises(ValidationError):
         return_shipment_create(order_id=order.pk, lines={order.lines.get().pk: 2})
+
+
+@pytest.mark.parametrize(("method", "gets_shipment"), [("pickup", True), ("in_person", False)])
+def test_the_return_page_approves_with_the_chosen_method(staff_client, delivered_order, method, gets_shipment):
+    rma = open_return(delivered_order())
+    client = staff_client()
+
+    client.post(f"/dashboard/aftersales/returns/{rma.pk}/approve/", {"method": method, "note": ""})
+    page = client.get(f"/dashboard/aftersales/returns/{rma.pk}/")
+
+    rma.refresh_from_db()
+    assert (rma.status, rma.return_method) == (ReturnStatus.APPROVED, method)
+    assert (rma.return_shipment_id is not None) == gets_shipment
+    if gets_shipment:
+        assert f"/dashboard/shipping/shipments/{rma.return_shipment_id}/".encode() in page.content
+
+
+def test_an_unknown_return_method_is_refused_with_a_message(staff_client, delivered_order):
+    rma = open_return(delivered_order())
+
+    response = staff_client().post(f"/dashboard/aftersales/returns/{rma.pk}/approve/", {"method": "teleport"},
+                                   follow=True)
+
+    assert response.status_code == 200
+    rma.refresh_from_db()
+    assert rma.status == ReturnStatus.REQUESTED
