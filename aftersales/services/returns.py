@@ -263,6 +263,9 @@ def return_cancel(*, return_id: int, reason: str, actor=None, source: str = "sta
         rma = _lock(return_id)
         if rma.status == R.CANCELLED:
             return rma
+        if not rma.can_transition_to(R.CANCELLED):
+            raise InvalidTransition(entity="Return", current=rma.status, target=R.CANCELLED)
+        return_shipment_update(rma, event="cancelled", actor=actor, note=reason)
         _move(rma, R.CANCELLED, actor=actor, source=source, note=reason)
         case_services.case_resolve(case_id=rma.case_id, resolution=Resolution.EXPLANATION, note=reason, actor=actor,
                                    source=source, invite_csat=False)
@@ -273,14 +276,15 @@ def return_cancel(*, return_id: int, reason: str, actor=None, source: str = "sta
 
 
 def return_shipment_update(rma: ReturnRequest, *, event: str, courier: str = "", tracking_number: str = "",
-                           at: datetime | None = None, actor=None, source: str = "staff") -> list[str]:
+                           at: datetime | None = None, actor=None, source: str = "staff", note: str = "") -> list[str]:
     """THE seam between a return and its parcel (the return is locked); returns the fields it changed.
 
     "approved": a courier method gets its return shipment in the shipping app (no resi yet).
     "shipped": the courier and resi are known; they go on the return shipment (created now when
     there is none, e.g. a return approved in person that came by courier after all), which is
     marked as with the courier. "delivered": the parcel reached us; the return shipment is marked
-    delivered unless shipping itself told us (`source="shipping"`).
+    delivered unless shipping itself told us (`source="shipping"`). "cancelled": a return parcel
+    that has not left is cancelled with the return (one already on the road is left to arrive).
     The order's original shipments and their resi are never touched.
     """
     from shipping.services import shipments as shipping
@@ -320,6 +324,14 @@ def return_shipment_update(rma: ReturnRequest, *, event: str, courier: str = "",
             shipping.return_shipment_mark_received(shipment_id=rma.return_shipment_id, actor=user_or_none(actor),
                                                    source=SHIPPING_SOURCE, at=at)
         return ["received_at"]
+    if event == "cancelled":
+        from shipping.models import DISPATCHED_STATUSES, FINAL_STATUSES, Shipment
+
+        status = Shipment.objects.filter(pk=rma.return_shipment_id).values_list("status", flat=True).first()
+        if status is not None and status not in DISPATCHED_STATUSES and status not in FINAL_STATUSES:
+            shipping.shipment_cancel(shipment_id=rma.return_shipment_id, actor=user_or_none(actor),
+                                     source=SHIPPING_SOURCE, reason=note or rma.number)
+        return []
     raise ValueError(f"unknown return shipment event {event!r}")
 
 

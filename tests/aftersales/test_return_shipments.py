@@ -171,3 +171,12 @@ def test_an_unknown_return_method_is_refused_with_a_message(staff_client, delive
     assert response.status_code == 200
     rma.refresh_from_db()
     assert rma.status == ReturnStatus.REQUESTED
+
+
+def test_cancelling_an_approved_return_cancels_its_waiting_return_shipment(delivered_order, cs_user):
+    rma = open_return(delivered_order())
+    rma = returns.return_approve(return_id=rma.pk, actor=cs_user)
+
+    returns.return_cancel(return_id=rma.pk, reason="Pelanggan batal retur", actor=cs_user)
+
+    assert Shipment.objects.get(pk=rma.return_shipment_id).status == S.CANCELLED

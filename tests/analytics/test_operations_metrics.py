@@ -122,3 +122,19 @@ def test_cases_sla_returns_csat_nps_and_ratings(orders, now):
     }
     assert report.kpi("sla_breaches").good_when_up is False
     assert "aftersales" not in {s.key for s in report.sections}
+
+
+def test_the_profit_report_says_shipping_costs_are_left_out_while_the_facts_do_not_read_them(orders, now):
+    from analytics.services.rollups import rollup_mark_all, rollup_refresh
+
+    # given: the seller paid a courier 18.000 for a parcel
+    _parcel(orders[0], "P1", status=S.DELIVERED, dispatched_at=now, delivered_at=now, cost_amount=18_000)
+    rollup_mark_all()
+    rollup_refresh()
+
+    today = timezone.localdate()
+    report = report_build(name="profit", filters=ReportFilters(start=today - timedelta(days=6), end=today))
+
+    # then: the margin does not include it yet, and the report says so rather than showing a cost of 0 as real
+    assert report.kpi("shipping_cost").value == 0
+    assert "shipping_cost" in {s.key for s in report.sections if not s.available}
