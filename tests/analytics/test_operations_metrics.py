@@ -124,17 +124,41 @@ def test_cases_sla_returns_csat_nps_and_ratings(orders, now):
     assert "aftersales" not in {s.key for s in report.sections}
 
 
-def test_the_profit_report_says_shipping_costs_are_left_out_while_the_facts_do_not_read_them(orders, now):
+def test_the_margin_takes_off_what_the_seller_pays_couriers_beyond_the_buyers_shipping(orders, now):
     from analytics.services.rollups import rollup_mark_all, rollup_refresh
 
-    # given: the seller paid a courier 18.000 for a parcel
-    _parcel(orders[0], "P1", status=S.DELIVERED, dispatched_at=now, delivered_at=now, cost_amount=18_000)
+    o1, o2, _o3, _o4 = orders
+    # given: free shipping on o1 (the seller pays the courier 18.000); on o2 the buyer paid 15.000
+    # for a parcel that cost 10.000 (nothing on the seller); a cancelled parcel costs nothing
+    _parcel(o1, "P1", status=S.DELIVERED, dispatched_at=now, delivered_at=now, cost_amount=18_000)
+    Order.objects.filter(pk=o2.pk).update(shipping_amount=15_000)
+    _parcel(o2, "P2", status=S.DELIVERED, dispatched_at=now, delivered_at=now, cost_amount=10_000)
+    _parcel(o2, "P2-X", status=S.CANCELLED, cost_amount=5_000)
     rollup_mark_all()
     rollup_refresh()
 
     today = timezone.localdate()
     report = report_build(name="profit", filters=ReportFilters(start=today - timedelta(days=6), end=today))
 
-    # then: the margin does not include it yet, and the report says so rather than showing a cost of 0 as real
-    assert report.kpi("shipping_cost").value == 0
-    assert "shipping_cost" in {s.key for s in report.sections if not s.available}
+    kpi = {k.key: k.value for k in report.kpis}
+    assert kpi["shipping_cost"] == 18_000
+    assert kpi["margin"] == kpi["net"] - kpi["cogs"] - kpi["packing"] - 18_000  # fees are inside net
+    assert "shipping_cost" not in {s.key for s in report.sections}
+
+
+def test_a_courier_cost_changed_later_is_picked_up_by_the_change_scan(orders, now):
+    from analytics.models import OrderFact
+    from analytics.services.rollups import rollup_mark_all, rollup_refresh, rollup_scan_changes
+
+    parcel = _parcel(orders[0], "P1", status=S.DELIVERED, dispatched_at=now, delivered_at=now, cost_amount=18_000)
+    rollup_mark_all()
+    rollup_refresh()
+    before = timezone.now()
+
+    # when: a weight dispute raises the courier's charge (the shipment row changes, no order event)
+    parcel.cost_amount = 21_000
+    parcel.save(update_fields=["cost_amount", "updated_at"])
+    rollup_scan_changes(since=before)
+    rollup_refresh(scan=False)
+
+    assert OrderFact.objects.get(order_id=orders[0].pk).shipping_cost_amount == 21_000
