@@ -463,6 +463,8 @@ class Shipment(models.Model):
         indexes = [
             models.Index(fields=["tracking_number"], name="shipment_resi"),
             models.Index(fields=["status", "last_polled_at"], name="shipment_status_polled"),
+            # analytics' change scan (rollup_scan_changes) reads shipments changed since its last run
+            models.Index(fields=["updated_at"], name="shipment_updated"),
         ]
         permissions = [
             ("pack_shipment", "Can pick, pack, label and hand over shipments"),
