@@ -18,6 +18,12 @@ class AftersalesConfig(AppConfig):
         order_hooks.register_marketplace_status_recorded(intake.on_marketplace_status_recorded,
                                                          batch=intake.on_marketplace_statuses_recorded)
         order_hooks.register_status_changed(on_order_status_changed)
+        # A return parcel's tracking (delivered at our warehouse) receives its return, same transaction.
+        from aftersales.services import returns
+        from shipping import hooks as shipping_hooks
+
+        shipping_hooks.register_status_changed(returns.on_shipment_status_changed,
+                                               batch=returns.on_shipments_status_changed)
         track_views.register_track_section(track.track_section)
 
         view = ["aftersales.view_case", "aftersales.view_returnrequest", "aftersales.view_review",

@@ -334,6 +334,17 @@ OPEN_RETURN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnSta
                         ReturnStatus.RECEIVED, ReturnStatus.INSPECTED)
 
 
+class ReturnMethod(models.TextChoices):
+    """How the parcel comes back: by courier (a return shipment in the shipping app) or by hand."""
+
+    DROP_OFF = "drop_off", _("Customer drops it off at a courier")
+    PICKUP = "pickup", _("Courier picks it up from the customer")
+    IN_PERSON = "in_person", _("Customer brings it in person")
+
+
+COURIER_RETURN_METHODS = (ReturnMethod.DROP_OFF, ReturnMethod.PICKUP)
+
+
 class ReturnOutcome(models.TextChoices):
     REFUND = "refund", _("Refund")
     REPLACEMENT = "replacement", _("Replacement")
@@ -344,10 +355,10 @@ class ReturnOutcome(models.TextChoices):
 class ReturnRequest(models.Model):
     """A return (RMA) of some lines of one order; its case carries the conversation and the SLA.
 
-    The parcel's way back (courier, resi, receipt) is recorded here through one seam,
-    aftersales.services.returns.return_shipment_record / return_shipment_received, which becomes a
-    shipment in the shipping app's return direction when that app offers one; the original
-    shipment and its resi are never touched.
+    The parcel's way back goes through one seam, aftersales.services.returns.return_shipment_update:
+    a return approved with a courier method gets a shipment in the shipping app's "return"
+    direction (`return_shipment_id`), whose delivery to the warehouse receives the return; the
+    original shipment and its resi are never touched.
     """
 
     number = models.CharField(max_length=30, unique=True)
@@ -363,6 +374,7 @@ class ReturnRequest(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     # The way back (the seam to shipping's return shipment).
+    return_method = models.CharField(max_length=12, choices=ReturnMethod.choices, default=ReturnMethod.DROP_OFF)
     return_courier = models.CharField(max_length=60, blank=True)
     return_tracking_number = models.CharField(max_length=64, blank=True)
     return_shipment_id = models.BigIntegerField(null=True, blank=True,

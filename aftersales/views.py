@@ -22,6 +22,7 @@ from aftersales.models import (
     CaseKind,
     CaseStatus,
     MessageKind,
+    ReturnMethod,
     ReturnOutcome,
     ReturnRequest,
     ReturnStatus,
@@ -228,7 +229,7 @@ def return_detail(request: HttpRequest, return_id: int) -> HttpResponse:
         "rma": rma, "lines": lines, "value": returns.returned_value(rma),
         "ship_form": forms.ShipBackForm(), "reason_form": forms.ReasonForm(), "complete_form": forms.CompleteReturnForm(
             initial={"outcome": rma.requested_outcome}),
-        "policy": returns.return_policy_get(), "statuses": ReturnStatus,
+        "policy": returns.return_policy_get(), "statuses": ReturnStatus, "methods": ReturnMethod.choices,
         "events": rma.case.events.filter(kind__startswith="return_").select_related("actor"),
     })
 
@@ -256,7 +257,8 @@ def return_action(request: HttpRequest, return_id: int, action: str) -> HttpResp
         return redirect("aftersales:return", return_id=return_id)
     try:
         if action == "approve":
-            returns.return_approve(return_id=rma.pk, actor=user, note=request.POST.get("note", ""))
+            returns.return_approve(return_id=rma.pk, actor=user, note=request.POST.get("note", ""),
+                                   method=request.POST.get("method") or ReturnMethod.DROP_OFF)
         elif action in ("reject", "cancel"):
             service = returns.return_reject if action == "reject" else returns.return_cancel
             service(return_id=rma.pk, reason=request.POST.get("reason", ""), actor=user)

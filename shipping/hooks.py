@@ -5,10 +5,18 @@ They register from their AppConfig.ready():
     from shipping import hooks
     hooks.register_shipment_notice(fn)   # fn(notice: ShipmentNotice), after commit
     hooks.register_staff_alert(fn)       # fn(alert: StaffAlert), from the queue sweep
+    hooks.register_status_changed(fn, batch=fn_many)  # fn(change: StatusChange), inside the transaction
 
 A notice is sent once per shipment and kind (resi assigned, out for delivery, delivered, returned,
 exception); handlers run after the shipment's transaction committed, each in its own try so one
 failing app cannot stop another. They get ids and plain values and re-read what they need.
+Notices are about parcels going to the customer: a return parcel (direction "return") sends none.
+
+A status change is told for every shipment, both directions, inside the transaction that wrote it
+(orders and shipments already locked, in that order): after-sales moves a return to "received"
+when its return parcel is delivered to the warehouse, in the same commit. A handler must be quick,
+must not call the network, and may take locks only on rows of its own app (after the order's).
+`batch` is the same handler for many changes (a tracking poll writes hundreds at once).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 
@@ -40,6 +49,20 @@ class ShipmentNotice:
     courier_name: str
     tracking_number: str
     tracking_url: str = ""
+    direction: str = "outbound"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A shipment moved from one status to another (written, not yet committed)."""
+
+    shipment_id: int
+    order_id: int
+    direction: str  # "outbound" or "return" (shipping.models.ShipmentDirection)
+    from_status: str
+    to_status: str
+    at: datetime
+    source: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,9 @@ class StaffAlert:
 
 _notice_handlers: list[Callable[[ShipmentNotice], None]] = []
 _alert_handlers: list[Callable[[StaffAlert], None]] = []
+StatusChangedHook = Callable[[StatusChange], None]
+StatusChangedBatchHook = Callable[[list[StatusChange]], None]
+_status_handlers: list[tuple[StatusChangedHook, StatusChangedBatchHook | None]] = []
 
 
 def register_shipment_notice(handler: Callable[[ShipmentNotice], None]) -> None:
@@ -68,6 +94,25 @@ def register_staff_alert(handler: Callable[[StaffAlert], None]) -> None:
         _alert_handlers.append(handler)
 
 
+def register_status_changed(handler: StatusChangedHook, *, batch: StatusChangedBatchHook | None = None) -> None:
+    """`handler(change)` for each status change; `batch(changes)`, when given, once per writer call instead."""
+    if all(existing is not handler for existing, _ in _status_handlers):
+        _status_handlers.append((handler, batch))
+
+
+def run_status_changed(changes: list[StatusChange]) -> None:
+    """Give the changes to every registered handler, in the caller's transaction (errors propagate:
+    the handler's work and the shipment's move commit together or not at all)."""
+    if not changes:
+        return
+    for handler, batch in list(_status_handlers):
+        if batch is not None:
+            batch(list(changes))
+        else:
+            for change in changes:
+                handler(change)
+
+
 def _call_all(handlers: list, item) -> None:
     for handler in list(handlers):
         try:
@@ -77,7 +122,9 @@ def _call_all(handlers: list, item) -> None:
 
 
 def notify_after_commit(notices: list[ShipmentNotice]) -> None:
-    """Hand the notices to the registered handlers once the current transaction commits."""
+    """Hand the notices to the registered handlers once the current transaction commits (notices of
+    return parcels are dropped: they are not news for the customer)."""
+    notices = [n for n in notices if n.direction == "outbound"]
     if notices and _notice_handlers:
         transaction.on_commit(lambda: [_call_all(_notice_handlers, n) for n in notices], robust=True)
 

@@ -365,6 +365,13 @@ FINAL_STATUSES = frozenset({SS.DELIVERED, SS.RETURNED, SS.CANCELLED, SS.LOST})
 EXCEPTION_STATUSES = frozenset({SS.ON_HOLD, SS.FAILED_DELIVERY, SS.RETURNING_TO_SENDER, SS.RETURNED, SS.LOST})
 
 
+class ShipmentDirection(models.TextChoices):
+    """Which way a parcel travels: to the customer, or back to us (a return the customer sends)."""
+
+    OUTBOUND = "outbound", _("To the customer")
+    RETURN = "return", _("Back to us (return)")
+
+
 class ShipmentProvider(models.TextChoices):
     MANUAL = "manual", _("Resi typed or scanned by staff")
     MARKETPLACE = "marketplace", _("Marketplace logistics")
@@ -381,11 +388,16 @@ def _document_path(instance: Shipment, filename: str) -> str:
 
 
 class Shipment(models.Model):
-    """One parcel of an order. An order has one or more (split shipping)."""
+    """One parcel of an order. An order has one or more (split shipping), and may have return
+    parcels (direction "return") coming back from the customer."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
     number = models.CharField(max_length=40, unique=True)
     status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=SS.CREATED, db_index=True)
+    # A return parcel (direction "return") never counts toward the order's delivery state, the
+    # warehouse's queues or the customer's messages; its "delivered" means it reached our warehouse.
+    direction = models.CharField(max_length=10, choices=ShipmentDirection.choices, default=ShipmentDirection.OUTBOUND,
+                                 db_index=True)
     provider = models.CharField(max_length=20, choices=ShipmentProvider.choices, default=ShipmentProvider.MANUAL)
     account = models.ForeignKey(ShippingAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
@@ -451,6 +463,8 @@ class Shipment(models.Model):
         indexes = [
             models.Index(fields=["tracking_number"], name="shipment_resi"),
             models.Index(fields=["status", "last_polled_at"], name="shipment_status_polled"),
+            # analytics' change scan (rollup_scan_changes) reads shipments changed since its last run
+            models.Index(fields=["updated_at"], name="shipment_updated"),
         ]
         permissions = [
             ("pack_shipment", "Can pick, pack, label and hand over shipments"),

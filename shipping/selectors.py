@@ -14,6 +14,7 @@ from shipping.models import (
     ChannelShippingPolicy,
     PickWaveOrder,
     Shipment,
+    ShipmentDirection,
     ShipmentStatus,
     ShippingSettings,
     TrackingEvent,
@@ -124,8 +125,8 @@ def queue_queryset(queue: str, *, now: datetime | None = None) -> QuerySet[Shipm
     """The shipments of one work queue (see QUEUES)."""
     now = now or timezone.now()
     cfg = shipping_settings()
-    waiting = Shipment.objects.exclude(status__in=[*DISPATCHED_STATUSES, S.CANCELLED]).exclude(
-        order__status=OS.CANCELLED)
+    waiting = Shipment.objects.filter(direction=ShipmentDirection.OUTBOUND).exclude(
+        status__in=[*DISPATCHED_STATUSES, S.CANCELLED]).exclude(order__status=OS.CANCELLED)
     if queue == "to_hand_over":
         return waiting.filter(packed_at__isnull=False).filter(Q(ship_by__lte=_end_of_today()) | Q(ship_by__isnull=True))
     if queue == "at_risk":

@@ -152,8 +152,67 @@ def ship_by_items(start: date, end: date, threshold: Decimal) -> list[Item]:
     ]
 
 
-def _unavailable_items(start: date, end: date, threshold: Decimal) -> list[Item]:
-    return []
+def complaint_first_reply_items(start: date, end: date, threshold: Decimal) -> list[Item]:
+    """Complaints opened -> first reply to the customer (working hours), by whoever sent it."""
+    from aftersales.models import Case, CaseKind, CaseMessage, MessageKind
+
+    lo, hi = _bounds(start, end)
+    cases = list(Case.objects.filter(kind=CaseKind.COMPLAINT, created_at__gte=lo, created_at__lt=hi).values(
+        "id", "number", "created_at", "first_responded_at")[:ITEM_LIMIT])
+    repliers: dict[int, int] = {}
+    for case_id, author_id in (CaseMessage.objects.filter(case_id__in=[c["id"] for c in cases],
+                                                          kind=MessageKind.OUTBOUND)
+                               .exclude(author=None).order_by("created_at", "id").values_list("case_id", "author_id")):
+        repliers.setdefault(case_id, author_id)
+    return [
+        Item(c["number"], reverse("aftersales:case", args=[c["id"]]), c["created_at"], c["first_responded_at"],
+             _working_deadline(c["created_at"], threshold), repliers.get(c["id"]))
+        for c in cases
+    ]
+
+
+def complaint_resolve_items(start: date, end: date, threshold: Decimal) -> list[Item]:
+    """Complaints opened -> resolved, by the end of the threshold's working day after opening."""
+    from aftersales.models import Case, CaseKind
+
+    lo, hi = _bounds(start, end)
+    cases = list(Case.objects.filter(kind=CaseKind.COMPLAINT, created_at__gte=lo, created_at__lt=hi).values(
+        "id", "number", "created_at", "resolved_at")[:ITEM_LIMIT])
+    resolvers = _actors("aftersales.CaseEvent", "case_id", [c["id"] for c in cases], to_status="resolved")
+    cal = calendar()
+    days = int(threshold.to_integral_value(rounding="ROUND_CEILING"))
+
+    def deadline(opened: datetime) -> datetime:
+        day = timezone.localtime(opened).date()
+        while not cal.is_working_day(day):  # opened on a closed day: the clock starts on the next working day
+            day += timedelta(days=1)
+        return cal.end_of_day(cal.add_working_days(day, days))
+
+    return [
+        Item(c["number"], reverse("aftersales:case", args=[c["id"]]), c["created_at"], c["resolved_at"],
+             deadline(c["created_at"]), resolvers.get(c["id"]))
+        for c in cases
+    ]
+
+
+def review_request_items(start: date, end: date, threshold: Decimal) -> list[Item]:
+    """Orders delivered -> the review invitation sent (calendar days)."""
+    from django.db.models import OuterRef, Subquery
+
+    from aftersales.models import Invitation
+    from orders.models import Order
+
+    lo, hi = _bounds(start, end)
+    invited = Invitation.objects.filter(order=OuterRef("pk"), kind=Invitation.Kind.REVIEW, case__isnull=True)
+    orders = Order.objects.filter(delivered_at__gte=lo, delivered_at__lt=hi).exclude(status="cancelled").annotate(
+        invited=Subquery(invited.order_by("sent_at").values("sent_at")[:1]),
+    ).values("id", "number", "delivered_at", "invited")[:ITEM_LIMIT]
+    wait = timedelta(days=float(threshold))
+    return [
+        Item(o["number"], reverse("orders:detail", args=[o["id"]]), o["delivered_at"], o["invited"],
+             o["delivered_at"] + wait, None)
+        for o in orders
+    ]
 
 
 METRICS: dict[str, Metric] = {
@@ -165,10 +224,10 @@ METRICS: dict[str, Metric] = {
                payment_verify_items, _calendar_missing),
         Metric("ship_by", _("Ship by the deadline (hours of grace)"), "hours", ship_by_items, lambda: None),
         Metric("complaint_first_reply", _("First reply to complaints within (working hours)"), "working_hours",
-               _unavailable_items, _app_missing("aftersales", "Case")),
+               complaint_first_reply_items, _app_missing("aftersales", "Case")),
         Metric("complaint_resolve", _("Resolve complaints within (working days)"), "days",
-               _unavailable_items, _app_missing("aftersales", "Case")),
+               complaint_resolve_items, _app_missing("aftersales", "Case")),
         Metric("review_request", _("Ask for a review after delivery within (days)"), "days",
-               _unavailable_items, _app_missing("aftersales", "ReviewInvite")),
+               review_request_items, _app_missing("aftersales", "Invitation")),
     ]
 }

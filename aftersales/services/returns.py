@@ -1,9 +1,14 @@
 """Returns (RMA): request -> approve/reject -> the parcel comes back -> receive -> inspect -> outcome.
 
-The parcel's way back goes through ONE seam, `return_shipment_update`: today it keeps the courier,
-resi and receipt on the ReturnRequest; when the shipping app offers return shipments it becomes
-the call to shipping's service (and stores `return_shipment_id`), nothing else changes. The
-original shipment and its resi are never touched: returning some lines only adds records.
+The parcel's way back goes through ONE seam, `return_shipment_update`: a return approved with a
+courier method (drop-off or pickup) gets a shipment in shipping's "return" direction
+(`return_shipment_id`); the customer's resi goes on it, and when its tracking says delivered (at
+our warehouse) shipping's status-changed hook calls `on_shipments_status_changed` here, which
+receives the return in the same transaction. Receiving by hand marks the parcel delivered too.
+The original shipment and its resi are never touched: returning some lines only adds records.
+
+Locks: the order first, then the return (and shipping's order -> shipment order), so a courier
+webhook and a warehouse click on the same return never deadlock.
 
 Stock: at inspection, resellable units go back through catalog.services.stock_return_restock
 (reference "rma:<return id>:<line id>", idempotent) and damaged units are received and written
@@ -25,12 +30,14 @@ from django.utils.translation import gettext as _
 
 from aftersales import hooks
 from aftersales.models import (
+    COURIER_RETURN_METHODS,
     OPEN_RETURN_STATUSES,
     CaseCategory,
     CaseChannel,
     CaseKind,
     Resolution,
     ReturnLine,
+    ReturnMethod,
     ReturnOutcome,
     ReturnPolicy,
     ReturnRequest,
@@ -178,6 +185,12 @@ def return_request_create(
 
 
 def _lock(return_id: int) -> ReturnRequest:
+    """The return, locked after its order (the order -> shipment -> return lock order)."""
+    from orders.models import Order
+
+    order_id = ReturnRequest.objects.filter(pk=return_id).values_list("order_id", flat=True).first()
+    if order_id is not None:
+        Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
     rma = ReturnRequest.objects.select_for_update(of=("self",)).filter(pk=return_id).first()
     if rma is None:
         raise NotFound(_("Return %(id)s does not exist.") % {"id": return_id})
@@ -195,15 +208,24 @@ def _move(rma: ReturnRequest, target: str, *, actor=None, source: str = "staff",
                to_status=target, data={"return": rma.pk, **(data or {})})
 
 
-def return_approve(*, return_id: int, actor=None, note: str = "", source: str = "staff") -> ReturnRequest:
-    """Accept the return: the customer is told where to send it and who pays the shipping."""
+def return_approve(*, return_id: int, actor=None, note: str = "", source: str = "staff",
+                   method: str = ReturnMethod.DROP_OFF) -> ReturnRequest:
+    """Accept the return: the customer is told where to send it and who pays the shipping.
+
+    By courier (drop-off or pickup) the return gets its return shipment in the shipping app now;
+    in person it gets none and is received by hand."""
+    if method not in ReturnMethod.values:
+        raise ValidationError({"method": [_("%(value)r is not a valid choice.") % {"value": method}]})
     with transaction.atomic():
         rma = _lock(return_id)
         if rma.status == R.APPROVED:
             return rma
         rma.decided_by, rma.decided_at, rma.decision_note = user_or_none(actor), timezone.now(), note[:2000]
+        rma.return_method = method
+        fields = return_shipment_update(rma, event="approved", actor=actor)
         _move(rma, R.APPROVED, actor=actor, source=source, note=note,
-              fields=["decided_by", "decided_at", "decision_note"])
+              fields=["decided_by", "decided_at", "decision_note", "return_method", *fields],
+              data={"method": method, "return_shipment": rma.return_shipment_id})
         policy = return_policy_get()
         text = _("Your return %(number)s is approved. Please send the items to: %(address)s. Shipping is paid by: "
                  "%(payer)s. Send us the courier and tracking number (resi) once it is on its way.") % {
@@ -241,6 +263,9 @@ def return_cancel(*, return_id: int, reason: str, actor=None, source: str = "sta
         rma = _lock(return_id)
         if rma.status == R.CANCELLED:
             return rma
+        if not rma.can_transition_to(R.CANCELLED):
+            raise InvalidTransition(entity="Return", current=rma.status, target=R.CANCELLED)
+        return_shipment_update(rma, event="cancelled", actor=actor, note=reason)
         _move(rma, R.CANCELLED, actor=actor, source=source, note=reason)
         case_services.case_resolve(case_id=rma.case_id, resolution=Resolution.EXPLANATION, note=reason, actor=actor,
                                    source=source, invite_csat=False)
@@ -251,24 +276,71 @@ def return_cancel(*, return_id: int, reason: str, actor=None, source: str = "sta
 
 
 def return_shipment_update(rma: ReturnRequest, *, event: str, courier: str = "", tracking_number: str = "",
-                           at: datetime | None = None) -> list[str]:
-    """THE seam between a return and its parcel; `event` is "shipped" (courier + resi known) or
-    "delivered" (the parcel reached us). Returns the ReturnRequest fields it changed.
+                           at: datetime | None = None, actor=None, source: str = "staff", note: str = "") -> list[str]:
+    """THE seam between a return and its parcel (the return is locked); returns the fields it changed.
 
-    Today the courier, resi and dates are kept on the ReturnRequest. To switch to the shipping app,
-    replace this body with shipping's return-direction service (create the return shipment on
-    "shipped", storing its id in `return_shipment_id`; mark it delivered on "delivered") — the
-    callers stay as they are, and the order's original shipment and resi are left untouched.
+    "approved": a courier method gets its return shipment in the shipping app (no resi yet).
+    "shipped": the courier and resi are known; they go on the return shipment (created now when
+    there is none, e.g. a return approved in person that came by courier after all), which is
+    marked as with the courier. "delivered": the parcel reached us; the return shipment is marked
+    delivered unless shipping itself told us (`source="shipping"`). "cancelled": a return parcel
+    that has not left is cancelled with the return (one already on the road is left to arrive).
+    The order's original shipments and their resi are never touched.
     """
+    from shipping.services import shipments as shipping
+
     at = at or timezone.now()
+    if event == "approved":
+        if rma.return_method not in COURIER_RETURN_METHODS or rma.return_shipment_id:
+            return []
+        shipment = shipping.return_shipment_create(
+            order_id=rma.order_id, lines=_return_lines(rma), actor=user_or_none(actor), source=SHIPPING_SOURCE,
+            note=rma.number)
+        rma.return_shipment_id = shipment.pk
+        return ["return_shipment_id"]
     if event == "shipped":
         rma.return_courier, rma.return_tracking_number = courier.strip()[:60], tracking_number.strip()[:64]
         rma.shipped_back_at = at
-        return ["return_courier", "return_tracking_number", "shipped_back_at"]
+        fields = ["return_courier", "return_tracking_number", "shipped_back_at"]
+        if source == "shipping":
+            return fields
+        if rma.return_shipment_id:
+            shipping.shipment_set_resi(shipment_id=rma.return_shipment_id, tracking_number=rma.return_tracking_number,
+                                       courier_name=rma.return_courier, actor=user_or_none(actor),
+                                       source=SHIPPING_SOURCE)
+            shipping.return_shipment_mark_sent(shipment_id=rma.return_shipment_id, actor=user_or_none(actor),
+                                               source=SHIPPING_SOURCE, at=at)
+        else:
+            shipment = shipping.return_shipment_create(
+                order_id=rma.order_id, lines=_return_lines(rma), courier_name=rma.return_courier,
+                tracking_number=rma.return_tracking_number, actor=user_or_none(actor), source=SHIPPING_SOURCE,
+                note=rma.number)
+            rma.return_shipment_id = shipment.pk
+            fields.append("return_shipment_id")
+        return fields
     if event == "delivered":
         rma.received_at = at
+        if rma.return_shipment_id and source != "shipping":
+            shipping.return_shipment_mark_received(shipment_id=rma.return_shipment_id, actor=user_or_none(actor),
+                                                   source=SHIPPING_SOURCE, at=at)
         return ["received_at"]
+    if event == "cancelled":
+        from shipping.models import DISPATCHED_STATUSES, FINAL_STATUSES, Shipment
+
+        status = Shipment.objects.filter(pk=rma.return_shipment_id).values_list("status", flat=True).first()
+        if status is not None and status not in DISPATCHED_STATUSES and status not in FINAL_STATUSES:
+            shipping.shipment_cancel(shipment_id=rma.return_shipment_id, actor=user_or_none(actor),
+                                     source=SHIPPING_SOURCE, reason=note or rma.number)
+        return []
     raise ValueError(f"unknown return shipment event {event!r}")
+
+
+# The `source` of the shipment moves after-sales makes; its own hook ignores them (no echo).
+SHIPPING_SOURCE = "aftersales"
+
+
+def _return_lines(rma: ReturnRequest) -> dict[int, int]:
+    return dict(rma.lines.values_list("order_line_id", "quantity"))
 
 
 def return_ship(*, return_id: int, courier: str, tracking_number: str, actor=None,
@@ -280,22 +352,73 @@ def return_ship(*, return_id: int, courier: str, tracking_number: str, actor=Non
         rma = _lock(return_id)
         if rma.status == R.IN_TRANSIT:
             return rma
-        fields = return_shipment_update(rma, event="shipped", courier=courier, tracking_number=tracking_number)
+        if not rma.can_transition_to(R.IN_TRANSIT):
+            raise InvalidTransition(entity="Return", current=rma.status, target=R.IN_TRANSIT)
+        fields = return_shipment_update(rma, event="shipped", courier=courier, tracking_number=tracking_number,
+                                        actor=actor, source=source)
         _move(rma, R.IN_TRANSIT, actor=actor, source=source, fields=fields,
               data={"courier": rma.return_courier, "tracking_number": rma.return_tracking_number})
     return rma
 
 
-def return_receive(*, return_id: int, actor=None, note: str = "", source: str = "staff") -> ReturnRequest:
+def return_receive(*, return_id: int, actor=None, note: str = "", source: str = "staff",
+                   at: datetime | None = None) -> ReturnRequest:
     """The warehouse has the parcel (in transit, or approved when it came without a resi)."""
     with transaction.atomic():
         rma = _lock(return_id)
         if rma.status == R.RECEIVED:
             return rma
-        fields = return_shipment_update(rma, event="delivered")
+        if not rma.can_transition_to(R.RECEIVED):
+            raise InvalidTransition(entity="Return", current=rma.status, target=R.RECEIVED)
+        fields = return_shipment_update(rma, event="delivered", at=at, actor=actor, source=source)
         rma.received_by = user_or_none(actor)
         _move(rma, R.RECEIVED, actor=actor, source=source, note=note, fields=[*fields, "received_by"])
     return rma
+
+
+# --- What shipping tells us about return parcels (shipping.hooks.register_status_changed) --------
+
+_ON_THE_ROAD = ("picked_up", "in_transit", "out_for_delivery")
+
+
+def on_shipment_status_changed(change) -> None:
+    on_shipments_status_changed([change])
+
+
+def on_shipments_status_changed(changes) -> None:
+    """Inside shipping's transaction: a return parcel on the road puts its approved return in
+    transit; delivered (at our warehouse) receives it. Moves after-sales itself asked for, and
+    returns already past that point, are left alone."""
+    relevant = [c for c in changes if c.direction == "return" and c.source != SHIPPING_SOURCE
+                and (c.to_status == "delivered" or c.to_status in _ON_THE_ROAD)]
+    if not relevant:
+        return
+    returns = dict(ReturnRequest.objects.filter(return_shipment_id__in={c.shipment_id for c in relevant})
+                   .values_list("return_shipment_id", "pk"))
+    for change in relevant:
+        return_id = returns.get(change.shipment_id)
+        if return_id is not None:
+            _follow_return_parcel(return_id, change)
+
+
+def _follow_return_parcel(return_id: int, change) -> None:
+    from shipping.models import Shipment
+
+    with transaction.atomic():
+        rma = _lock(return_id)
+        if change.to_status == "delivered":
+            if rma.status in (R.APPROVED, R.IN_TRANSIT):
+                return_receive(return_id=rma.pk, source="shipping", at=change.at,
+                               note=_("The return parcel was delivered to the warehouse."))
+            return
+        if rma.status != R.APPROVED:
+            return
+        courier, resi = Shipment.objects.filter(pk=change.shipment_id).values_list(
+            "courier_name", "tracking_number").get()
+        fields = return_shipment_update(rma, event="shipped", courier=courier, tracking_number=resi, at=change.at,
+                                        source="shipping")
+        _move(rma, R.IN_TRANSIT, source="shipping", fields=fields,
+              data={"courier": rma.return_courier, "tracking_number": rma.return_tracking_number})
 
 
 @dataclass(frozen=True)

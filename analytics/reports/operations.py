@@ -1,18 +1,37 @@
 """Operations (Operasional): dispatch, delivery, after-sales cases, returns and satisfaction.
 
 Dispatch figures come from the orders' own times (paid, ship-by, shipped), which every channel
-records. Delivery within the quoted ETA and Late Dispatch Rate per the marketplace's rules come from
-the shipping app; cases, SLA, returns, CSAT and NPS from the after-sales app. A part whose app has
-not landed is shown as unavailable, never as zero.
+records. Parcels handed over by their ship-by time and delivered within the quoted ETA come from the
+shipping app's outbound shipments (return parcels do not count); cases and their SLA, returns,
+CSAT, NPS and ratings from the after-sales app. A part whose app has not landed is shown as
+unavailable, never as zero. Every figure covers the orders (or cases, answers, reviews) of the
+period, with the channel filter; a province or city filter applies to what belongs to an order.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from django.db import connection
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.filters import ReportFilters
-from analytics.reports.base import HOURS, NUMBER, PERCENT, TEXT, Chart, Column, Report, Section, Table, kpis_from
+from analytics.reports.base import (
+    DECIMAL,
+    HOURS,
+    NUMBER,
+    PERCENT,
+    TEXT,
+    Chart,
+    Column,
+    Report,
+    Section,
+    Table,
+    kpis_from,
+)
 from analytics.reports.sources import app_model
 from core.money import ratio_percent
 
@@ -115,10 +134,181 @@ def operations_report(f: ReportFilters) -> Report:
             "shipping", _("Delivery within ETA and Late Dispatch Rate per marketplace"), False,
             _("Not available yet: the shipping app (shipments, ETAs, marketplace deadlines) has not been installed."),
         ))
+    else:
+        _add_delivery(report, f)
     case = app_model("aftersales", "Case")
     if case is None:
         report.sections.append(Section(
             "aftersales", _("Cases, SLA, returns, CSAT and NPS"), False,
             _("Not available yet: the after-sales app (cases, returns, surveys) has not been installed."),
         ))
+    else:
+        _add_aftersales(report, f)
     return report
+
+
+# --- shipping: parcels against their ship-by time and quoted ETA ------------------------------------
+
+def _bounds(f: ReportFilters) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(TZ)
+    return datetime.combine(f.start, time.min, tz), datetime.combine(f.end + timedelta(days=1), time.min, tz)
+
+
+def _order_q(f: ReportFilters, prefix: str = "order__") -> Q:
+    lo, hi = _bounds(f)
+    q = Q(**{f"{prefix}placed_at__gte": lo, f"{prefix}placed_at__lt": hi})
+    if f.channel_id:
+        q &= Q(**{f"{prefix}channel_id": f.channel_id})
+    if f.province:
+        q &= Q(**{f"{prefix}shipping_province": f.province})
+    if f.city:
+        q &= Q(**{f"{prefix}shipping_city": f.city})
+    return q
+
+
+def _shipments(f: ReportFilters):
+    from shipping.models import Shipment, ShipmentDirection, ShipmentStatus
+
+    return (Shipment.objects.filter(_order_q(f), direction=ShipmentDirection.OUTBOUND)
+            .exclude(status=ShipmentStatus.CANCELLED).exclude(order__status="cancelled"))
+
+
+# A parcel is due once it left or its ship-by time passed; it is on time when it left by then.
+def _delivery_counts(now: datetime) -> dict:
+    transit = ExpressionWrapper(F("delivered_at") - F("dispatched_at"), output_field=DurationField())
+    due = Q(ship_by__isnull=False) & (Q(dispatched_at__isnull=False) | Q(ship_by__lt=now))
+    with_eta = Q(delivered_at__isnull=False, dispatched_at__isnull=False, etd_max_days__isnull=False)
+    return {
+        "parcels": Count("pk"),
+        "due": Count("pk", filter=due),
+        "on_time": Count("pk", filter=due & Q(dispatched_at__lte=F("ship_by"))),
+        "delivered": Count("pk", filter=Q(delivered_at__isnull=False)),
+        "with_eta": Count("pk", filter=with_eta),
+        # delivered_at - dispatched_at <= etd_max_days + 1 day (Shipment.delivered_within_eta)
+        "within_eta": Count("pk", filter=with_eta & Q(
+            delivered_at__lte=F("dispatched_at") + (F("etd_max_days") + 1) * timedelta(days=1))),
+        "transit": Avg(transit, filter=Q(delivered_at__isnull=False, dispatched_at__isnull=False)),
+    }
+
+
+def _delivery(f: ReportFilters) -> dict:
+    totals = _shipments(f).aggregate(**_delivery_counts(timezone.now()))
+    transit = totals.pop("transit")
+    totals["transit_days"] = round(transit.total_seconds() / 86400, 1) if transit is not None else None
+    return totals
+
+
+def _delivery_by_channel(f: ReportFilters) -> list[dict]:
+    rows = (_shipments(f).values("order__channel__name").annotate(**_delivery_counts(timezone.now()))
+            .order_by("order__channel__name"))
+    return [
+        {"channel": r["order__channel__name"], "parcels": r["parcels"], "due": r["due"],
+         "late": r["due"] - r["on_time"], "late_rate": ratio_percent(r["due"] - r["on_time"], r["due"]),
+         "delivered": r["delivered"], "within_eta": ratio_percent(r["within_eta"], r["with_eta"])}
+        for r in rows
+    ]
+
+
+def _add_delivery(report: Report, f: ReportFilters) -> None:
+    now, prev, ly = _delivery(f), _delivery(f.previous()), _delivery(f.last_year())
+    report.kpis += kpis_from(
+        [
+            ("parcels_on_time", _("Parcels handed over by ship-by"), PERCENT,
+             lambda t: ratio_percent(t["on_time"], t["due"])),
+            ("delivered_within_eta", _("Delivered within the quoted ETA"), PERCENT,
+             lambda t: ratio_percent(t["within_eta"], t["with_eta"])),
+            ("transit_days", _("Dispatch to delivery (average days)"), DECIMAL, lambda t: t["transit_days"]),
+        ],
+        now, prev, ly, bad_when_up=frozenset({"transit_days"}),
+    )
+    report.notes.append(_("Delivered within the quoted ETA: parcels delivered at most one day after the courier's "
+                          "longest estimate, counted from the hand-over."))
+    report.tables.append(Table(
+        "delivery_by_channel", _("Late Dispatch Rate and delivery within ETA per channel"),
+        [Column("channel", _("Channel"), TEXT), Column("parcels", _("Parcels"), NUMBER),
+         Column("due", _("Parcels due"), NUMBER), Column("late", _("Handed over late or overdue"), NUMBER),
+         Column("late_rate", _("Late Dispatch Rate"), PERCENT), Column("delivered", _("Delivered"), NUMBER),
+         Column("within_eta", _("Delivered within ETA"), PERCENT)],
+        _delivery_by_channel(f),
+    ))
+
+
+# --- after-sales: cases against their SLA, returns, satisfaction ---------------------------------------
+
+def _period_q(f: ReportFilters, field: str, order_prefix: str | None) -> Q:
+    lo, hi = _bounds(f)
+    q = Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+    if order_prefix is not None:
+        if f.channel_id:
+            q &= Q(**{f"{order_prefix}channel_id": f.channel_id})
+        if f.province:
+            q &= Q(**{f"{order_prefix}shipping_province": f.province})
+        if f.city:
+            q &= Q(**{f"{order_prefix}shipping_city": f.city})
+    return q
+
+
+def _aftersales(f: ReportFilters) -> dict:
+    from aftersales.models import Case, ReturnRequest, ReturnStatus, Review, SurveyKind, SurveyResponse
+    from orders.models import Order
+
+    now = timezone.now()
+    first_due = Q(first_response_due_at__isnull=False)
+    first_decided = first_due & (Q(first_responded_at__isnull=False) | Q(first_response_due_at__lt=now))
+    resolve_due = Q(resolution_due_at__isnull=False)
+    resolve_decided = resolve_due & (Q(resolved_at__isnull=False)
+                                     | Q(resolution_due_at__lt=now, sla_paused_at__isnull=True))
+    cases = Case.objects.filter(_period_q(f, "created_at", "order__")).aggregate(
+        cases=Count("pk"),
+        complaints=Count("pk", filter=Q(kind="complaint")),
+        first_decided=Count("pk", filter=first_decided),
+        first_met=Count("pk", filter=first_due & Q(first_responded_at__lte=F("first_response_due_at"))),
+        resolve_decided=Count("pk", filter=resolve_decided),
+        resolve_met=Count("pk", filter=resolve_due & Q(resolved_at__lte=F("resolution_due_at"))),
+    )
+    cases["sla_breached"] = (cases["first_decided"] - cases["first_met"]) + (
+        cases["resolve_decided"] - cases["resolve_met"])
+    returned = ReturnRequest.objects.filter(order=OuterRef("pk")).exclude(
+        status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED])
+    delivered = Order.objects.filter(_order_q(f, prefix=""), delivered_at__isnull=False).exclude(status="cancelled")
+    orders = delivered.aggregate(delivered=Count("pk"), returned=Count("pk", filter=Q(Exists(returned))))
+    surveys = SurveyResponse.objects.filter(_period_q(f, "answered_at", "order__")).aggregate(
+        csat=Count("pk", filter=Q(kind__in=[SurveyKind.CSAT_CASE, SurveyKind.CSAT_DELIVERY])),
+        csat_satisfied=Count("pk", filter=Q(kind__in=[SurveyKind.CSAT_CASE, SurveyKind.CSAT_DELIVERY],
+                                            score__gte=4)),
+        nps=Count("pk", filter=Q(kind=SurveyKind.NPS)),
+        promoters=Count("pk", filter=Q(kind=SurveyKind.NPS, score__gte=9)),
+        detractors=Count("pk", filter=Q(kind=SurveyKind.NPS, score__lte=6)),
+    )
+    reviews = Review.objects.filter(_period_q(f, "reviewed_at", "order__")).aggregate(
+        reviews=Count("pk"), avg_rating=Avg("rating"), low_ratings=Count("pk", filter=Q(rating__lte=2)))
+    return {**cases, **orders, **surveys, **reviews}
+
+
+def nps_score(promoters: int, detractors: int, answers: int):
+    """Net Promoter Score: % promoters (9-10) minus % detractors (0-6), -100..100; None without answers."""
+    if not answers:
+        return None
+    return ratio_percent(promoters - detractors, answers)
+
+
+def _add_aftersales(report: Report, f: ReportFilters) -> None:
+    now, prev, ly = _aftersales(f), _aftersales(f.previous()), _aftersales(f.last_year())
+    report.kpis += kpis_from(
+        [
+            ("cases", _("Cases opened"), NUMBER, lambda t: t["cases"]),
+            ("first_reply_sla", _("First replies within SLA"), PERCENT,
+             lambda t: ratio_percent(t["first_met"], t["first_decided"])),
+            ("resolution_sla", _("Cases resolved within SLA"), PERCENT,
+             lambda t: ratio_percent(t["resolve_met"], t["resolve_decided"])),
+            ("sla_breaches", _("SLA breaches"), NUMBER, lambda t: t["sla_breached"]),
+            ("return_rate", _("Return rate"), PERCENT, lambda t: ratio_percent(t["returned"], t["delivered"])),
+            ("csat", _("CSAT (satisfied, 4-5 of 5)"), PERCENT, lambda t: ratio_percent(t["csat_satisfied"], t["csat"])),
+            ("nps", _("NPS"), DECIMAL, lambda t: nps_score(t["promoters"], t["detractors"], t["nps"])),
+            ("rating", _("Average rating"), DECIMAL,
+             lambda t: round(t["avg_rating"], 2) if t["avg_rating"] is not None else None),
+        ],
+        now, prev, ly, bad_when_up=frozenset({"cases", "sla_breaches", "return_rate"}),
+    )
+    report.notes.append(_("Return rate: delivered orders of the period with a return request that was not "
+                          "rejected or cancelled. NPS: promoters (9-10) minus detractors (0-6), in points."))

@@ -17,6 +17,13 @@ def has_field(model, name: str) -> bool:
 
 
 def shipping_costs_available() -> bool:
-    """True once the shipping app records what the seller pays per shipment."""
+    """True once the shipping app records what the seller pays per shipment AND the rollups read it.
+
+    The shipping app has `Shipment.cost_amount`, but the facts still write shipping_cost_amount = 0
+    (analytics.services.rollups: ROLLUP_READS_SHIPPING_COSTS); until they read it, the profit report
+    says shipping is left out of the margin instead of showing a cost of zero.
+    """
+    from analytics.services.rollups import ROLLUP_READS_SHIPPING_COSTS
+
     shipment = app_model("shipping", "Shipment")
-    return has_field(shipment, "cost_amount")
+    return ROLLUP_READS_SHIPPING_COSTS and has_field(shipment, "cost_amount")

@@ -109,10 +109,11 @@ def rollup_mark_all() -> int:
 
 
 def rollup_scan_changes(*, since=None) -> int:
-    """Mark the keys of orders with an order event or a refund recorded since `since`.
+    """Mark the keys of orders with an order event, a refund or a changed shipment since `since`.
 
-    Every order change writes an OrderEvent (and every refund a Refund row), so this catches
-    what no hook reports (notes, marketplace edits, refunds) within one refresh interval.
+    Every order change writes an OrderEvent (and every refund a Refund row; every shipment change
+    bumps its updated_at), so this catches what no hook reports (notes, marketplace edits,
+    refunds, a courier's cost after a weight dispute) within one refresh interval.
     """
     from django.core.cache import cache
 
@@ -128,6 +129,7 @@ def rollup_scan_changes(*, since=None) -> int:
             WHERE o.id IN (
                 SELECT e.order_id FROM orders_orderevent e WHERE e.created_at >= %(since)s
                 UNION SELECT r.order_id FROM payments_refund r WHERE r.created_at >= %(since)s
+                UNION SELECT s.order_id FROM shipping_shipment s WHERE s.updated_at >= %(since)s
             )
             ON CONFLICT (day, channel_id) DO NOTHING
             """,
@@ -171,6 +173,12 @@ def rollup_mark_packing_changes() -> int:
 
 # --- recomputing ---------------------------------------------------------------------------
 
+# Seller-paid shipping: what the seller pays couriers for the order's parcels (shipping's
+# Shipment.cost_amount, both directions, cancelled parcels excepted) beyond the shipping the
+# buyer paid (the order's shipping_amount), never below zero; allocated to lines like packing.
+# A parcel whose cost changes (booking, weight dispute) is caught by rollup_scan_changes.
+ROLLUP_READS_SHIPPING_COSTS = True
+
 # The facts of the orders of the claimed keys. `%(days)s`/`%(channels)s` are the keys as arrays.
 _SELECT_ORDERS = """
     WITH keys AS (
@@ -186,6 +194,9 @@ _SELECT_ORDERS = """
                COALESCE(NULLIF(o.shipping_city, ''), c.city, '') AS city,
                o.discount_amount AS order_discount, o.marketplace_fee_amount AS fee, o.shipping_amount,
                COALESCE(cs.packaging_cost_amount, 0) AS packing,
+               GREATEST(COALESCE((SELECT SUM(s.cost_amount) FROM shipping_shipment s
+                                  WHERE s.order_id = o.id AND s.status <> 'cancelled'), 0)
+                        - o.shipping_amount, 0) AS ship_cost,
                COALESCE((SELECT SUM(r.amount) FROM payments_refund r
                          WHERE r.order_id = o.id AND r.kind <> 'overpayment'), 0) AS refund,
                (SELECT m.warehouse_id FROM catalog_stockmovement m
@@ -226,7 +237,8 @@ _SELECT_ORDERS = """
                floor(o.refund::numeric * wt / wsum)::bigint AS a_refund,
                floor(o.packing::numeric * wt / wsum)::bigint AS a_packing,
                floor(o.shipping_amount::numeric * wt / wsum)::bigint AS a_shipping,
-               o.order_discount, o.fee, o.refund, o.packing, o.shipping_amount
+               floor(o.ship_cost::numeric * wt / wsum)::bigint AS a_ship_cost,
+               o.order_discount, o.fee, o.refund, o.packing, o.shipping_amount, o.ship_cost
         FROM l1 JOIN o ON o.id = l1.order_id
     ),
     -- The last line of an order takes the rounding remainder, so the lines sum to the order exactly.
@@ -241,6 +253,8 @@ _SELECT_ORDERS = """
                    THEN packing - SUM(a_packing) OVER (PARTITION BY order_id) ELSE 0 END AS packing_x,
                a_shipping + CASE WHEN rn_last = 1
                    THEN shipping_amount - SUM(a_shipping) OVER (PARTITION BY order_id) ELSE 0 END AS shipping_x,
+               a_ship_cost + CASE WHEN rn_last = 1
+                   THEN ship_cost - SUM(a_ship_cost) OVER (PARTITION BY order_id) ELSE 0 END AS ship_cost_x,
                quantity * unit_cost AS cogs_x
         FROM l2
     ),
@@ -256,11 +270,11 @@ _SELECT_ORDERS = """
                CASE WHEN cancelled THEN 0 ELSE fee_x END AS fee_amount,
                CASE WHEN cancelled THEN 0 ELSE gross - discount_x - refund_x - fee_x END AS net_amount,
                CASE WHEN cancelled THEN 0 ELSE shipping_x END AS shipping_charged_amount,
-               0::bigint AS shipping_cost_amount,
+               CASE WHEN cancelled THEN 0 ELSE ship_cost_x END AS shipping_cost_amount,
                CASE WHEN cancelled THEN 0 ELSE packing_x END AS packing_amount,
                CASE WHEN cancelled THEN 0 ELSE cogs_x END AS cogs_amount,
-               CASE WHEN cancelled THEN 0 ELSE gross - discount_x - refund_x - fee_x - cogs_x - packing_x END
-                   AS margin_amount
+               CASE WHEN cancelled THEN 0
+                    ELSE gross - discount_x - refund_x - fee_x - cogs_x - packing_x - ship_cost_x END AS margin_amount
         FROM l3
     ),
     ins_lines AS (
@@ -297,12 +311,13 @@ _SELECT_ORDERS = """
            CASE WHEN cancelled THEN 0 ELSE fee END,
            CASE WHEN cancelled THEN 0 ELSE gross - discount - refund - fee END,
            CASE WHEN cancelled THEN 0 ELSE shipping_amount END,
-           0,
+           CASE WHEN cancelled THEN 0 ELSE ship_cost END,
            CASE WHEN cancelled THEN 0 ELSE packing END,
            CASE WHEN cancelled THEN 0 ELSE cogs END,
-           CASE WHEN cancelled THEN 0 ELSE gross - discount - refund - fee - cogs - packing END,
+           CASE WHEN cancelled THEN 0 ELSE gross - discount - refund - fee - cogs - packing - ship_cost END,
            0, 0,
-           CASE WHEN NOT cancelled AND gross - discount - refund - fee - cogs - packing < 0 THEN 1 ELSE 0 END
+           CASE WHEN NOT cancelled AND gross - discount - refund - fee - cogs - packing - ship_cost < 0
+                THEN 1 ELSE 0 END
     FROM ofx
     RETURNING customer_id
 """

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from shipping.models import Shipment, ShipmentProvider, ShipmentStatus
+from shipping.models import Shipment, ShipmentDirection, ShipmentProvider, ShipmentStatus
 from shipping.services.shipments import (
     SOURCE,
     courier_for_name,
@@ -87,7 +87,8 @@ def _mirror_one(order: Order, *, courier=None, source: str = "marketplace") -> S
     from shipping.status_map import CHANNEL_SOURCES
 
     number = (order.tracking_number or "").strip()
-    shipments = list(Shipment.objects.filter(order=order).exclude(status=S.CANCELLED).order_by("id"))
+    shipments = list(Shipment.objects.filter(order=order, direction=ShipmentDirection.OUTBOUND)
+                     .exclude(status=S.CANCELLED).order_by("id"))
     target = next((s for s in shipments if number and s.tracking_number == number), None)
     if target is None and number:
         courier = courier or courier_for_name(order.courier)

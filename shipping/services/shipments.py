@@ -32,6 +32,7 @@ from shipping.models import (
     STATUS_RANK,
     Courier,
     Shipment,
+    ShipmentDirection,
     ShipmentEvent,
     ShipmentLine,
     ShipmentProvider,
@@ -227,7 +228,13 @@ def write_transitions(plans: Sequence[TransitionPlan]) -> list[ShipmentEvent]:
         else:
             Shipment.objects.bulk_update(rows, sorted(names))
     created = ShipmentEvent.objects.bulk_create(events)
-    orders_sync(order_ids={p.shipment.order_id for p in plans}, actor=plans[0].actor)
+    orders_sync(order_ids={p.shipment.order_id for p in plans if p.shipment.direction == ShipmentDirection.OUTBOUND},
+                actor=plans[0].actor)
+    hooks.run_status_changed([
+        hooks.StatusChange(shipment_id=p.shipment.pk, order_id=p.shipment.order_id, direction=p.shipment.direction,
+                           from_status=event.from_status, to_status=p.target, at=p.at, source=p.source)
+        for p, event in zip(plans, events, strict=True)
+    ])
     hooks.notify_after_commit(notices)
     return created
 
@@ -237,7 +244,7 @@ def notice_for(shipment: Shipment, kind: str) -> hooks.ShipmentNotice:
 
     return hooks.ShipmentNotice(kind=kind, shipment_id=shipment.pk, order_id=shipment.order_id,
                                 courier_name=shipment.courier_name, tracking_number=shipment.tracking_number,
-                                tracking_url=tracking_url(shipment))
+                                tracking_url=tracking_url(shipment), direction=shipment.direction)
 
 
 # --- the order's delivery state, derived ----------------------------------------------------------
@@ -315,7 +322,7 @@ _ORDER_SERVICES = {
 
 
 def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]:
-    """Move each order to the state its shipments say, through the orders app's services.
+    """Move each order to the state its (outbound) shipments say, through the orders app's services.
 
     Two queries for any number of orders when none has to move (the poll's usual case); the
     orders that do move go through order_confirm / order_mark_packed / order_mark_shipped /
@@ -329,7 +336,9 @@ def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]
     statuses: dict[int, list[str]] = defaultdict(list)
     packed: dict[int, bool] = defaultdict(lambda: True)
     resi: dict[int, tuple[str, str]] = {}
-    for order_id, status, packed_at, courier, number in Shipment.objects.filter(order_id__in=ids).values_list(
+    for order_id, status, packed_at, courier, number in Shipment.objects.filter(
+        order_id__in=ids, direction=ShipmentDirection.OUTBOUND,
+    ).values_list(
         "order_id", "status", "packed_at", "courier_name", "tracking_number"
     ).order_by("id"):
         statuses[order_id].append(status)
@@ -363,9 +372,10 @@ def _next_number(order: Order) -> str:
 
 
 def _unshipped_quantities(order: Order) -> dict[int, int]:
-    """Per order line, the units not yet in a (non-cancelled) shipment."""
+    """Per order line, the units not yet in a (non-cancelled, outbound) shipment."""
     taken = dict(
-        ShipmentLine.objects.filter(order_line__order=order).exclude(shipment__status=S.CANCELLED)
+        ShipmentLine.objects.filter(order_line__order=order, shipment__direction=ShipmentDirection.OUTBOUND)
+        .exclude(shipment__status=S.CANCELLED)
         .values("order_line_id").annotate(q=Sum("quantity")).values_list("order_line_id", "q")
     )
     return {line.pk: line.quantity - taken.get(line.pk, 0) for line in order.lines.all()}
@@ -425,6 +435,94 @@ def shipment_create(
                          data={"courier": shipment.courier_name, "resi": shipment.tracking_number})
             hooks.notify_after_commit([notice_for(shipment, hooks.RESI_ASSIGNED)])
         return shipment
+
+
+def return_shipment_create(
+    *,
+    order_id: int,
+    lines: dict[int, int],
+    courier_name: str = "",
+    tracking_number: str = "",
+    actor=None,
+    source: str = "aftersales",
+    note: str = "",
+) -> Shipment:
+    """A return parcel: `lines` (order line id -> units) come back from the customer to the warehouse.
+
+    It is a shipment in the "return" direction, numbered <order>-R<n>; the order's outbound
+    shipments and their resi are not touched. With a resi, the parcel is with the courier (picked
+    up); without, it waits for one (shipment_set_resi + return_shipment_mark_sent). Its tracking,
+    webhooks and polls work as for any shipment; reaching "delivered" means it is at the warehouse.
+    """
+    with transaction.atomic():
+        order = _lock_orders([order_id]).get(order_id)
+        if order is None:
+            raise NotFound(_("Order %(id)s does not exist.") % {"id": order_id})
+        quantities = dict(order.lines.values_list("pk", "quantity"))
+        wanted = {int(k): int(v) for k, v in lines.items() if int(v)}
+        if not wanted:
+            raise ValidationError({"lines": [_("Choose at least one item to return.")]})
+        for line_id, quantity in wanted.items():
+            if line_id not in quantities:
+                raise ValidationError({"lines": [_("Line %(id)s is not part of order %(number)s.")
+                                                 % {"id": line_id, "number": order.number}]})
+            if not 0 < quantity <= quantities[line_id]:
+                raise ValidationError({"lines": [_("Line %(id)s: at most %(n)s units can still be returned.")
+                                                 % {"id": line_id, "n": quantities[line_id]}]})
+        courier = courier_for_name(courier_name) if courier_name else None
+        count = Shipment.objects.filter(order=order, direction=ShipmentDirection.RETURN).count()
+        shipment = Shipment(
+            order=order, number=f"{order.number}-R{count + 1}", direction=ShipmentDirection.RETURN, courier=courier,
+            courier_name=(courier_name or (courier.name if courier else ""))[:60],
+            courier_key=courier_key(courier, courier_name), tracking_number=(tracking_number or "").strip()[:64],
+        )
+        _save_new_with_resi(shipment)
+        ShipmentLine.objects.bulk_create(
+            [ShipmentLine(shipment=shipment, order_line_id=k, quantity=q) for k, q in sorted(wanted.items())]
+        )
+        record_event(shipment, EVENT_CREATED, actor=actor, source=source, to_status=shipment.status, note=note,
+                     data={"lines": wanted, "direction": ShipmentDirection.RETURN})
+        if shipment.tracking_number:
+            record_event(shipment, EVENT_RESI, actor=actor, source=source,
+                         data={"courier": shipment.courier_name, "resi": shipment.tracking_number})
+            write_transitions([plan_transition(shipment, S.PICKED_UP, at=timezone.now(), source=source, actor=actor,
+                                               note=note)])
+        return shipment
+
+
+def _return_only(shipment: Shipment) -> None:
+    if shipment.direction != ShipmentDirection.RETURN:
+        raise Conflict(_("Shipment %(number)s is not a return parcel.") % {"number": shipment.number})
+
+
+def return_shipment_mark_sent(*, shipment_id: int, actor=None, source: str = "aftersales",
+                              at: datetime | None = None) -> Shipment:
+    """The customer handed the return parcel to the courier (it has its resi): -> picked_up."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment_id)
+        _return_only(shipment)
+        _needs_resi(shipment)
+        if shipment.status in DISPATCHED_STATUSES:
+            return shipment  # already on the road (tracking got there first)
+        return _move(shipment_id, S.PICKED_UP, actor=actor, source=source, at=at)
+
+
+def return_shipment_mark_received(*, shipment_id: int, actor=None, source: str = "aftersales",
+                                  at: datetime | None = None, note: str = "") -> Shipment:
+    """The return parcel is at the warehouse: -> delivered, when the parcel can still get there.
+
+    Safe to call twice; a parcel the courier reported lost or sent elsewhere keeps its status (the
+    warehouse's word is recorded as an event instead)."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment_id)
+        _return_only(shipment)
+        if shipment.status == S.DELIVERED:
+            return shipment
+        if not shipment.can_transition_to(S.DELIVERED):
+            record_event(shipment, EVENT_NOTE, actor=actor, source=source, note=note or _("Received at the warehouse."),
+                         data={"received": True, "status": shipment.status})
+            return shipment
+        return _move(shipment_id, S.DELIVERED, actor=actor, source=source, at=at, note=note)
 
 
 def resi_owner(*, courier_key_value: str, tracking_number: str, exclude_shipment_id: int | None = None):
