@@ -188,17 +188,9 @@ def _create(
     external: ExternalOrder,
     source: str,
     target,
-    *,
-    resolved: tuple[list[ResolvedLine], list[str]] | None = None,
-    order_id: int | None = None,
-    run_hooks: bool = True,
 ) -> Order:
-    """Insert the order as awaiting payment (its status is applied by the caller).
-
-    The batch path passes the lines it resolved already, an id taken from the orders sequence and
-    run_hooks=False (it runs the order-created hooks for the whole batch).
-    """
-    lines, unmapped = resolved if resolved is not None else _resolve_external_lines(channel, external)
+    """Insert the order as awaiting payment (its status is applied by the caller)."""
+    lines, unmapped = _resolve_external_lines(channel, external)
     customer = customer_for_contact(
         name=external.buyer_name or external.shipping_name,
         phone=_safe_phone(external.buyer_phone) or _safe_phone(external.shipping_phone),
@@ -214,7 +206,6 @@ def _create(
         reserve=target != S.CANCELLED,
         strict_stock=False,
         source=source,
-        order_id=order_id,
         external_id=external.external_id,
         status=S.AWAITING_PAYMENT,
         subtotal_amount=subtotal,
@@ -257,8 +248,7 @@ def _create(
             note="; ".join(reasons),
             data={"unmapped_skus": unmapped, "stock": stock_error.detail if stock_error is not None else {}},
         )
-    if run_hooks:
-        hooks.run_order_created(order.id)
+    hooks.run_order_created(order.id)
     return order
 
 
