@@ -9,6 +9,7 @@ is unknown, or stock that cannot be reserved, still records the order and flags 
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -252,6 +253,22 @@ def _create(
     return order
 
 
+def step_fields(external: ExternalOrder, step: str) -> tuple[dict, datetime | None]:
+    """The fields and the time a marketplace payload gives one step of its order's path."""
+    fields, at = {}, None
+    if step == S.PAID:
+        at = external.paid_at
+    if step == S.SHIPPED:
+        at = external.updated_at
+        if external.courier:
+            fields["courier"] = external.courier[:60]
+        if external.tracking_number:
+            fields["tracking_number"] = external.tracking_number[:64]
+    if step == S.CANCELLED:
+        fields["cancel_reason"] = (external.cancel_reason or "Cancelled on the marketplace")[:255]
+    return fields, at
+
+
 def _lock_external(channel_id: int, external_id: str) -> Order | None:
     return (
         Order.objects.select_for_update(of=("self",))
@@ -295,17 +312,7 @@ def _apply_status(order: Order, external: ExternalOrder, target, source: str) ->
         )
         return
     for step in path:
-        fields, at = {}, None
-        if step == S.PAID:
-            at = external.paid_at
-        if step == S.SHIPPED:
-            at = external.updated_at
-            if external.courier:
-                fields["courier"] = external.courier[:60]
-            if external.tracking_number:
-                fields["tracking_number"] = external.tracking_number[:64]
-        if step == S.CANCELLED:
-            fields["cancel_reason"] = (external.cancel_reason or "Cancelled on the marketplace")[:255]
+        fields, at = step_fields(external, step)
         apply_transition(
             order,
             step,

@@ -42,7 +42,6 @@ from django.utils.translation import gettext as _
 
 from channels.adapters.base import ExternalOrder
 from channels.models import Channel
-from core.errors import InvalidTransition
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
 from orders.services.create import channel_get, estimate_fee, order_in_creation_scope, order_number
@@ -54,9 +53,9 @@ from orders.services.external import (
     forward_path,
     map_provider_status,
     order_upsert_external,
+    step_fields,
 )
 from orders.services.lifecycle import (
-    _STAMPS,
     EVENT_CREATED,
     EVENT_MARKETPLACE_STATUS,
     EVENT_OVERSOLD,
@@ -64,6 +63,7 @@ from orders.services.lifecycle import (
     EVENT_UPDATED,
 )
 from orders.services.stock import _requests, order_reference
+from orders.services.transitions import plan_transition
 
 logger = logging.getLogger(__name__)
 S = OrderStatus
@@ -283,33 +283,16 @@ def _plan_status(plan: _Plan, external: ExternalOrder, target, channel: Channel)
         )
         return
     for step in path:
-        # the same fields, stamps and checks as lifecycle.apply_transition
-        current = order.status
-        if not order.can_transition_to(step):
-            raise InvalidTransition(entity="Order", current=current, target=step)
-        at = None
-        if step == S.PAID:
-            at = external.paid_at
-        if step == S.SHIPPED:
-            at = external.updated_at
-            if external.courier:
-                order.courier = external.courier[:60]
-            if external.tracking_number:
-                order.tracking_number = external.tracking_number[:64]
-        if step == S.CANCELLED:
-            order.cancel_reason = (external.cancel_reason or "Cancelled on the marketplace")[:255]
-            plan.stock = "release"
-        elif step == S.SHIPPED:
-            plan.stock = "commit"
-        stamp = _STAMPS.get(step)
-        if stamp and getattr(order, stamp) is None:
-            setattr(order, stamp, at or plan.now)
-        order.status = step
-        plan.dirty = True
-        plan.event(
-            EVENT_STATUS, note=f"{channel.get_kind_display()}: {external.status}", from_status=current,
-            to_status=step, data={"marketplace_status": external.status},
+        # the per-order rule (orders.services.transitions.plan_transition, as apply_transition uses it),
+        # written by this batch's UPDATE, INSERT and stock calls
+        fields, at = step_fields(external, step)
+        step_plan = plan_transition(
+            order, step, source=plan.source, note=f"{channel.get_kind_display()}: {external.status}", fields=fields,
+            at=at, data={"marketplace_status": external.status}, now=plan.now,
         )
+        plan.stock = step_plan.stock or plan.stock
+        plan.dirty = True
+        plan.events.append(step_plan.event)
 
 
 def _customer(external: ExternalOrder):

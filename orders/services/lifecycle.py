@@ -24,8 +24,7 @@ from core.db import insert_instance
 from core.errors import DomainError, InvalidTransition, NotFound
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
-from orders.services.transitions import (  # noqa: F401 (_STAMPS, EVENT_*: imported from here by other modules)
-    _STAMPS,
+from orders.services.transitions import (  # noqa: F401 (EVENT_*: the event kinds, importable from here too)
     EVENT_PAYMENT_RECEIVED,
     EVENT_STATUS,
     lock_orders,
