@@ -15,7 +15,7 @@ The per-order services in orders.services.lifecycle are a batch of one:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -50,11 +50,10 @@ class TransitionPlan:
     """What one step of one order writes: new column values, stock effect, event."""
 
     order: Order
-    fields: dict[str, Any]
+    fields: dict[str, Any]  # column -> new value (also set on `order`); the writer's update_fields
     event: OrderEvent
     stock: str = ""  # STOCK_COMMIT, STOCK_RELEASE or ""
     actor: Any = None
-    changes: list[str] = field(default_factory=list)  # column names written, for update_fields
 
     @property
     def is_status_change(self) -> bool:
@@ -99,8 +98,7 @@ def plan_transition(
     stock = STOCK_RELEASE if target == S.CANCELLED else STOCK_COMMIT if target == S.SHIPPED else ""
     event = _event(order, EVENT_STATUS, actor=actor, source=source, note=note, from_status=current,
                    to_status=target, data=data)
-    return TransitionPlan(order=order, fields=changed, event=event, stock=stock, actor=user_or_none(actor),
-                          changes=sorted(changed))
+    return TransitionPlan(order=order, fields=changed, event=event, stock=stock, actor=user_or_none(actor))
 
 
 def plan_mark_paid(
@@ -127,8 +125,7 @@ def plan_mark_paid(
             setattr(order, name, value)
         event = _event(order, EVENT_PAYMENT_RECEIVED, actor=actor, source=source, note=note,
                        data={"cod": order.is_cod})
-        return TransitionPlan(order=order, fields=changed, event=event, actor=user_or_none(actor),
-                              changes=sorted(changed))
+        return TransitionPlan(order=order, fields=changed, event=event, actor=user_or_none(actor))
     if order.status == S.PAID:
         return None
     return plan_transition(order, S.PAID, actor=actor, source=source, note=note, at=paid_at, now=now)
@@ -163,7 +160,7 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
     columns: set[str] = set()
     for plan in plans:
         orders[plan.order.pk] = plan.order
-        columns.update(plan.changes)
+        columns.update(plan.fields)
     Order.objects.bulk_update(list(orders.values()), sorted(columns))
     events = OrderEvent.objects.bulk_create([plan.event for plan in plans])
     hooks.run_status_changed_batch([
