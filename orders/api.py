@@ -323,29 +323,25 @@ def _request_hash(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _claim_key(user_id: int, key: str, request_hash: str) -> tuple[int, int | None] | None:
-    """Insert the key row: (key id, reserved order id), or None when the key exists.
+def _claim_key(user_id: int, key: str, request_hash: str) -> int | None:
+    """Insert the key row and return the new order's id reserved on it, or None when the key exists.
 
     A key that exists is waited for when a concurrent request holds it (until that one commits or
-    rolls back). On PostgreSQL the same statement takes the new order's id from the orders sequence
-    and stores it on the key row (the foreign key is checked at commit, when the order exists), so
-    the order is inserted with its final number and the key needs no second write; elsewhere the
-    reserved id is None and the key row is pointed at the order after it is written.
+    rolls back). The same statement takes the new order's id from the orders sequence and stores it
+    on the key row (the foreign key is checked at commit, when the order exists), so the order is
+    inserted with its final number and the key needs no second write.
     """
     quote = connection.ops.quote_name
     table, key_column = quote(IdempotencyKey._meta.db_table), quote("key")
-    postgres = connection.vendor == "postgresql"
-    order_value = "nextval(pg_get_serial_sequence(%s, 'id'))" if postgres else "NULL"
-    params = [user_id, key, request_hash, 201, timezone.now()] + ([Order._meta.db_table] if postgres else [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (user_id, {key_column}, request_hash, response_status, created_at, order_id) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, %s, {order_value}) "
-            f"ON CONFLICT (user_id, {key_column}) DO NOTHING RETURNING id, order_id",
-            params,
+            f"VALUES (%s, %s, %s, %s, %s, nextval(pg_get_serial_sequence(%s, 'id'))) "
+            f"ON CONFLICT (user_id, {key_column}) DO NOTHING RETURNING order_id",
+            [user_id, key, request_hash, 201, timezone.now(), Order._meta.db_table],
         )
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    return row[0] if row else None
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -410,13 +406,10 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request_hash = _request_hash(request.data)
         created = None
         with transaction.atomic():
-            claimed = _claim_key(request.user.pk, key, request_hash)
-            if claimed is not None:
-                key_id, order_id = claimed
+            order_id = _claim_key(request.user.pk, key, request_hash)
+            if order_id is not None:
                 # Any error rolls the key's transaction back whole: no savepoint needed inside it.
                 created = self._create(data, order_id=order_id, savepoint=False)
-                if order_id is None:
-                    IdempotencyKey.objects.filter(pk=key_id).update(order=created.order)
         if created is not None:
             # Serialised after the commit, so the stock rows are not held locked meanwhile.
             return Response(_created_detail(created), status=status.HTTP_201_CREATED)

@@ -294,13 +294,12 @@ def _lock_reservable_levels(variant_ids: Iterable[int], warehouse_id: int | None
         StockLevel._meta.db_table, ProductVariant._meta.db_table, Warehouse._meta.db_table,
     )
     where = "s.warehouse_id = %s" if warehouse_id is not None else "w.is_active"
-    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
     sql = (
         f"SELECT s.id, s.variant_id, s.warehouse_id, s.on_hand, s.reserved, "  # noqa: S608
         f"v.sku AS variant_sku, w.is_default AS warehouse_is_default "
         f"FROM {level} s JOIN {variant} v ON v.id = s.variant_id JOIN {warehouse} w ON w.id = s.warehouse_id "
         f"WHERE s.variant_id IN ({', '.join(['%s'] * len(ids))}) AND {where} "
-        f"ORDER BY s.variant_id, s.warehouse_id{lock}"
+        f"ORDER BY s.variant_id, s.warehouse_id FOR UPDATE OF s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids, *([warehouse_id] if warehouse_id is not None else [])])
@@ -323,18 +322,6 @@ def _write_reservation(*, reference: str, plan: list[tuple[StockLevel, int]], ac
     """
     if not plan:
         return False
-    if connection.vendor != "postgresql":  # the embedded SQLite setup: the same steps, one by one
-        if _reference_is_holding_or_shipped(reference):
-            return False
-        movements = []
-        for row, take in plan:
-            row.reserved += take
-            _save(row)
-            movements.append(StockMovement(variant_id=row.variant_id, warehouse_id=row.warehouse_id,
-                                           kind=Kind.RESERVE, reserved_change=take, reference=reference,
-                                           actor=actor if getattr(actor, "pk", None) else None))
-        StockMovement.objects.bulk_create(movements)
-        return True
     quote = connection.ops.quote_name
     level_table = quote(StockLevel._meta.db_table)
     movement_table = quote(StockMovement._meta.db_table)

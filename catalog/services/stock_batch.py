@@ -28,7 +28,6 @@ from catalog.services.stock import (
     _lock_levels,
     _lock_reservable_levels,
     _plan_reserve,
-    _save,
     _summed,
 )
 from core.db import insert_instances
@@ -58,16 +57,9 @@ def _holdings_many(references: Sequence[str]) -> dict[str, dict[tuple[int, int],
     return found
 
 
-def _write_levels(changes: dict[int, tuple[int, int]], levels: dict[int, StockLevel]) -> None:
-    """Apply (reserved change, on_hand change) per locked row id: one UPDATE on PostgreSQL."""
+def _write_levels(changes: dict[int, tuple[int, int]]) -> None:
+    """Apply (reserved change, on_hand change) per locked row id in one UPDATE."""
     if not changes:
-        return
-    if connection.vendor != "postgresql":  # the embedded SQLite setup: row by row
-        for level_id, (reserved, on_hand) in changes.items():
-            row = levels[level_id]
-            row.reserved += reserved
-            row.on_hand += on_hand
-            _save(row)
         return
     quote = connection.ops.quote_name
     values = ", ".join(["(%s::bigint, %s::integer, %s::integer)"] * len(changes))
@@ -118,7 +110,6 @@ def stock_reserve_many(
         if missing:  # no stock row anywhere: an unknown variant, or one never stocked (short)
             skus.update(ProductVariant.objects.filter(pk__in=missing).values_list("pk", "sku"))
         default_id = next((level.warehouse_id for level in levels if level.warehouse_is_default), None)
-        by_id = {level.pk: level for level in levels}
         changes: dict[int, tuple[int, int]] = {}
         movements: list[StockMovement] = []
         reserved_variants: set[int] = set()
@@ -151,11 +142,7 @@ def stock_reserve_many(
                     created_at=now,
                 ))
             reserved_variants.update(wanted)
-        if connection.vendor == "postgresql":
-            _write_levels(changes, by_id)
-        else:  # the rows already carry their new figures (planned in place)
-            for level_id in changes:
-                _save(by_id[level_id])
+        _write_levels(changes)
         insert_instances(movements)
         if reserved_variants:
             stock_push_schedule(variant_ids=reserved_variants, listed=listed & reserved_variants)
@@ -200,7 +187,7 @@ def _settle_many(*, references: Sequence[str], actor, kind: str, reason: str = "
                 ))
                 settled.add(reference)
                 variants.add(pair[0])
-        _write_levels(changes, {row.pk: row for row in locked.values()})
+        _write_levels(changes)
         insert_instances(movements)
         if variants:
             stock_push_schedule(variant_ids=variants)

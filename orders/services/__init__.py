@@ -19,6 +19,7 @@ from orders.services.lifecycle import (
     order_mark_shipped,
     order_resolve_oversold,
     order_set_tags,
+    orders_mark_paid_many,
 )
 from orders.services.privacy import customer_personal_data_erase
 
@@ -45,4 +46,5 @@ __all__ = [
     "order_resolve_oversold",
     "order_set_tags",
     "order_upsert_external",
+    "orders_mark_paid_many",
 ]

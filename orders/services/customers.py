@@ -72,7 +72,7 @@ def customer_for_contact(*, name: str, phone: str = "", email: str = "") -> Cust
 
 def _get_or_create(*, name: str, phone: str, email: str) -> Customer:
     found = None
-    if phone and not email and connection.vendor == "postgresql":
+    if phone and not email:
         # Only a phone to match by (with an e-mail, a phoneless customer of that address is
         # looked for before a new one is made).
         found, created = _insert_or_find_by_phone(name=name, phone=phone, email=email)

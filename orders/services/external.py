@@ -9,6 +9,7 @@ is unknown, or stock that cannot be reserved, still records the order and flags 
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -188,17 +189,9 @@ def _create(
     external: ExternalOrder,
     source: str,
     target,
-    *,
-    resolved: tuple[list[ResolvedLine], list[str]] | None = None,
-    order_id: int | None = None,
-    run_hooks: bool = True,
 ) -> Order:
-    """Insert the order as awaiting payment (its status is applied by the caller).
-
-    The batch path passes the lines it resolved already, an id taken from the orders sequence and
-    run_hooks=False (it runs the order-created hooks for the whole batch).
-    """
-    lines, unmapped = resolved if resolved is not None else _resolve_external_lines(channel, external)
+    """Insert the order as awaiting payment (its status is applied by the caller)."""
+    lines, unmapped = _resolve_external_lines(channel, external)
     customer = customer_for_contact(
         name=external.buyer_name or external.shipping_name,
         phone=_safe_phone(external.buyer_phone) or _safe_phone(external.shipping_phone),
@@ -214,7 +207,6 @@ def _create(
         reserve=target != S.CANCELLED,
         strict_stock=False,
         source=source,
-        order_id=order_id,
         external_id=external.external_id,
         status=S.AWAITING_PAYMENT,
         subtotal_amount=subtotal,
@@ -257,9 +249,24 @@ def _create(
             note="; ".join(reasons),
             data={"unmapped_skus": unmapped, "stock": stock_error.detail if stock_error is not None else {}},
         )
-    if run_hooks:
-        hooks.run_order_created(order.id)
+    hooks.run_order_created(order.id)
     return order
+
+
+def step_fields(external: ExternalOrder, step: str) -> tuple[dict, datetime | None]:
+    """The fields and the time a marketplace payload gives one step of its order's path."""
+    fields, at = {}, None
+    if step == S.PAID:
+        at = external.paid_at
+    if step == S.SHIPPED:
+        at = external.updated_at
+        if external.courier:
+            fields["courier"] = external.courier[:60]
+        if external.tracking_number:
+            fields["tracking_number"] = external.tracking_number[:64]
+    if step == S.CANCELLED:
+        fields["cancel_reason"] = (external.cancel_reason or "Cancelled on the marketplace")[:255]
+    return fields, at
 
 
 def _lock_external(channel_id: int, external_id: str) -> Order | None:
@@ -305,17 +312,7 @@ def _apply_status(order: Order, external: ExternalOrder, target, source: str) ->
         )
         return
     for step in path:
-        fields, at = {}, None
-        if step == S.PAID:
-            at = external.paid_at
-        if step == S.SHIPPED:
-            at = external.updated_at
-            if external.courier:
-                fields["courier"] = external.courier[:60]
-            if external.tracking_number:
-                fields["tracking_number"] = external.tracking_number[:64]
-        if step == S.CANCELLED:
-            fields["cancel_reason"] = (external.cancel_reason or "Cancelled on the marketplace")[:255]
+        fields, at = step_fields(external, step)
         apply_transition(
             order,
             step,

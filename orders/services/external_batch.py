@@ -42,22 +42,20 @@ from django.utils.translation import gettext as _
 
 from channels.adapters.base import ExternalOrder
 from channels.models import Channel
-from core.errors import InvalidTransition
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
 from orders.services.create import channel_get, estimate_fee, order_in_creation_scope, order_number
 from orders.services.customers import customer_for_contact
 from orders.services.external import (
     _UNKNOWN,
-    _create,
     _resolve_external_lines,
     _safe_phone,
     forward_path,
     map_provider_status,
     order_upsert_external,
+    step_fields,
 )
 from orders.services.lifecycle import (
-    _STAMPS,
     EVENT_CREATED,
     EVENT_MARKETPLACE_STATUS,
     EVENT_OVERSOLD,
@@ -65,6 +63,7 @@ from orders.services.lifecycle import (
     EVENT_UPDATED,
 )
 from orders.services.stock import _requests, order_reference
+from orders.services.transitions import plan_transition
 
 logger = logging.getLogger(__name__)
 S = OrderStatus
@@ -117,7 +116,7 @@ def orders_upsert_external_batch(
     returns one per order anyway). Errors are returned per external id, never raised, except that
     a channel that does not exist raises ValidationError.
 
-    `flushed_by_caller=True` (PostgreSQL, outside a caller's transaction): the batch commits without
+    `flushed_by_caller=True` (outside a caller's transaction): the batch commits without
     waiting for its WAL flush, so it releases its row locks (stock rows other batches and the web
     store wait for) a flush earlier. Only for a caller whose next step is a synchronous commit that
     decides whether the work counts as done, as the webhook drain's delivery_finish_many does: WAL
@@ -137,7 +136,7 @@ def orders_upsert_external_batch(
     if not latest:
         return result
     try:
-        async_commit = flushed_by_caller and connection.vendor == "postgresql" and not connection.in_atomic_block
+        async_commit = flushed_by_caller and not connection.in_atomic_block
         with transaction.atomic():
             if async_commit:
                 with connection.cursor() as cursor:
@@ -284,33 +283,16 @@ def _plan_status(plan: _Plan, external: ExternalOrder, target, channel: Channel)
         )
         return
     for step in path:
-        # the same fields, stamps and checks as lifecycle.apply_transition
-        current = order.status
-        if not order.can_transition_to(step):
-            raise InvalidTransition(entity="Order", current=current, target=step)
-        at = None
-        if step == S.PAID:
-            at = external.paid_at
-        if step == S.SHIPPED:
-            at = external.updated_at
-            if external.courier:
-                order.courier = external.courier[:60]
-            if external.tracking_number:
-                order.tracking_number = external.tracking_number[:64]
-        if step == S.CANCELLED:
-            order.cancel_reason = (external.cancel_reason or "Cancelled on the marketplace")[:255]
-            plan.stock = "release"
-        elif step == S.SHIPPED:
-            plan.stock = "commit"
-        stamp = _STAMPS.get(step)
-        if stamp and getattr(order, stamp) is None:
-            setattr(order, stamp, at or plan.now)
-        order.status = step
-        plan.dirty = True
-        plan.event(
-            EVENT_STATUS, note=f"{channel.get_kind_display()}: {external.status}", from_status=current,
-            to_status=step, data={"marketplace_status": external.status},
+        # the per-order rule (orders.services.transitions.plan_transition, as apply_transition uses it),
+        # written by this batch's UPDATE, INSERT and stock calls
+        fields, at = step_fields(external, step)
+        step_plan = plan_transition(
+            order, step, source=plan.source, note=f"{channel.get_kind_display()}: {external.status}", fields=fields,
+            at=at, data={"marketplace_status": external.status}, now=plan.now,
         )
+        plan.stock = step_plan.stock or plan.stock
+        plan.dirty = True
+        plan.events.append(step_plan.event)
 
 
 def _customer(external: ExternalOrder):
@@ -328,7 +310,6 @@ class _New:
     lines: list[OrderLine]
     unmapped: list[str]
     reserve: bool
-    done: bool = False  # created (status included) by external._create: nothing left to do
 
 
 def _insert_new(
@@ -341,21 +322,10 @@ def _insert_new(
     The ids come from the orders sequence, so the orders get their final numbers at once and the
     reservations their "order:<id>" references. The lines are written as holding stock when they
     will (a mapped line of an order that is not cancelled); a reservation that fails is undone in
-    _reserve_new. Elsewhere than on PostgreSQL the orders are created one by one by _create.
+    _reserve_new.
     """
     if not externals:
         return []
-    if connection.vendor != "postgresql":
-        items = []
-        for external in externals:
-            target = map_provider_status(channel.kind, external.status)
-            order = _create(channel, external, source, target, resolved=resolved[external.external_id],
-                            order_id=None, run_hooks=False)
-            order.channel = channel
-            plan = _Plan(order=order, source=source, now=now)
-            _plan_status(plan, external, target, channel)
-            items.append(_New(plan=plan, external=external, lines=[], unmapped=[], reserve=False, done=True))
-        return items
     items: list[_New] = []
     for external, order_id in zip(externals, _take_order_ids(len(externals)), strict=True):
         target = map_provider_status(channel.kind, external.status)
@@ -412,7 +382,7 @@ def _reserve_new(channel: Channel, items: list[_New], listed: set[int]) -> list[
     wanted: dict[int, list[OrderLine]] = {}
     for item in items:
         mapped = [line for line in item.lines if line.variant_id]
-        if not item.done and item.reserve and mapped:
+        if item.reserve and mapped:
             wanted[item.plan.order.pk] = mapped
     results = stock_reserve_many(
         requests=[ReserveRequest(order_reference(order_id), _requests(lines)) for order_id, lines in wanted.items()],
@@ -420,8 +390,6 @@ def _reserve_new(channel: Channel, items: list[_New], listed: set[int]) -> list[
     ) if wanted else {}
     short: list[int] = []
     for item in items:
-        if item.done:
-            continue
         order = item.plan.order
         stock_error = results.get(order_reference(order.pk))
         if stock_error is not None and not isinstance(stock_error, OutOfStock):
@@ -457,11 +425,11 @@ def _resolve_batch_lines(channel: Channel, externals: list[ExternalOrder]) -> di
 
 
 # --- writing -------------------------------------------------------------------------------------
-def _take_order_ids(count: int) -> list[int | None]:
+def _take_order_ids(count: int) -> list[int]:
     """Ids for the new orders from the orders sequence (one statement), so each is inserted with its
-    final number instead of being renumbered by an UPDATE; None elsewhere than on PostgreSQL."""
-    if not count or connection.vendor != "postgresql":
-        return [None] * count
+    final number instead of being renumbered by an UPDATE."""
+    if not count:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -529,9 +497,6 @@ def _write_orders(orders: list[Order], now: datetime) -> None:
         return
     for order in orders:
         order.updated_at = now
-    if connection.vendor != "postgresql":
-        Order.objects.bulk_update(orders, list(WRITTEN_FIELDS))
-        return
     fields = [Order._meta.pk, *(Order._meta.get_field(name) for name in WRITTEN_FIELDS)]
     qn = connection.ops.quote_name
     row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"

@@ -5,10 +5,14 @@ returns it unchanged when it is already in the target state (safe to call twice)
 allowed-transitions table (orders.models.ALLOWED_TRANSITIONS + TRANSITION_GUARDS) or raises
 InvalidTransition, saves only the changed fields, writes an OrderEvent (who, when, from, to, why,
 source) and runs the status-changed hooks inside the transaction.
+
+The rule lives in orders.services.transitions: a pure planner and one set-based writer. Each
+service here is a batch of one; `orders_mark_paid_many` moves many orders with the same rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -20,21 +24,20 @@ from core.db import insert_instance
 from core.errors import DomainError, InvalidTransition, NotFound
 from orders import hooks
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.services.transitions import (  # noqa: F401 (EVENT_*: the event kinds, importable from here too)
+    EVENT_PAYMENT_RECEIVED,
+    EVENT_STATUS,
+    lock_orders,
+    plan_mark_paid,
+    plan_transition,
+    transitions_write,
+)
+from orders.services.transitions import user_or_none as _user_or_none
 
 S = OrderStatus
 
-# Timestamp field stamped when an order enters a status.
-_STAMPS = {
-    S.PAID: "paid_at",
-    S.SHIPPED: "shipped_at",
-    S.DELIVERED: "delivered_at",
-    S.COMPLETED: "completed_at",
-    S.CANCELLED: "cancelled_at",
-}
-
 # Event kinds written by this module.
 EVENT_CREATED = "created"
-EVENT_STATUS = "status_changed"
 EVENT_NOTE = "note"
 EVENT_TAGS = "tags_changed"
 EVENT_OVERSOLD = "oversold"
@@ -75,12 +78,6 @@ def record_event(
     ))
 
 
-def _user_or_none(actor):
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None
-    return actor
-
-
 def apply_transition(
     order: Order,
     target: str,
@@ -95,34 +92,10 @@ def apply_transition(
     """Move a locked order one step to `target`: stock effects, save, event, hooks.
 
     The caller holds the row lock (lock_order) inside a transaction. Raises InvalidTransition when
-    the table does not allow the step.
+    the table does not allow the step. A batch of one of the transitions writer.
     """
-    from orders.services.stock import commit_order_stock, release_order_stock
-
-    current = order.status
-    if not order.can_transition_to(target):
-        raise InvalidTransition(entity="Order", current=current, target=target)
-    update_fields = {"status", "updated_at"}
-    for name, value in (fields or {}).items():
-        setattr(order, name, value)
-        update_fields.add(name)
-    stamp = _STAMPS.get(target)
-    if stamp and getattr(order, stamp) is None:
-        setattr(order, stamp, at or timezone.now())
-        update_fields.add(stamp)
-    if target == S.CANCELLED:
-        release_order_stock(order, actor=_user_or_none(actor))
-    elif target == S.SHIPPED:
-        commit_order_stock(order, actor=_user_or_none(actor))
-    order.status = target
-    order.save(update_fields=sorted(update_fields))
-    event = record_event(
-        order, EVENT_STATUS, actor=actor, source=source, note=note, from_status=current, to_status=target, data=data
-    )
-    hooks.run_status_changed(
-        hooks.StatusChange(order_id=order.id, from_status=current, to_status=target, event_id=event.id, source=source)
-    )
-    return event
+    plan = plan_transition(order, target, actor=actor, source=source, note=note, fields=fields, at=at, data=data)
+    return transitions_write([plan])[0]
 
 
 def _move(
@@ -146,10 +119,6 @@ def _move(
         return order
 
 
-EVENT_PAYMENT_RECEIVED = "payment_received"
-_PAST_PAYMENT = {S.PROCESSING, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED}
-
-
 def order_mark_paid(
     *, order_id: int, actor=None, source: str = "staff", note: str = "", paid_at: datetime | None = None
 ) -> Order:
@@ -161,17 +130,39 @@ def order_mark_paid(
     """
     with transaction.atomic():
         order = lock_order(order_id)
-        if order.status in _PAST_PAYMENT:
-            if order.paid_at is None:
-                order.paid_at = paid_at or timezone.now()
-                order.save(update_fields=["paid_at", "updated_at"])
-                record_event(order, EVENT_PAYMENT_RECEIVED, actor=actor, source=source, note=note,
-                             data={"cod": order.is_cod})
-            return order
-        if order.status == S.PAID:
-            return order
-        apply_transition(order, S.PAID, actor=actor, source=source, note=note, at=paid_at)
+        plan = plan_mark_paid(order, actor=actor, source=source, note=note, paid_at=paid_at)
+        transitions_write([plan] if plan is not None else [])
         return order
+
+
+def orders_mark_paid_many(
+    *,
+    order_ids: Iterable[int],
+    actor=None,
+    source: str = "staff",
+    note: str = "",
+    paid_at: datetime | None = None,
+) -> list[Order]:
+    """order_mark_paid for many orders in one transaction, set-based; returns the orders it changed.
+
+    The same rule and the same rows as order_mark_paid per order (plan_mark_paid): awaiting payment
+    moves to paid with its event and hooks; a cash-on-delivery order past payment gets its paid_at
+    and a `payment_received` event once. Orders already paid, orders that may not be paid (cancelled)
+    and ids that do not exist are skipped, so a repeat changes nothing and returns []. Rows are
+    locked in id order; the changed orders are returned in id order.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        plans = []
+        for order in lock_orders(order_ids).values():
+            try:
+                plan = plan_mark_paid(order, actor=actor, source=source, note=note, paid_at=paid_at, now=now)
+            except InvalidTransition:
+                continue
+            if plan is not None:
+                plans.append(plan)
+        transitions_write(plans)
+    return [plan.order for plan in plans]
 
 
 def order_confirm(*, order_id: int, actor=None, source: str = "staff", note: str = "") -> Order:

@@ -260,7 +260,6 @@ def test_openapi_schema_documents_the_orders_api(api_client):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_concurrent_requests_with_the_same_key_make_one_order(token_client, kaos, stock_of):
     barrier = threading.Barrier(5)
     results = []

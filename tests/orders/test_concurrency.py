@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from catalog.models import StockMovement
 from orders.models import Order
@@ -17,7 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_five_concurrent_identical_pushes_make_one_order_and_one_reservation(shopee_channel, external_order,
                                                                                make_variant, stock_of):
     # given a product in stock and one marketplace order
@@ -35,7 +33,6 @@ def test_five_concurrent_identical_pushes_make_one_order_and_one_reservation(sho
     assert order.events.filter(kind="status_changed").count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_concurrent_different_statuses_end_at_the_latest(shopee_channel, external_order, make_variant, stock_of):
     kaos = make_variant("KAOS-L", stock=10)
     pushes = [external_order(status, minutes=i) for i, status in

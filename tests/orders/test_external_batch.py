@@ -253,7 +253,6 @@ def test_a_batch_cancellation_expires_the_orders_open_payment(shopee_channel, ex
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_concurrent_batches_with_the_same_new_orders_make_each_order_once(shopee_channel, external_order,
                                                                          make_variant, stock_of):
     kaos = make_variant("KAOS-L", stock=100)
@@ -267,7 +266,6 @@ def test_concurrent_batches_with_the_same_new_orders_make_each_order_once(shopee
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
 def test_a_batch_its_caller_flushes_commits_without_changing_the_session(shopee_channel, external_order,
                                                                         make_variant):
     make_variant("KAOS-L", stock=10)

@@ -224,9 +224,8 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     # then
     assert len(numbers_in(first)) == 15
     assert len(numbers_in(response)) == 40
-    with CaptureQueriesContext(connection) as large:
+    with django_assert_max_num_queries(len(small.captured_queries)):  # 40 rows cost no more than 15
         client.get(URL, {"per_page": 50})
-    assert len(small.captured_queries) == len(large.captured_queries)
 
 
 def test_the_orders_stage_links_the_pages_each_role_may_open(staff_client):
