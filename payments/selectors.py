@@ -23,6 +23,7 @@ from payments.models import (
     StatementImport,
     StatementLine,
 )
+from payments.statements.references import description_tokens, plain_reference
 from payments.states import PaymentFigures, derive_order_payment_state
 
 
@@ -92,6 +93,9 @@ def payment_instructions_for_order(*, order_id: int) -> dict | None:
         "amount": payment.amount,
         "base_amount": payment.base_amount,
         "unique_code": payment.unique_code,
+        "unique_code_abs": payment.unique_code_abs,
+        "match_by_order_number": payment.match_by_order_number,
+        "order_number": payment.order.number,
         "expires_at": payment.expires_at,
         "is_open": payment.status == PaymentStatus.PENDING,
         "state": summary["state"],
@@ -178,11 +182,20 @@ def candidate_payments_for_lines(lines: list[StatementLine], *, limit: int = 10)
         .select_related("order")
         .order_by("-created_at")[:1000]
     )
+    # Transfers opened without a kode unik are found by their order number in the description.
+    by_number: dict[str, list[Payment]] = {}
+    for payment in Payment.objects.filter(
+        method=PaymentMethod.BANK_TRANSFER, match_by_order_number=True,
+        status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.NEEDS_REVIEW],
+    ).select_related("order"):
+        by_number.setdefault(plain_reference(payment.order.number), []).append(payment)
     result = {}
     for line in lines:
-        found = [p for p in payments if abs(p.amount - line.amount) < 1000 or p.base_amount == line.amount]
+        named = [p for token in description_tokens(line.description) for p in by_number.get(token, ())]
+        found = [p for p in payments if (abs(p.amount - line.amount) < 1000 or p.base_amount == line.amount)
+                 and p not in named]
         found.sort(key=lambda p: (p.amount != line.amount, p.base_amount != line.amount))
-        result[line.pk] = found[:limit]
+        result[line.pk] = (named + found)[:limit]
     return result
 
 

@@ -12,7 +12,7 @@ import logging
 import random
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # Namespace of the advisory locks that serialise kode unik allocation per base amount.
 UNIQUE_CODE_LOCK_NAMESPACE = 5_005
+
+# The note on a bank transfer opened without a kode unik (every code of its amount was taken).
+NO_CODE_NOTE = "Match by order number, no unique code"
 
 
 METHOD_ALIASES = {
@@ -109,23 +112,33 @@ def _schedule_order_sync(order_id: int) -> None:
 
 
 def _lock_base_amount(base_amount: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [UNIQUE_CODE_LOCK_NAMESPACE, base_amount % 2_000_000_000]
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [UNIQUE_CODE_LOCK_NAMESPACE, base_amount % 2_000_000_000]
+        )
+
+
+def _code_space(base_amount: int) -> tuple[int, int]:
+    """(raising, lowering): codes +1..+raising, then -1..-lowering (a lowered amount stays at or
+    above the floor)."""
+    top = conf.unique_code_max()
+    lowering = max(0, min(top, base_amount - conf.unique_code_floor_amount()))
+    return top, lowering
 
 
 def _free_unique_codes(base_amount: int) -> list[int]:
+    """The codes still free for this base amount: raising ones first, then lowering ones."""
+    raising, lowering = _code_space(base_amount)
     used = set(
         Payment.objects.filter(
             method=PaymentMethod.BANK_TRANSFER,
             status=PaymentStatus.PENDING,
-            amount__gt=base_amount,
-            amount__lte=base_amount + 999,
+            amount__gte=base_amount - lowering,
+            amount__lte=base_amount + raising,
         ).values_list("amount", flat=True)
     )
-    return [code for code in range(1, 1000) if base_amount + code not in used]
+    codes = [*range(1, raising + 1), *range(-1, -lowering - 1, -1)]
+    return [code for code in codes if base_amount + code not in used]
 
 
 def _next_reference(order) -> str:
@@ -151,20 +164,20 @@ def _mark_saved(obj, pk: int) -> None:
 def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -> bool:
     """INSERT the payment ... ON CONFLICT DO NOTHING: one statement, no savepoint.
 
-    With `pick_code` the kode unik is chosen in the same statement: a random code 1-999 whose
-    amount no open bank transfer expects (the caller holds the base amount's advisory lock, taken
-    in an earlier statement, so this statement's snapshot sees every committed allocation).
+    With `pick_code` the kode unik is chosen in the same statement: a code whose amount no open
+    bank transfer expects, a raising one (+1..+999) at random while any is free, else a lowering
+    one (-1..-999, never below the floor amount). The caller holds the base amount's advisory lock,
+    taken in an earlier statement, so this statement's snapshot sees every committed allocation.
     False when nothing was inserted: the reference exists, no code is free, or the amount clashed
     with another base amount's allocation at the same moment (the partial unique index decided).
-    With `guess` the code is a random 1-999 tried as it is: nearly always free in a real shop, and
-    far cheaper than looking at the taken ones; a clash returns False and the caller looks.
+    With `guess` the code is a random raising one tried as it is: nearly always free in a real
+    shop, and far cheaper than looking at the taken ones; a clash returns False and the caller looks.
     """
-    if connection.vendor != "postgresql":  # the embedded SQLite setup: the same steps, one by one
-        return _insert_payment_portable(payment, pick_code=pick_code)
     quote = connection.ops.quote_name
     table = quote(Payment._meta.db_table)
+    raising, lowering = _code_space(payment.base_amount)
     if pick_code and guess:
-        payment.unique_code = random.randint(1, 999)
+        payment.unique_code = random.randint(1, raising)
         payment.amount = payment.base_amount + payment.unique_code
         pick_code = False
     columns, params = _insert_parts(payment)
@@ -180,15 +193,17 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
         source = (
             f"SELECT {', '.join(values)} FROM ("  # noqa: S608
             # The taken codes come from one range scan of the open-amount index, bounded to this
-            # base amount's 999 slots: the cost does not grow with the shop's other open payments.
-            f"SELECT code FROM generate_series(1, 999) AS code WHERE code NOT IN ("
+            # base amount's slots: the cost does not grow with the shop's other open payments.
+            f"SELECT code FROM (SELECT generate_series(1, %s) AS code "
+            f"UNION ALL SELECT -generate_series(1, %s)) AS codes WHERE code NOT IN ("
             f"SELECT p.{quote('amount')} - %s FROM {table} p WHERE p.{quote('method')} = %s "
-            f"AND p.{quote('status')} = %s AND p.{quote('amount')} > %s AND p.{quote('amount')} <= %s + 999) "
-            f"ORDER BY random() LIMIT 1) AS c"
+            f"AND p.{quote('status')} = %s AND p.{quote('amount')} >= %s AND p.{quote('amount')} <= %s) "
+            f"ORDER BY code < 0, random() LIMIT 1) AS c"
         )
         params += [
+            raising, lowering,
             payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
-            payment.base_amount, payment.base_amount,
+            payment.base_amount - lowering, payment.base_amount + raising,
         ]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -204,37 +219,20 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
     return True
 
 
-def _insert_payment_portable(payment: Payment, *, pick_code: bool) -> bool:
-    if pick_code:
-        free = _free_unique_codes(payment.base_amount)
-        if not free:
-            return False
-        payment.unique_code = random.choice(free)
-        payment.amount = payment.base_amount + payment.unique_code
-    try:
-        with transaction.atomic():
-            payment.save(force_insert=True)
-    except IntegrityError:
-        payment.pk = None
-        return False
-    return True
-
-
 def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> None:
     """The 'opened' event and the charge journal entry with its two lines, in one statement.
 
     The charge's key is new (the payment was inserted in this transaction), so no lookup first.
     """
-    if connection.vendor != "postgresql":
-        _event(payment, "opened", "", payment.status, actor=actor, source=source,
-               data={"amount": payment.amount, "unique_code": payment.unique_code})
-        journal.post_charge(payment=payment, booked_on=booked_on, fresh=True)
-        return
     quote = connection.ops.quote_name
+    data = {"amount": payment.amount, "unique_code": payment.unique_code}
+    note = ""
+    if payment.match_by_order_number:
+        data["match_by_order_number"] = True
+        note = NO_CODE_NOTE
     event = PaymentEvent(
         payment=payment, kind="opened", from_status="", to_status=payment.status,
-        actor=actor if getattr(actor, "pk", None) else None, source=source, note="",
-        data={"amount": payment.amount, "unique_code": payment.unique_code},
+        actor=actor if getattr(actor, "pk", None) else None, source=source, note=note, data=data,
     )
     entry = JournalEntry(
         key=f"charge:{payment.pk}", kind=JournalEntry.Kind.CHARGE, booked_on=booked_on,
@@ -296,7 +294,16 @@ def _payment_open(
         if not bank:
             raise Conflict("Could not open the payment; try again.")
         if not _free_unique_codes(base_amount):
-            raise Conflict(f"No free unique code for Rp {base_amount}: 999 open bank transfers of this amount.")
+            # Every code of this amount is taken: the order is never refused for that. The transfer
+            # expects the plain amount and is matched by the order number in its description.
+            payment = Payment(
+                order=order, method=method, provider=provider, reference=reference, base_amount=base_amount,
+                amount=base_amount, expires_at=expires_at, match_by_order_number=True,
+            )
+            if not _insert_payment(payment, pick_code=False):
+                raise Conflict(f"Payment {reference} was opened at the same moment; try again.")
+            logger.warning("no free kode unik for Rp %s: %s is matched by order number", base_amount, reference)
+            break
         # Another base amount's order took base+code at the same moment; pick again.
     else:
         raise Conflict("Could not allocate a unique code; try again.")
@@ -315,10 +322,12 @@ def payment_open(
 ) -> Payment:
     """Open the payment we expect for an order.
 
-    Bank transfers get a kode unik 1–999 added to the amount, unique among open bank transfers:
-    allocation is serialised per base amount with a transaction-level advisory lock, and the
-    partial unique index on open bank-transfer amounts is the backstop (a clash with another
-    base amount is retried with another code).
+    Bank transfers get a kode unik added to the amount (+1..+999, then -1..-999 down to the floor
+    amount), unique among open bank transfers: allocation is serialised per base amount with a
+    transaction-level advisory lock, and the partial unique index on open bank-transfer amounts is
+    the backstop (a clash with another base amount is retried with another code). When every code
+    of the amount is taken the payment expects the plain amount, flagged `match_by_order_number`:
+    the order is never refused for a payment-matching reason.
     """
     from orders.models import Order
 
@@ -357,10 +366,7 @@ def _order_with_code_lock(order_id: int):
         "ELSE false END",
         [OrderStatus.AWAITING_PAYMENT, *marketplaces, *not_bank, UNIQUE_CODE_LOCK_NAMESPACE],
     )
-    queryset = Order.objects.select_related("channel")
-    if connection.vendor == "postgresql":
-        queryset = queryset.annotate(code_locked=lock)
-    return queryset.get(pk=order_id)
+    return Order.objects.select_related("channel").annotate(code_locked=lock).get(pk=order_id)
 
 
 def on_order_created(order_id: int) -> None:

@@ -40,6 +40,7 @@ from payments.models import (
 )
 from payments.services import payments as payment_services
 from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
+from payments.statements.references import description_tokens, plain_reference
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ def _statement_import_run(job: StatementImport) -> StatementImport:
     # payment claimed by two lines anywhere in the file is ambiguous), then each chunk claims its
     # payments and inserts its lines already matched, with their side effects, in one transaction.
     credits = [
-        (i, row[3], row[1]) for i, row in enumerate(todo)
+        (i, row[3], row[1], row[2]) for i, row in enumerate(todo)
         if row[7] == LineMatch.UNMATCHED and row[6] not in existing
     ]
     parsed_at = perf_counter()
@@ -373,23 +374,44 @@ def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str]
 # --- Matching -------------------------------------------------------------------------------
 
 
-def find_matches(lines: list[tuple[int, int, date]]) -> tuple[list[tuple[int, int, str]], list[int]]:
-    """Hash join of credit lines (id, amount, booked_on) with open bank-transfer payments.
+def order_number_payments(*, earliest: date | None = None) -> dict[str, list[tuple[int, int, date, date, str]]]:
+    """Open bank transfers without a kode unik, by their order number written plain:
+    {number: [(payment_id, amount, first day, last day, status)]}. Few: only amounts whose codes ran out."""
+    status = Q(status=PaymentStatus.PENDING)
+    if earliest is not None:
+        status |= Q(status=PaymentStatus.EXPIRED,
+                    expires_at__gte=timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min)))
+    tz = timezone.get_current_timezone()
+    found: dict[str, list] = defaultdict(list)
+    for pid, amount, created_at, expires_at, st, number in Payment.objects.filter(
+        status, method=PaymentMethod.BANK_TRANSFER, match_by_order_number=True, received_amount=0,
+    ).values_list("id", "amount", "created_at", "expires_at", "status", "order__number"):
+        end = expires_at.astimezone(tz).date() if expires_at else date.max
+        found[plain_reference(number)].append((pid, amount, created_at.astimezone(tz).date(), end, st))
+    return found
+
+
+def find_matches(lines: list[tuple[int, int, date, str]]) -> tuple[list[tuple[int, int, str]], list[int]]:
+    """Hash join of credit lines (id, amount, booked_on, description) with open bank-transfer payments.
 
     Candidates are bank transfers with nothing received yet, pending or expired (a transfer made
     in time but imported after the window closed), whose window [created day, expiry day] holds
-    the line's date. Returns ([(line_id, payment_id, payment_status)], ambiguous_line_ids): a pair
-    only when the line has one candidate and that payment is claimed by no other line.
+    the line's date: by exact amount for those with a kode unik; for those opened without one
+    (every code taken) by their order number in the description and the exact amount, which then
+    wins over amount-only candidates. Returns ([(line_id, payment_id, payment_status)],
+    ambiguous_line_ids): a pair only when the line has one candidate and that payment is claimed
+    by no other line.
     """
     if not lines:
         return [], []
-    amounts = {amount for _id, amount, _d in lines}
-    earliest = min(d for _id, _a, d in lines)
+    amounts = {line[1] for line in lines}
+    earliest = min(line[2] for line in lines)
     earliest_moment = timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min))
     by_amount: dict[int, list[tuple[int, date, date, str]]] = defaultdict(list)
     open_payments = Payment.objects.filter(
         Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest_moment),
         method=PaymentMethod.BANK_TRANSFER,
+        match_by_order_number=False,
         received_amount=0,
         amount__gte=min(amounts),
         amount__lte=max(amounts),
@@ -399,11 +421,19 @@ def find_matches(lines: list[tuple[int, int, date]]) -> tuple[list[tuple[int, in
         if amount in amounts:
             end = expires_at.astimezone(tz).date() if expires_at else date.max
             by_amount[amount].append((pid, created_at.astimezone(tz).date(), end, status))
+    by_number = order_number_payments(earliest=earliest)
 
     candidates: dict[int, list[tuple[int, str]]] = {}
     claims: dict[int, int] = defaultdict(int)
-    for line_id, amount, booked_on in lines:
-        found = [(pid, status) for pid, start, end, status in by_amount.get(amount, ()) if start <= booked_on <= end]
+    for line_id, amount, booked_on, *rest in lines:
+        found = []
+        if by_number and rest:
+            for token in description_tokens(rest[0]) & by_number.keys():
+                found += [(pid, status) for pid, expected, start, end, status in by_number[token]
+                          if expected == amount and start <= booked_on <= end]
+        if not found:
+            found = [(pid, status) for pid, start, end, status in by_amount.get(amount, ())
+                     if start <= booked_on <= end]
         if found:
             candidates[line_id] = found
             for pid, _status in found:
@@ -423,7 +453,7 @@ def statement_lines_match(*, import_id: int | None = None) -> dict[str, int]:
                                       booked_on__isnull=False)
     if import_id is not None:
         qs = qs.filter(statement_import_id=import_id)
-    lines = list(qs.values_list("id", "amount", "booked_on"))
+    lines = list(qs.values_list("id", "amount", "booked_on", "description"))
     pairs, ambiguous = find_matches(lines)
     matched = 0
     for start in range(0, len(pairs), MATCH_CHUNK):
