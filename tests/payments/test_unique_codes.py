@@ -148,3 +148,17 @@ def test_finance_sees_the_no_code_note_on_payment_order_and_reconcile_pages(clie
 def test_the_default_code_space_starts_with_raising_codes():
     payment = payment_open(order_id=make_order(total=45_000).pk)
     assert 1 <= payment.unique_code <= 999 and payment.amount == 45_000 + payment.unique_code
+
+
+@override_settings(PAYMENTS_UNIQUE_CODE_MAX=1)
+def test_the_staff_order_page_tag_shows_the_note_only_for_an_open_transfer_without_a_code():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    _take_codes(95_000, [1, -1])
+    no_code = payment_open(order_id=make_order(total=95_000).pk)
+    with_code = payment_open(order_id=make_order(total=96_000).pk)
+    template = Template("{% load payments_tags %}{% payment_staff_notes order %}")
+    with translation.override("id"):
+        assert "tanpa kode unik" in template.render(Context({"order": no_code.order}))
+        assert "tanpa kode unik" not in template.render(Context({"order": with_code.order}))
