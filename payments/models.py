@@ -63,6 +63,19 @@ OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.NEEDS_REVIEW)
 RECEIVED_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
+class MatchDecision(models.TextChoices):
+    """What Finance decides when a credit matched by hand differs from what the payment expects."""
+
+    REFUND = "refund", _("Refund the difference")
+    KEEP_CREDIT = "keep_credit", _("Keep as customer credit")
+    KEEP_OUTSTANDING = "keep_outstanding", _("Keep the rest outstanding")
+    ACCEPT_PAID = "accept_paid", _("Accept as paid")
+
+
+OVERPAID_DECISIONS = (MatchDecision.REFUND, MatchDecision.KEEP_CREDIT)
+UNDERPAID_DECISIONS = (MatchDecision.KEEP_OUTSTANDING, MatchDecision.ACCEPT_PAID)
+
+
 class OrderPaymentState(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
@@ -144,6 +157,7 @@ class Payment(models.Model):
         permissions = [
             ("manage_payments", "Can verify, match and refund payments (money actions)"),
             ("import_statements", "Can import bank statements and settlement reports"),
+            ("accept_short_payment", "Can accept less than expected as paid (writes the rest off)"),
         ]
 
     def __str__(self) -> str:
@@ -381,6 +395,7 @@ class JournalEntry(models.Model):
         REFUND = "refund", _("Refund")
         PAYOUT = "payout", _("Payout")
         UNIDENTIFIED = "unidentified", _("Unidentified receipt")
+        WRITE_OFF = "write_off", _("Short payment accepted")
 
     key = models.CharField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

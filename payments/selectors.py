@@ -20,6 +20,7 @@ from payments.models import (
     PaymentMethod,
     PaymentProof,
     PaymentStatus,
+    Refund,
     StatementImport,
     StatementLine,
 )
@@ -30,17 +31,19 @@ from payments.states import PaymentFigures, derive_order_payment_state
 def order_payment_summary(*, order_id: int) -> dict:
     """What is expected, received, withheld as fees, refunded and still outstanding for an order.
 
-    expected comes from the journal (what is due: charges minus reversals); received is net of
-    fees and refunds, so expected = received + fees + refunds + outstanding always holds.
+    expected comes from the journal (what is due: charges minus reversals and short payments
+    Finance accepted); received is net of fees and refunds, so expected = received + fees +
+    (refunds - overpayments given back) + outstanding always holds.
     """
     from orders.models import Order
 
     payments = list(
-        Payment.objects.filter(order_id=order_id).values("status", "amount", "received_amount", "refunded_amount",
-                                                         "fee_amount")
+        Payment.objects.filter(order_id=order_id).values("id", "status", "amount", "received_amount",
+                                                         "refunded_amount", "fee_amount")
     )
     due = JournalLine.objects.filter(entry__order_id=order_id, account=Account.RECEIVABLE,
-                                     entry__kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL])
+                                     entry__kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL,
+                                                      JournalEntry.Kind.WRITE_OFF])
     totals = due.aggregate(d=Coalesce(Sum("debit_amount"), 0), c=Coalesce(Sum("credit_amount"), 0))
     if payments:
         expected = totals["d"] - totals["c"]
@@ -49,9 +52,14 @@ def order_payment_summary(*, order_id: int) -> dict:
     gross = sum(p["received_amount"] for p in payments)
     fees = sum(p["fee_amount"] for p in payments)
     refunded = sum(p["refunded_amount"] for p in payments)
+    overpaid_back = dict(
+        Refund.objects.filter(order_id=order_id, kind=Refund.Kind.OVERPAYMENT).values_list("payment_id")
+        .annotate(total=Sum("amount")).values_list("payment_id", "total")
+    ) if refunded else {}
     state = derive_order_payment_state(
         expected_amount=expected,
-        payments=[PaymentFigures(p["status"], p["amount"], p["received_amount"], p["refunded_amount"])
+        payments=[PaymentFigures(p["status"], p["amount"], p["received_amount"], p["refunded_amount"],
+                                 overpaid_back.get(p["id"], 0))
                   for p in payments],
     )
     return {
@@ -60,9 +68,15 @@ def order_payment_summary(*, order_id: int) -> dict:
         "received_gross": gross,
         "fees": fees,
         "refunded": refunded,
-        "outstanding": expected - gross,
+        # An overpayment given back is no longer received: it does not count against what is due.
+        "outstanding": expected - gross + sum(overpaid_back.values()),
         "state": state,
     }
+
+
+def match_difference(*, line_amount: int, payment: Payment) -> int:
+    """A credit matched by hand against what the payment still expects: > 0 overpaid, < 0 short."""
+    return line_amount - max(payment.amount - payment.received_amount, 0)
 
 
 def order_payment_state(*, order_id: int) -> str:

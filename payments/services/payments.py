@@ -537,6 +537,7 @@ def payment_receive(
     note: str = "",
     booked_on: date | None = None,
     fee_amount: int = 0,
+    data: dict | None = None,
 ) -> Payment:
     """Money arrived for a payment (a statement line matched by hand, part of a split...).
 
@@ -571,9 +572,38 @@ def payment_receive(
             fields += ["status", "paid_at"]
         payment.save(update_fields=fields)
         _event(payment, "received", old, payment.status, actor=actor, source=source, note=note,
-               data={"amount": amount, "received_amount": payment.received_amount})
+               data={"amount": amount, "received_amount": payment.received_amount, **(data or {})})
         _schedule_order_sync(payment.order_id)
     return payment
+
+
+def payment_accept_short(
+    *, payment_id: int, shortfall: int, reason: str, key: str, actor, source: str = "staff",
+) -> Payment:
+    """Finance accepts less than expected as the whole payment: the shortfall is written off (no
+    longer due, so the order counts as paid) and the payment goes pending/needs_review -> paid.
+
+    Only for holders of payments.accept_short_payment (the Finance role). `key` makes it idempotent.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Accepting a short payment needs a reason.", detail={"fields": {"reason": ["required"]}})
+    if shortfall <= 0:
+        raise DomainError("The shortfall must be positive.", detail={"shortfall": shortfall})
+    if not (actor is not None and actor.has_perm("payments.accept_short_payment")):
+        raise DomainError("Only Finance may accept a short payment as paid.",
+                          detail={"fields": {"decision": ["finance only"]}})
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        _check(payment, PaymentStatus.PAID)
+        journal.journal_post(
+            key=key, kind=JournalEntry.Kind.WRITE_OFF, booked_on=_local_today(),
+            lines=[(Account.SALES, shortfall, 0), (Account.RECEIVABLE, 0, shortfall)],
+            description=f"Short payment accepted on {payment.reference}: {reason}",
+            order_id=payment.order_id, payment_id=payment.pk, actor=actor,
+        )
+        return payment_mark_paid(payment_id=payment.pk, actor=actor, source=source, note=reason,
+                                 received_amount=payment.received_amount, fee_amount=payment.fee_amount)
 
 
 def payment_flag_for_review(

@@ -29,15 +29,19 @@ from django.utils import timezone
 from core.errors import Conflict, DomainError, NotFound
 from payments import conf
 from payments.models import (
+    OVERPAID_DECISIONS,
+    UNDERPAID_DECISIONS,
     BankAccount,
     LineAllocation,
     LineMatch,
+    MatchDecision,
     Payment,
     PaymentMethod,
     PaymentStatus,
     StatementImport,
     StatementLine,
 )
+from payments.selectors import match_difference
 from payments.services import payments as payment_services
 from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
 from payments.statements.references import description_tokens, plain_reference
@@ -591,9 +595,55 @@ def _lock_line(line_id: int) -> StatementLine:
     return line
 
 
-def statement_line_match(*, line_id: int, payment_id: int, actor, note: str = "") -> StatementLine:
-    """Finance matches a credit to a payment by hand (the whole amount: partial, late or over)."""
-    return statement_line_split(line_id=line_id, allocations=[(payment_id, None)], actor=actor, note=note)
+def _check_decision(*, difference: int, decision: str | None, reason: str) -> None:
+    """A credit that differs from what the payment expects needs Finance's choice and a reason."""
+    if not difference:
+        return
+    allowed = OVERPAID_DECISIONS if difference > 0 else UNDERPAID_DECISIONS
+    errors = {}
+    if decision not in allowed:
+        errors["decision"] = [f"choose one of {', '.join(allowed)}"]
+    if not reason:
+        errors["reason"] = ["required"]
+    if errors:
+        kind = "more" if difference > 0 else "less"
+        raise DomainError(
+            f"The credit is Rp {abs(difference)} {kind} than the payment expects: choose what to do and say why.",
+            detail={"fields": errors, "difference": difference},
+        )
+
+
+def statement_line_match(
+    *, line_id: int, payment_id: int, actor, note: str = "", decision: str | None = None, reason: str = "",
+) -> StatementLine:
+    """Finance matches a credit to a payment by hand (the whole credit).
+
+    When the credit differs from what the payment still expects, Finance chooses (with a reason):
+    more -> refund the difference or keep it as the customer's credit; less -> keep the rest
+    outstanding (the payment waits for it, the order is not paid) or accept as paid (Finance role
+    only; the rest is written off). The choice and reason are recorded on the payment's event.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        line = _lock_line(line_id)
+        payment = Payment.objects.filter(pk=payment_id).first()
+        if payment is None:
+            raise NotFound(f"Payment {payment_id} does not exist.")
+        difference = match_difference(line_amount=line.amount, payment=payment)
+        _check_decision(difference=difference, decision=decision, reason=reason)
+        data = {"difference": difference, "decision": decision, "reason": reason} if difference else None
+        line = _allocate(line, [(payment_id, line.amount)], actor=actor, note=note or reason, data=data)
+        if decision == MatchDecision.REFUND:
+            payment_services.refund_create(
+                payment_id=payment_id, amount=difference, reason=reason, kind="overpayment",
+                reference=f"line {line.pk}", actor=actor, source="statement",
+            )
+        elif decision == MatchDecision.ACCEPT_PAID:
+            payment_services.payment_accept_short(
+                payment_id=payment_id, shortfall=-difference, reason=reason, key=f"write_off:line:{line.pk}",
+                actor=actor, source="statement",
+            )
+    return line
 
 
 def statement_line_split(
@@ -604,8 +654,6 @@ def statement_line_split(
         line = _lock_line(line_id)
         if not allocations:
             raise DomainError("Choose at least one payment.", detail={"allocations": "required"})
-        if len(allocations) == 1 and allocations[0][1] is None:
-            allocations = [(allocations[0][0], line.amount)]
         if any(amount is None or amount <= 0 for _pid, amount in allocations):
             raise DomainError("Every part needs a positive amount.", detail={"allocations": "amount"})
         total = sum(amount for _pid, amount in allocations)
@@ -616,24 +664,30 @@ def statement_line_split(
             )
         if len({pid for pid, _a in allocations}) != len(allocations):
             raise DomainError("Each payment may appear once.", detail={"allocations": "duplicate"})
-        for payment_id, amount in sorted(allocations):
-            allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
-                                                       created_by=actor if getattr(actor, "pk", None) else None)
-            payment_services.payment_receive(
-                payment_id=payment_id,
-                amount=amount,
-                key=f"receipt:alloc:{allocation.pk}",
-                actor=actor,
-                source="statement",
-                note=note or f"Statement credit {line.booked_on} matched by hand",
-                booked_on=line.booked_on,
-            )
-        line.match_status = LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT
-        line.payment_id = allocations[0][0]
-        line.matched_at = timezone.now()
-        line.matched_by = actor if getattr(actor, "pk", None) else None
-        line.note = note
-        line.save(update_fields=["match_status", "payment", "matched_at", "matched_by", "note"])
+        return _allocate(line, allocations, actor=actor, note=note)
+
+
+def _allocate(line: StatementLine, allocations: list[tuple[int, int]], *, actor, note: str,
+              data: dict | None = None) -> StatementLine:
+    for payment_id, amount in sorted(allocations):
+        allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
+                                                   created_by=actor if getattr(actor, "pk", None) else None)
+        payment_services.payment_receive(
+            payment_id=payment_id,
+            amount=amount,
+            key=f"receipt:alloc:{allocation.pk}",
+            actor=actor,
+            source="statement",
+            note=note or f"Statement credit {line.booked_on} matched by hand",
+            booked_on=line.booked_on,
+            data=data,
+        )
+    line.match_status = LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT
+    line.payment_id = allocations[0][0]
+    line.matched_at = timezone.now()
+    line.matched_by = actor if getattr(actor, "pk", None) else None
+    line.note = note
+    line.save(update_fields=["match_status", "payment", "matched_at", "matched_by", "note"])
     return line
 
 
