@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -35,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 # Namespace of the advisory locks that serialise kode unik allocation per base amount.
 UNIQUE_CODE_LOCK_NAMESPACE = 5_005
+
+# Orders moved forward per batched task after a batch of payment transitions.
+ORDER_SYNC_CHUNK = 500
 
 # The note on a bank transfer opened without a kode unik (every code of its amount was taken).
 NO_CODE_NOTE = "Match by order number, no unique code"
@@ -469,6 +475,161 @@ on_order_status_changed.batch = on_orders_status_changed  # type: ignore[attr-de
 # --- Transitions ------------------------------------------------------------------------------
 
 
+@dataclass
+class PaymentPlan:
+    """One planned payment transition: the row with its new values, the fields to write, the
+    event and the journal postings. Made by `plan_payment_transition`, written by `payments_write`."""
+
+    payment: Payment
+    fields: tuple[str, ...]
+    event: PaymentEvent
+    postings: list[journal.Posting] = field(default_factory=list)
+
+
+def plan_payment_transition(
+    payment: Payment,
+    *,
+    target: str,
+    kind: str,
+    now: datetime,
+    booked_on: date,
+    actor=None,
+    source: str,
+    note: str = "",
+    received_amount: int | None = None,
+    fee_amount: int | None = None,
+    receipt_fee: int = 0,
+    receipt_key: str | None = None,
+    provider_reference: str = "",
+    charge_reversed: bool = False,
+    data: dict | None = None,
+) -> PaymentPlan:
+    """The pure planner of every money-in transition (paid, flagged for review, received).
+
+    From the payment row as it is (locked by the caller) and the input: the new status (checked
+    against ALLOWED_TRANSITIONS unless it stays), `received_amount` as the new total received
+    (the increase is booked as a receipt, `receipt_fee` of it as fees), `fee_amount` as the new
+    total fee, paid_at on becoming paid, the charge booked again when a late payment of an expired
+    one is accepted, and the event. Reads nothing, writes nothing: the row object is updated in
+    memory and `payments_write` writes any number of plans at once.
+    """
+    old = payment.status
+    if target != old:
+        _check(payment, target)
+    fields = ["updated_at"]
+    postings: list[journal.Posting] = []
+    if target == PaymentStatus.PAID and charge_reversed:
+        # Reinstated after expiry (a late transfer Finance accepted): due again.
+        postings.append(journal.charge_posting(payment=payment, booked_on=booked_on, key_suffix=":reinstated"))
+    if received_amount is not None and received_amount > payment.received_amount:
+        delta = received_amount - payment.received_amount
+        postings.append(journal.receipt_posting(
+            payment=payment, key=receipt_key or f"receipt:{payment.pk}:{payment.received_amount}",
+            booked_on=booked_on, amount=delta, fee_amount=min(receipt_fee, delta), actor=actor,
+        ))
+        payment.received_amount = received_amount
+        fields.append("received_amount")
+    if fee_amount is not None:
+        payment.fee_amount = fee_amount
+        fields.append("fee_amount")
+    if target != old:
+        payment.status = target
+        fields.append("status")
+        if target == PaymentStatus.PAID:
+            payment.paid_at = now
+            fields.append("paid_at")
+    if provider_reference:
+        payment.provider_reference = provider_reference
+        fields.append("provider_reference")
+    payment.updated_at = now
+    event = PaymentEvent(
+        payment=payment, kind=kind, from_status=old, to_status=payment.status,
+        actor=actor if getattr(actor, "pk", None) else None, source=source, note=note,
+        data={"received_amount": payment.received_amount, **(data or {})},
+    )
+    return PaymentPlan(payment=payment, fields=tuple(sorted(fields)), event=event, postings=postings)
+
+
+def payments_write(plans: list[PaymentPlan]) -> None:
+    """Write N planned transitions set-based, inside the caller's transaction (rows locked):
+    one UPDATE per distinct set of fields, one INSERT of events, the journal postings through
+    `journal.journal_post_many`; the orders move forward after commit, in batches."""
+    if not plans:
+        return
+    by_fields: dict[tuple[str, ...], list[Payment]] = defaultdict(list)
+    for plan in plans:
+        by_fields[plan.fields].append(plan.payment)
+    for fields, rows in by_fields.items():
+        Payment.objects.bulk_update(rows, fields, batch_size=1_000)
+    PaymentEvent.objects.bulk_create([plan.event for plan in plans], batch_size=5_000)
+    journal.journal_post_many([item for plan in plans for item in plan.postings])
+    order_ids = sorted({plan.payment.order_id for plan in plans})
+    if len(order_ids) == 1:
+        _schedule_order_sync(order_ids[0])
+    else:
+        _schedule_order_syncs(order_ids)
+
+
+def _schedule_order_syncs(order_ids: list[int]) -> None:
+    def queue() -> None:
+        from payments.tasks import order_payment_sync_batch_task
+
+        for start in range(0, len(order_ids), ORDER_SYNC_CHUNK):
+            order_payment_sync_batch_task.delay(order_ids[start : start + ORDER_SYNC_CHUNK])
+
+    transaction.on_commit(queue)
+
+
+def charges_reversed(payment_ids: list[int]) -> set[int]:
+    """The payments among these whose charge was reversed (expired or failed), in one query."""
+    if not payment_ids:
+        return set()
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for payment_id, kind, count in (
+        JournalEntry.objects.filter(payment_id__in=payment_ids,
+                                    kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL])
+        .values("payment_id", "kind").annotate(n=Count("id")).values_list("payment_id", "kind", "n")
+    ):
+        counts[payment_id][kind] = count
+    return {pid for pid, c in counts.items()
+            if c[JournalEntry.Kind.CHARGE] > 0 and c[JournalEntry.Kind.CHARGE_REVERSAL] >= c[JournalEntry.Kind.CHARGE]}
+
+
+def _charge_reversed(payment: Payment) -> bool:
+    return payment.pk in charges_reversed([payment.pk])
+
+
+def plan_payment_paid(
+    payment: Payment, *, now: datetime, booked_on: date, actor=None, source: str, note: str = "",
+    received_amount: int | None = None, fee_amount: int = 0, provider_reference: str = "",
+    charge_reversed: bool = False, data: dict | None = None,
+) -> PaymentPlan:
+    """pending/needs_review -> paid, the whole expected amount received unless told otherwise.
+
+    The one plan behind a Finance approval, a gateway callback and a statement credit matched to
+    a pending transfer."""
+    target = max(payment.received_amount, payment.amount) if received_amount is None else received_amount
+    if target < 0 or fee_amount < 0 or fee_amount > target:
+        raise DomainError("Amounts must not be negative and the fee must not exceed the amount.")
+    return plan_payment_transition(
+        payment, target=PaymentStatus.PAID, kind="paid", now=now, booked_on=booked_on, actor=actor, source=source,
+        note=note, received_amount=target, fee_amount=fee_amount, receipt_fee=fee_amount,
+        provider_reference=provider_reference, charge_reversed=charge_reversed,
+        data={"fee_amount": fee_amount, **(data or {})},
+    )
+
+
+def plan_payment_flagged(
+    payment: Payment, *, now: datetime, booked_on: date, reason: str, actor=None, source: str,
+    received_amount: int | None = None, data: dict | None = None,
+) -> PaymentPlan:
+    """pending/expired -> needs_review, booking money received with it (a late transfer...)."""
+    return plan_payment_transition(
+        payment, target=PaymentStatus.NEEDS_REVIEW, kind="flagged", now=now, booked_on=booked_on, actor=actor,
+        source=source, note=reason, received_amount=received_amount, data=data,
+    )
+
+
 def payment_mark_paid(
     *,
     payment_id: int,
@@ -487,44 +648,14 @@ def payment_mark_paid(
         if payment.status in RECEIVED_STATUSES:
             return payment
         _check(payment, PaymentStatus.PAID)
-        old = payment.status
-        target = max(payment.received_amount, payment.amount) if received_amount is None else received_amount
-        if target < 0 or fee_amount < 0 or fee_amount > target:
-            raise DomainError("Amounts must not be negative and the fee must not exceed the amount.")
         now = timezone.now()
-        day = booked_on or _local_today(now)
-        if _charge_reversed(payment):
-            # Reinstated after expiry (a late transfer Finance accepted): due again.
-            journal.post_charge(payment=payment, booked_on=day, key_suffix=":reinstated")
-        delta = target - payment.received_amount
-        if delta > 0:
-            journal.post_receipt(
-                payment=payment,
-                key=f"receipt:{payment.pk}:{payment.received_amount}",
-                booked_on=day,
-                amount=delta,
-                fee_amount=min(fee_amount, delta),
-                actor=actor,
-            )
-            payment.received_amount = target
-        payment.fee_amount = fee_amount
-        payment.status = PaymentStatus.PAID
-        payment.paid_at = now
-        fields = ["status", "received_amount", "fee_amount", "paid_at", "updated_at"]
-        if provider_reference:
-            payment.provider_reference = provider_reference
-            fields.append("provider_reference")
-        payment.save(update_fields=fields)
-        _event(payment, "paid", old, payment.status, actor=actor, source=source, note=note,
-               data={"received_amount": payment.received_amount, "fee_amount": fee_amount})
-        _schedule_order_sync(payment.order_id)
+        plan = plan_payment_paid(
+            payment, now=now, booked_on=booked_on or _local_today(now), actor=actor, source=source, note=note,
+            received_amount=received_amount, fee_amount=fee_amount, provider_reference=provider_reference,
+            charge_reversed=_charge_reversed(payment),
+        )
+        payments_write([plan])
     return payment
-
-
-def _charge_reversed(payment: Payment) -> bool:
-    charges = JournalEntry.objects.filter(payment_id=payment.pk, kind=JournalEntry.Kind.CHARGE).count()
-    reversals = JournalEntry.objects.filter(payment_id=payment.pk, kind=JournalEntry.Kind.CHARGE_REVERSAL).count()
-    return charges > 0 and reversals >= charges
 
 
 def payment_receive(
@@ -556,24 +687,18 @@ def payment_receive(
                 message=f"Payment {payment.reference} is {payment.status} and takes no more money.",
             )
         now = timezone.now()
-        day = booked_on or _local_today(now)
-        journal.post_receipt(payment=payment, key=key, booked_on=day, amount=amount, fee_amount=fee_amount,
-                             actor=actor)
-        old = payment.status
-        payment.received_amount += amount
-        payment.fee_amount += fee_amount
-        fields = ["received_amount", "fee_amount", "updated_at"]
-        if old == PaymentStatus.EXPIRED:
-            payment.status = PaymentStatus.NEEDS_REVIEW
-            fields.append("status")
-        elif old == PaymentStatus.PENDING and payment.received_amount >= payment.amount:
-            payment.status = PaymentStatus.PAID
-            payment.paid_at = now
-            fields += ["status", "paid_at"]
-        payment.save(update_fields=fields)
-        _event(payment, "received", old, payment.status, actor=actor, source=source, note=note,
-               data={"amount": amount, "received_amount": payment.received_amount, **(data or {})})
-        _schedule_order_sync(payment.order_id)
+        target = payment.status
+        if payment.status == PaymentStatus.EXPIRED:
+            target = PaymentStatus.NEEDS_REVIEW
+        elif payment.status == PaymentStatus.PENDING and payment.received_amount + amount >= payment.amount:
+            target = PaymentStatus.PAID
+        plan = plan_payment_transition(
+            payment, target=target, kind="received", now=now, booked_on=booked_on or _local_today(now), actor=actor,
+            source=source, note=note, received_amount=payment.received_amount + amount,
+            fee_amount=payment.fee_amount + fee_amount, receipt_fee=fee_amount, receipt_key=key,
+            data={"amount": amount, **(data or {})},
+        )
+        payments_write([plan])
     return payment
 
 
@@ -615,25 +740,10 @@ def payment_flag_for_review(
         payment = _lock(payment_id)
         if payment.status == PaymentStatus.NEEDS_REVIEW:
             return payment
-        _check(payment, PaymentStatus.NEEDS_REVIEW)
-        old = payment.status
-        fields = ["status", "updated_at"]
-        if received_amount is not None and received_amount > payment.received_amount:
-            delta = received_amount - payment.received_amount
-            journal.post_receipt(
-                payment=payment,
-                key=f"receipt:{payment.pk}:{payment.received_amount}",
-                booked_on=booked_on or _local_today(),
-                amount=delta,
-                actor=actor,
-            )
-            payment.received_amount = received_amount
-            fields.append("received_amount")
-        payment.status = PaymentStatus.NEEDS_REVIEW
-        payment.save(update_fields=fields)
-        _event(payment, "flagged", old, payment.status, actor=actor, source=source, note=reason,
-               data={"received_amount": payment.received_amount})
-        _schedule_order_sync(payment.order_id)
+        now = timezone.now()
+        plan = plan_payment_flagged(payment, now=now, booked_on=booked_on or _local_today(now), reason=reason,
+                                    actor=actor, source=source, received_amount=received_amount)
+        payments_write([plan])
     return payment
 
 
