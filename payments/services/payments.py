@@ -286,12 +286,14 @@ def _payment_open(
     bank = method == PaymentMethod.BANK_TRANSFER
     if bank and not locked:
         _lock_base_amount(base_amount)
+    payment = None
     for attempt in range(8):
-        payment = Payment(
+        candidate = Payment(
             order=order, method=method, provider=provider, reference=reference, base_amount=base_amount,
             amount=base_amount, expires_at=expires_at,
         )
-        if _insert_payment(payment, pick_code=bank, guess=attempt == 0):
+        if _insert_payment(candidate, pick_code=bank, guess=attempt == 0):
+            payment = candidate
             break
         if Payment.objects.filter(reference=reference).exists():
             if first:
@@ -300,19 +302,19 @@ def _payment_open(
         if not bank:
             raise Conflict("Could not open the payment; try again.")
         if not _free_unique_codes(base_amount):
-            # Every code of this amount is taken: the order is never refused for that. The transfer
-            # expects the plain amount and is matched by the order number in its description.
-            payment = Payment(
-                order=order, method=method, provider=provider, reference=reference, base_amount=base_amount,
-                amount=base_amount, expires_at=expires_at, match_by_order_number=True,
-            )
-            if not _insert_payment(payment, pick_code=False):
-                raise Conflict(f"Payment {reference} was opened at the same moment; try again.")
-            logger.warning("no free kode unik for Rp %s: %s is matched by order number", base_amount, reference)
             break
         # Another base amount's order took base+code at the same moment; pick again.
-    else:
-        raise Conflict("Could not allocate a unique code; try again.")
+    if payment is None:
+        # Every code of this amount is taken (or kept being taken by other amounts at the same
+        # moment): the order is never refused for that. The transfer expects the plain amount and
+        # is matched by the order number in its description.
+        payment = Payment(
+            order=order, method=method, provider=provider, reference=reference, base_amount=base_amount,
+            amount=base_amount, expires_at=expires_at, match_by_order_number=True,
+        )
+        if not _insert_payment(payment, pick_code=False):
+            raise Conflict(f"Payment {reference} was opened at the same moment; try again.")
+        logger.warning("no free kode unik for Rp %s: %s is matched by order number", base_amount, reference)
     _write_opened(payment, actor=actor, source=source, booked_on=_local_today(now))
     return payment
 
