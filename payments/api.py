@@ -43,8 +43,8 @@ class PaymentSerializer(serializers.ModelSerializer):
         model = Payment
         fields = [
             "id", "reference", "order_id", "order_number", "method", "provider", "status", "base_amount",
-            "unique_code", "amount", "received_amount", "fee_amount", "refunded_amount", "provider_reference",
-            "expires_at", "paid_at", "created_at",
+            "unique_code", "match_by_order_number", "amount", "received_amount", "fee_amount", "refunded_amount",
+            "provider_reference", "expires_at", "paid_at", "created_at",
         ]
         read_only_fields = fields
 

@@ -38,7 +38,8 @@ class PaymentsConfig(AppConfig):
             "payments.view_settlementimport",
             "payments.view_codremittance",
         ]
-        money = ["payments.manage_payments", "payments.import_statements", "payments.add_refund"]
+        money = ["payments.manage_payments", "payments.import_statements", "payments.add_refund",
+                 "payments.accept_short_payment"]
         # Finance (and Owner, who holds everything) do money actions; Admin and CS only look.
         roles.grant_many([roles.FINANCE], [*view, *money])
         roles.grant_many([roles.ADMIN, roles.CUSTOMER_SERVICE], ["payments.view_payment"])

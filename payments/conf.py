@@ -51,6 +51,16 @@ def bank_transfer_window_hours() -> int:
     return _int("PAYMENTS_BANK_TRANSFER_WINDOW_HOURS", 24)
 
 
+def unique_code_max() -> int:
+    """The kode unik runs +1..+N, then -1..-N (N at most 999, the column's check)."""
+    return min(_int("PAYMENTS_UNIQUE_CODE_MAX", 999), 999)
+
+
+def unique_code_floor_amount() -> int:
+    """A lowering kode unik never takes the amount to transfer below this (whole rupiah)."""
+    return _int("PAYMENTS_UNIQUE_CODE_FLOOR_AMOUNT", 10_000)
+
+
 def unsettled_after_days() -> int:
     return _int("PAYMENTS_UNSETTLED_AFTER_DAYS", 14)
 

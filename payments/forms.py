@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import MoneyField
-from payments.models import BankAccount, Refund, StatementImport
+from payments.models import OVERPAID_DECISIONS, UNDERPAID_DECISIONS, BankAccount, MatchDecision, Refund, StatementImport
 
 
 class ProofUploadForm(forms.Form):
@@ -60,3 +60,30 @@ class CodUploadForm(forms.Form):
     courier = forms.CharField(label=_("Courier"), max_length=60)
     reference = forms.CharField(label=_("Remittance reference"), max_length=80, required=False)
     remitted_on = forms.DateField(label=_("Remitted on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MatchDifferenceForm(forms.Form):
+    """Finance's choice when a credit matched by hand differs from what the payment expects."""
+
+    decision = forms.ChoiceField(
+        label=_("What to do with the difference"), widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what to do with the difference."),
+                        "invalid_choice": _("Choose what to do with the difference.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason for the difference.")},
+    )
+
+    def __init__(self, *args, difference: int, can_accept_short: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.difference = difference
+        self.can_accept_short = can_accept_short
+        allowed = OVERPAID_DECISIONS if difference > 0 else UNDERPAID_DECISIONS
+        self.fields["decision"].choices = [(d.value, d.label) for d in allowed]
+
+    def clean_decision(self) -> str:
+        decision = self.cleaned_data["decision"]
+        if decision == MatchDecision.ACCEPT_PAID and not self.can_accept_short:
+            raise forms.ValidationError(_("Only Finance may accept a short payment as paid."))
+        return decision

@@ -63,6 +63,19 @@ OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.NEEDS_REVIEW)
 RECEIVED_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
+class MatchDecision(models.TextChoices):
+    """What Finance decides when a credit matched by hand differs from what the payment expects."""
+
+    REFUND = "refund", _("Refund the difference")
+    KEEP_CREDIT = "keep_credit", _("Keep as customer credit")
+    KEEP_OUTSTANDING = "keep_outstanding", _("Keep the rest outstanding")
+    ACCEPT_PAID = "accept_paid", _("Accept as paid")
+
+
+OVERPAID_DECISIONS = (MatchDecision.REFUND, MatchDecision.KEEP_CREDIT)
+UNDERPAID_DECISIONS = (MatchDecision.KEEP_OUTSTANDING, MatchDecision.ACCEPT_PAID)
+
+
 class OrderPaymentState(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
@@ -92,10 +105,14 @@ class Payment(models.Model):
     provider = models.CharField(max_length=20, blank=True, help_text=_("midtrans, xendit, or the marketplace"))
     status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     reference = models.CharField(max_length=64, unique=True, help_text=_("Our payment reference, sent to gateways."))
-    # Amounts in whole rupiah. amount = base_amount + unique_code is what we expect to receive.
+    # Amounts in whole rupiah. amount = base_amount + unique_code is what we expect to receive. The
+    # kode unik raises the amount (+1..+999) and, when those are taken, lowers it (-1..-999).
     base_amount = models.BigIntegerField()
-    unique_code = models.PositiveSmallIntegerField(default=0)
+    unique_code = models.SmallIntegerField(default=0)
     amount = models.BigIntegerField()
+    # No kode unik was free for this amount: the customer writes the order number in the transfer's
+    # description and the statement matcher (and Finance) match by it instead of by amount.
+    match_by_order_number = models.BooleanField(default=False)
     received_amount = models.BigIntegerField(default=0)
     fee_amount = models.BigIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
@@ -112,13 +129,15 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # The kode unik backstop: two open bank transfers never expect the same amount.
+            # The kode unik backstop: two open bank transfers with a code never expect the same amount
+            # (those matched by order number expect the plain amount and may share it).
             models.UniqueConstraint(
                 fields=["amount"],
-                condition=models.Q(method="bank_transfer", status="pending"),
+                condition=models.Q(method="bank_transfer", status="pending", match_by_order_number=False),
                 name="payment_unique_open_bank_amount",
             ),
-            models.CheckConstraint(condition=models.Q(unique_code__lte=999), name="payment_unique_code_max_999"),
+            models.CheckConstraint(condition=models.Q(unique_code__gte=-999, unique_code__lte=999),
+                                   name="payment_unique_code_within_999"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="payment_amount_not_negative"),
             models.CheckConstraint(
                 condition=models.Q(refunded_amount__lte=models.F("received_amount")),
@@ -138,6 +157,7 @@ class Payment(models.Model):
         permissions = [
             ("manage_payments", "Can verify, match and refund payments (money actions)"),
             ("import_statements", "Can import bank statements and settlement reports"),
+            ("accept_short_payment", "Can accept less than expected as paid (writes the rest off)"),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +169,10 @@ class Payment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def unique_code_abs(self) -> int:
+        return abs(self.unique_code)
 
     @property
     def refundable_amount(self) -> int:
@@ -371,6 +395,7 @@ class JournalEntry(models.Model):
         REFUND = "refund", _("Refund")
         PAYOUT = "payout", _("Payout")
         UNIDENTIFIED = "unidentified", _("Unidentified receipt")
+        WRITE_OFF = "write_off", _("Short payment accepted")
 
     key = models.CharField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -20,26 +20,30 @@ from payments.models import (
     PaymentMethod,
     PaymentProof,
     PaymentStatus,
+    Refund,
     StatementImport,
     StatementLine,
 )
+from payments.statements.references import description_tokens, plain_reference
 from payments.states import PaymentFigures, derive_order_payment_state
 
 
 def order_payment_summary(*, order_id: int) -> dict:
     """What is expected, received, withheld as fees, refunded and still outstanding for an order.
 
-    expected comes from the journal (what is due: charges minus reversals); received is net of
-    fees and refunds, so expected = received + fees + refunds + outstanding always holds.
+    expected comes from the journal (what is due: charges minus reversals and short payments
+    Finance accepted); received is net of fees and refunds, so expected = received + fees +
+    (refunds - overpayments given back) + outstanding always holds.
     """
     from orders.models import Order
 
     payments = list(
-        Payment.objects.filter(order_id=order_id).values("status", "amount", "received_amount", "refunded_amount",
-                                                         "fee_amount")
+        Payment.objects.filter(order_id=order_id).values("id", "status", "amount", "received_amount",
+                                                         "refunded_amount", "fee_amount")
     )
     due = JournalLine.objects.filter(entry__order_id=order_id, account=Account.RECEIVABLE,
-                                     entry__kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL])
+                                     entry__kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL,
+                                                      JournalEntry.Kind.WRITE_OFF])
     totals = due.aggregate(d=Coalesce(Sum("debit_amount"), 0), c=Coalesce(Sum("credit_amount"), 0))
     if payments:
         expected = totals["d"] - totals["c"]
@@ -48,9 +52,14 @@ def order_payment_summary(*, order_id: int) -> dict:
     gross = sum(p["received_amount"] for p in payments)
     fees = sum(p["fee_amount"] for p in payments)
     refunded = sum(p["refunded_amount"] for p in payments)
+    overpaid_back = dict(
+        Refund.objects.filter(order_id=order_id, kind=Refund.Kind.OVERPAYMENT).values_list("payment_id")
+        .annotate(total=Sum("amount")).values_list("payment_id", "total")
+    ) if refunded else {}
     state = derive_order_payment_state(
         expected_amount=expected,
-        payments=[PaymentFigures(p["status"], p["amount"], p["received_amount"], p["refunded_amount"])
+        payments=[PaymentFigures(p["status"], p["amount"], p["received_amount"], p["refunded_amount"],
+                                 overpaid_back.get(p["id"], 0))
                   for p in payments],
     )
     return {
@@ -59,9 +68,15 @@ def order_payment_summary(*, order_id: int) -> dict:
         "received_gross": gross,
         "fees": fees,
         "refunded": refunded,
-        "outstanding": expected - gross,
+        # An overpayment given back is no longer received: it does not count against what is due.
+        "outstanding": expected - gross + sum(overpaid_back.values()),
         "state": state,
     }
+
+
+def match_difference(*, line_amount: int, payment: Payment) -> int:
+    """A credit matched by hand against what the payment still expects: > 0 overpaid, < 0 short."""
+    return line_amount - max(payment.amount - payment.received_amount, 0)
 
 
 def order_payment_state(*, order_id: int) -> str:
@@ -92,6 +107,9 @@ def payment_instructions_for_order(*, order_id: int) -> dict | None:
         "amount": payment.amount,
         "base_amount": payment.base_amount,
         "unique_code": payment.unique_code,
+        "unique_code_abs": payment.unique_code_abs,
+        "match_by_order_number": payment.match_by_order_number,
+        "order_number": payment.order.number,
         "expires_at": payment.expires_at,
         "is_open": payment.status == PaymentStatus.PENDING,
         "state": summary["state"],
@@ -178,11 +196,20 @@ def candidate_payments_for_lines(lines: list[StatementLine], *, limit: int = 10)
         .select_related("order")
         .order_by("-created_at")[:1000]
     )
+    # Transfers opened without a kode unik are found by their order number in the description.
+    by_number: dict[str, list[Payment]] = {}
+    for payment in Payment.objects.filter(
+        method=PaymentMethod.BANK_TRANSFER, match_by_order_number=True,
+        status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.NEEDS_REVIEW],
+    ).select_related("order"):
+        by_number.setdefault(plain_reference(payment.order.number), []).append(payment)
     result = {}
     for line in lines:
-        found = [p for p in payments if abs(p.amount - line.amount) < 1000 or p.base_amount == line.amount]
+        named = [p for token in description_tokens(line.description) for p in by_number.get(token, ())]
+        found = [p for p in payments if (abs(p.amount - line.amount) < 1000 or p.base_amount == line.amount)
+                 and p not in named]
         found.sort(key=lambda p: (p.amount != line.amount, p.base_amount != line.amount))
-        result[line.pk] = found[:limit]
+        result[line.pk] = (named + found)[:limit]
     return result
 
 

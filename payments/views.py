@@ -24,7 +24,14 @@ from core.money import AmountError, parse_idr
 from core.permissions import staff_required
 from core.untrusted import parse_id
 from payments import conf, selectors
-from payments.forms import CodUploadForm, DecisionForm, RefundForm, SettlementUploadForm, StatementUploadForm
+from payments.forms import (
+    CodUploadForm,
+    DecisionForm,
+    MatchDifferenceForm,
+    RefundForm,
+    SettlementUploadForm,
+    StatementUploadForm,
+)
 from payments.models import (
     CodRemittanceLine,
     JournalEntry,
@@ -45,6 +52,7 @@ from payments.services import statements as statement_services
 VIEW = "payments.view_payment"
 MANAGE = "payments.manage_payments"
 IMPORT = "payments.import_statements"
+ACCEPT_SHORT = "payments.accept_short_payment"
 
 
 def _page(request: HttpRequest, qs, per_page: int = 50):
@@ -191,12 +199,33 @@ def reconcile_action(request: HttpRequest, line_id: int, action: str) -> HttpRes
     try:
         if action == "match":
             payment = Payment.objects.filter(reference=request.POST.get("reference", "").strip()).first()
-            payment_id = payment.pk if payment else _int(request.POST.get("payment"))
-            if not payment_id:
+            if payment is None:
+                payment_id = _int(request.POST.get("payment"))
+                payment = Payment.objects.filter(pk=payment_id).first() if payment_id else None
+            if payment is None:
                 raise DomainError(_("Choose a payment or type its reference."),
                                   detail={"fields": {"payment": [_("required")]}})
-            statement_services.statement_line_match(line_id=line_id, payment_id=payment_id, actor=request.user,
-                                                    note=request.POST.get("note", ""))
+            line = StatementLine.objects.filter(pk=line_id).first()
+            if line is None:
+                raise DomainError(_("This statement line does not exist."))
+            difference = selectors.match_difference(line_amount=line.amount, payment=payment)
+            decision = reason = ""
+            if difference:
+                # A credit that is not what the payment expects: show the difference, ask what to do.
+                confirming = request.POST.get("confirm") == "1"
+                form = MatchDifferenceForm(request.POST if confirming else None, difference=difference,
+                                           can_accept_short=request.user.has_perm(ACCEPT_SHORT))
+                if not form.is_valid():
+                    return render(request, "payments/match_difference.html", {
+                        "form": form, "line": line, "payment": payment, "difference": difference,
+                        "difference_abs": abs(difference),
+                        "expected": line.amount - difference, "next": request.POST.get("next", ""),
+                        "note": request.POST.get("note", ""), "stage_key": "payments",
+                    }, status=400 if confirming else 200)
+                decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+            statement_services.statement_line_match(line_id=line_id, payment_id=payment.pk, actor=request.user,
+                                                    note=request.POST.get("note", ""), decision=decision or None,
+                                                    reason=reason)
             messages.success(request, _("Credit matched."))
         elif action == "split":
             allocations = []

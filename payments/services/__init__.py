@@ -1,7 +1,10 @@
 """Write side of payments. Public services (keyword-only):
 
 payments.services.payments: payment_open, payment_mark_paid, payment_receive, payment_flag_for_review,
-    payment_mark_failed, payment_expire, refund_create, order_payment_sync, expire_overdue
+    payment_accept_short, payment_mark_failed, payment_expire, refund_create, order_payment_sync,
+    expire_overdue; the money-in planner and writer shared by single and batch paths:
+    plan_payment_transition (plan_payment_paid, plan_payment_flagged) and payments_write
+payments.services.journal: journal_post_many (set-based) and its batch-of-one helpers
 payments.services.statements: statement_import_create, statement_import_run, statement_lines_match,
     statement_line_match, statement_line_split, statement_line_mark_not_ours
 payments.services.proofs: proof_upload, proof_approve, proof_reject

@@ -95,7 +95,8 @@ def _lock_pending_proof(proof_id: int) -> PaymentProof:
 
 
 def proof_approve(
-    *, proof_id: int, actor, line_id: int | None = None, received_amount: int | None = None, note: str = ""
+    *, proof_id: int, actor, line_id: int | None = None, received_amount: int | None = None, note: str = "",
+    decision: str | None = None,
 ) -> PaymentProof:
     """Finance accepts a proof: with a statement line, that credit is matched; else the payment is
     marked paid for the received (default: expected) amount. Recorded with who and when."""
@@ -108,8 +109,9 @@ def proof_approve(
             line = StatementLine.objects.filter(pk=line_id).first()
             if line is None or line.match_status not in (LineMatch.UNMATCHED, LineMatch.AMBIGUOUS):
                 raise Conflict("That statement line is not open for matching.")
+            # A credit that differs from the payment needs Finance's decision and reason (note).
             statement_line_match(line_id=line_id, payment_id=payment.pk, actor=actor,
-                                 note=note or f"Proof {proof.pk} approved")
+                                 note=note or f"Proof {proof.pk} approved", decision=decision, reason=note)
         elif payment.status == PaymentStatus.PENDING and payment.received_amount > 0 and received_amount is None:
             payment_services.payment_mark_paid(payment_id=payment.pk, actor=actor, source="staff",
                                                note=note or f"Proof {proof.pk} approved")

@@ -6,12 +6,14 @@ re-imported or overlapping statement adds nothing (the unique fingerprint is the
 Matching is a hash join done before writing: the open bank-transfer payments whose amounts occur
 in the statement are loaded once into a dict keyed by amount, each new credit looks up its
 candidates by exact amount and checks the payment window; a credit with one candidate that no
-other credit claims is a match, anything else is ambiguous or unmatched. Then per chunk, in one
-transaction with the job's progress counters: a conditional UPDATE ... RETURNING claims the
-payments (one paid by a webhook meanwhile is simply not claimed), the lines are COPYed in already
-matched, and INSERT ... SELECT writes the payment events and the receipt journal entries. A job
-cut short resumes from `rows_parsed`. Orders move forward in a few batched tasks after commit,
-never a task per line. `statement_lines_match` re-runs matching over lines already stored.
+other credit claims is a match, anything else is ambiguous or unmatched. Transfers opened without
+a kode unik are matched by their order number in the description instead. Then per chunk, in one
+transaction with the job's progress counters: the matched payments are locked and claimed (one
+paid by a webhook meanwhile is simply not claimed), the lines are COPYed in already matched, and
+the payments go through the same planner as a Finance approval or a gateway callback
+(`payments.services.payments.plan_payment_paid`), written set-based with the journal's
+`journal_post_many`. A job cut short resumes from `rows_parsed`. Orders move forward in a few
+batched tasks after commit, never a task per line. `statement_lines_match` re-runs matching over lines already stored.
 """
 from __future__ import annotations
 
@@ -29,23 +31,29 @@ from django.utils import timezone
 from core.errors import Conflict, DomainError, NotFound
 from payments import conf
 from payments.models import (
+    OVERPAID_DECISIONS,
+    UNDERPAID_DECISIONS,
     BankAccount,
     LineAllocation,
     LineMatch,
+    MatchDecision,
     Payment,
     PaymentMethod,
     PaymentStatus,
     StatementImport,
     StatementLine,
 )
+from payments.selectors import match_difference
 from payments.services import payments as payment_services
 from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
+from payments.statements.references import description_tokens, plain_reference
 
 logger = logging.getLogger(__name__)
 
 INSERT_CHUNK = 10_000
 MATCH_CHUNK = 5_000
-ORDER_SYNC_CHUNK = 500
+MATCHED_NOTE = "Matched to a bank statement credit"
+LATE_MATCHED_NOTE = "Matched to a bank statement credit after the payment window"
 
 
 def line_fingerprint(*, account: str, line: ParsedLine, occurrence: int) -> str:
@@ -137,43 +145,29 @@ LINE_COLUMNS = (
 def _insert_lines(job_id: int, rows: list[tuple]) -> list[tuple[int, int | None]]:
     """Insert statement rows; rows already known (same fingerprint) are skipped.
 
-    Returns (id, payment_id) of the rows actually inserted.
-
-    On PostgreSQL the rows are streamed with COPY into a temporary table, then moved with one
-    INSERT ... SELECT ... ON CONFLICT DO NOTHING; elsewhere a multi-row INSERT does the same.
+    Returns (id, payment_id) of the rows actually inserted. The rows are streamed with COPY into a
+    temporary table, then moved with one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
     """
     if not rows:
         return []
     table = StatementLine._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS payments_tmp_stmt_lines (account varchar(60), booked_on date, "
-                "description varchar(500), amount bigint, is_credit boolean, is_pending boolean, "
-                "fingerprint varchar(64), match_status varchar(12), note text, payment_id bigint, "
-                "matched_at timestamptz) ON COMMIT DELETE ROWS"
-            )
-            with cursor.cursor.copy(f"COPY payments_tmp_stmt_lines ({LINE_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) "  # noqa: S608
-                f"SELECT %s, {LINE_COLUMNS} FROM payments_tmp_stmt_lines ON CONFLICT (fingerprint) DO NOTHING "
-                "RETURNING id, payment_id",
-                [job_id],
-            )
-            return list(cursor.fetchall())
-        inserted = []
-        for start in range(0, len(rows), 1_000):  # SQLite takes at most 32,766 parameters
-            part = rows[start : start + 1_000]
-            placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(part))
-            cursor.execute(
-                f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) VALUES {placeholders} "  # noqa: S608
-                "ON CONFLICT (fingerprint) DO NOTHING RETURNING id, payment_id",
-                [value for row in part for value in (job_id, *row)],
-            )
-            inserted += cursor.fetchall()
-        return inserted
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS payments_tmp_stmt_lines (account varchar(60), booked_on date, "
+            "description varchar(500), amount bigint, is_credit boolean, is_pending boolean, "
+            "fingerprint varchar(64), match_status varchar(12), note text, payment_id bigint, "
+            "matched_at timestamptz) ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(f"COPY payments_tmp_stmt_lines ({LINE_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} (statement_import_id, {LINE_COLUMNS}) "  # noqa: S608
+            f"SELECT %s, {LINE_COLUMNS} FROM payments_tmp_stmt_lines ON CONFLICT (fingerprint) DO NOTHING "
+            "RETURNING id, payment_id",
+            [job_id],
+        )
+        return list(cursor.fetchall())
 
 
 def statement_import_run(*, import_id: int) -> StatementImport:
@@ -251,7 +245,7 @@ def _statement_import_run(job: StatementImport) -> StatementImport:
     # payment claimed by two lines anywhere in the file is ambiguous), then each chunk claims its
     # payments and inserts its lines already matched, with their side effects, in one transaction.
     credits = [
-        (i, row[3], row[1]) for i, row in enumerate(todo)
+        (i, row[3], row[1], row[2]) for i, row in enumerate(todo)
         if row[7] == LineMatch.UNMATCHED and row[6] not in existing
     ]
     parsed_at = perf_counter()
@@ -311,35 +305,51 @@ def _existing_fingerprints(rows: list[tuple]) -> set[str]:
     return {fp for fp in known.values_list("fingerprint", flat=True).iterator(chunk_size=20_000) if fp in wanted}
 
 
-def _claim(payment_ids: list[int], *, from_status: str, to_status: str, now) -> list[tuple[int, int]]:
-    """Conditionally take open, untouched payments: [(payment_id, order_id)] actually claimed."""
-    if not payment_ids:
-        return []
-    table = Payment._meta.db_table
-    paid_at = ", paid_at = %s" if to_status == PaymentStatus.PAID else ""
-    params = [to_status, now, *([now] if paid_at else []), *payment_ids, from_status]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, received_amount = amount, updated_at = %s{paid_at} "  # noqa: S608
-            f"WHERE id IN ({','.join(['%s'] * len(payment_ids))}) AND status = %s AND received_amount = 0 "
-            f"AND method = 'bank_transfer' RETURNING id, order_id",
-            params,
-        )
-        return list(cursor.fetchall())
+def _claim(wanted: dict[int, str]) -> dict[int, Payment]:
+    """Lock the matched payments that are still as the matching saw them ({payment_id: status}):
+    open bank transfers with nothing received (one paid by a webhook meanwhile is not claimed)."""
+    if not wanted:
+        return {}
+    rows = (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(wanted), received_amount=0, method=PaymentMethod.BANK_TRANSFER,
+                status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED])
+        .order_by("pk")
+    )
+    return {p.pk: p for p in rows if p.status == wanted[p.pk]}
+
+
+def _settle(matches: list[tuple[int, Payment, date | None]], now) -> None:
+    """Matched credits [(line_id, locked payment, booked_on)] through the payment planner: a pending
+    transfer becomes paid exactly as a Finance approval or a gateway callback would make it, an
+    expired one goes to review with the money booked. One set-based write for all of them."""
+    today = timezone.localdate(now)
+    reversed_ids = payment_services.charges_reversed([p.pk for _lid, p, _d in matches])
+    plans = []
+    for line_id, payment, booked_on in matches:
+        data = {"line_id": line_id}
+        if payment.status == PaymentStatus.PENDING:
+            plans.append(payment_services.plan_payment_paid(
+                payment, now=now, booked_on=booked_on or today, source="statement", note=MATCHED_NOTE,
+                charge_reversed=payment.pk in reversed_ids, data=data,
+            ))
+        else:
+            plans.append(payment_services.plan_payment_flagged(
+                payment, now=now, booked_on=booked_on or today, source="statement", reason=LATE_MATCHED_NOTE,
+                received_amount=payment.amount, data=data,
+            ))
+    payment_services.payments_write(plans)
 
 
 def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str],
                  pair_by_index: dict[int, tuple[int, str]], ambiguous: set[int]) -> tuple[int, int]:
-    """Claim the chunk's matched payments, insert its new lines, write side effects. (new, matched)"""
+    """Claim the chunk's matched payments, insert its new lines, settle the matches. (new, matched)"""
     now = timezone.now()
-    wanted = {pair_by_index[i]: i for i, _row in chunk if i in pair_by_index}
-    claimed = _claim([pid for pid, st in wanted if st == PaymentStatus.PENDING], from_status=PaymentStatus.PENDING,
-                     to_status=PaymentStatus.PAID, now=now)
-    claimed += _claim([pid for pid, st in wanted if st == PaymentStatus.EXPIRED], from_status=PaymentStatus.EXPIRED,
-                      to_status=PaymentStatus.NEEDS_REVIEW, now=now)
-    claimed_ids = {pid for pid, _oid in claimed}
-    payment_of = {i: pid for (pid, _st), i in wanted.items() if pid in claimed_ids}
+    index_of = {pair_by_index[i][0]: i for i, _row in chunk if i in pair_by_index}
+    claimed = _claim(dict(pair_by_index[i] for i, _row in chunk if i in pair_by_index))
+    payment_of = {index_of[pid]: pid for pid in claimed}
     out = []
+    booked: dict[int, date | None] = {}
     for i, row in chunk:
         if row[6] in existing:
             continue
@@ -347,49 +357,60 @@ def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str]
         pid = payment_of.get(i)
         if pid is not None:
             status = LineMatch.MATCHED
+            booked[pid] = booked_on
         elif i in ambiguous:
             status = LineMatch.AMBIGUOUS
         out.append((account, booked_on, description, amount, is_credit, is_pending, fingerprint, status, note, pid,
                     now if pid else None))
     inserted = _insert_lines(job_id, out)
-    new = len(inserted)
-    matched_ids = [line_id for line_id, payment_id in inserted if payment_id is not None]
-    if len(matched_ids) != len(claimed_ids):
+    matched = [(line_id, payment_id) for line_id, payment_id in inserted if payment_id is not None]
+    if len(matched) != len(claimed):
         raise Conflict("Another import of the same lines ran at the same time; resume this import.")
-    if matched_ids:
-        _insert_side_effects(matched_ids, now, timezone.localdate(now))
-        order_ids = [oid for _pid, oid in claimed]
-
-        def queue_sync():
-            from payments.tasks import order_payment_sync_batch_task
-
-            for start in range(0, len(order_ids), ORDER_SYNC_CHUNK):
-                order_payment_sync_batch_task.delay(order_ids[start : start + ORDER_SYNC_CHUNK])
-
-        transaction.on_commit(queue_sync)
-    return new, len(matched_ids)
+    _settle([(line_id, claimed[pid], booked[pid]) for line_id, pid in matched], now)
+    return len(inserted), len(matched)
 
 
 # --- Matching -------------------------------------------------------------------------------
 
 
-def find_matches(lines: list[tuple[int, int, date]]) -> tuple[list[tuple[int, int, str]], list[int]]:
-    """Hash join of credit lines (id, amount, booked_on) with open bank-transfer payments.
+def order_number_payments(*, earliest: date | None = None) -> dict[str, list[tuple[int, int, date, date, str]]]:
+    """Open bank transfers without a kode unik, by their order number written plain:
+    {number: [(payment_id, amount, first day, last day, status)]}. Few: only amounts whose codes ran out."""
+    status = Q(status=PaymentStatus.PENDING)
+    if earliest is not None:
+        status |= Q(status=PaymentStatus.EXPIRED,
+                    expires_at__gte=timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min)))
+    tz = timezone.get_current_timezone()
+    found: dict[str, list] = defaultdict(list)
+    for pid, amount, created_at, expires_at, st, number in Payment.objects.filter(
+        status, method=PaymentMethod.BANK_TRANSFER, match_by_order_number=True, received_amount=0,
+    ).values_list("id", "amount", "created_at", "expires_at", "status", "order__number"):
+        end = expires_at.astimezone(tz).date() if expires_at else date.max
+        found[plain_reference(number)].append((pid, amount, created_at.astimezone(tz).date(), end, st))
+    return found
+
+
+def find_matches(lines: list[tuple[int, int, date, str]]) -> tuple[list[tuple[int, int, str]], list[int]]:
+    """Hash join of credit lines (id, amount, booked_on, description) with open bank-transfer payments.
 
     Candidates are bank transfers with nothing received yet, pending or expired (a transfer made
     in time but imported after the window closed), whose window [created day, expiry day] holds
-    the line's date. Returns ([(line_id, payment_id, payment_status)], ambiguous_line_ids): a pair
-    only when the line has one candidate and that payment is claimed by no other line.
+    the line's date: by exact amount for those with a kode unik; for those opened without one
+    (every code taken) by their order number in the description and the exact amount, which then
+    wins over amount-only candidates. Returns ([(line_id, payment_id, payment_status)],
+    ambiguous_line_ids): a pair only when the line has one candidate and that payment is claimed
+    by no other line.
     """
     if not lines:
         return [], []
-    amounts = {amount for _id, amount, _d in lines}
-    earliest = min(d for _id, _a, d in lines)
+    amounts = {line[1] for line in lines}
+    earliest = min(line[2] for line in lines)
     earliest_moment = timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min))
     by_amount: dict[int, list[tuple[int, date, date, str]]] = defaultdict(list)
     open_payments = Payment.objects.filter(
         Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest_moment),
         method=PaymentMethod.BANK_TRANSFER,
+        match_by_order_number=False,
         received_amount=0,
         amount__gte=min(amounts),
         amount__lte=max(amounts),
@@ -399,11 +420,19 @@ def find_matches(lines: list[tuple[int, int, date]]) -> tuple[list[tuple[int, in
         if amount in amounts:
             end = expires_at.astimezone(tz).date() if expires_at else date.max
             by_amount[amount].append((pid, created_at.astimezone(tz).date(), end, status))
+    by_number = order_number_payments(earliest=earliest)
 
     candidates: dict[int, list[tuple[int, str]]] = {}
     claims: dict[int, int] = defaultdict(int)
-    for line_id, amount, booked_on in lines:
-        found = [(pid, status) for pid, start, end, status in by_amount.get(amount, ()) if start <= booked_on <= end]
+    for line_id, amount, booked_on, *rest in lines:
+        found = []
+        if by_number and rest:
+            for token in description_tokens(rest[0]) & by_number.keys():
+                found += [(pid, status) for pid, expected, start, end, status in by_number[token]
+                          if expected == amount and start <= booked_on <= end]
+        if not found:
+            found = [(pid, status) for pid, start, end, status in by_amount.get(amount, ())
+                     if start <= booked_on <= end]
         if found:
             candidates[line_id] = found
             for pid, _status in found:
@@ -423,7 +452,7 @@ def statement_lines_match(*, import_id: int | None = None) -> dict[str, int]:
                                       booked_on__isnull=False)
     if import_id is not None:
         qs = qs.filter(statement_import_id=import_id)
-    lines = list(qs.values_list("id", "amount", "booked_on"))
+    lines = list(qs.values_list("id", "amount", "booked_on", "description"))
     pairs, ambiguous = find_matches(lines)
     matched = 0
     for start in range(0, len(pairs), MATCH_CHUNK):
@@ -437,114 +466,24 @@ def statement_lines_match(*, import_id: int | None = None) -> dict[str, int]:
     return {"lines": len(lines), "matched": matched, "ambiguous": len(ambiguous)}
 
 
-def _update_lines(pairs: list[tuple[int, int]], matched_at) -> None:
-    table = StatementLine._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            values = ",".join(["(%s::bigint,%s::bigint)"] * len(pairs))
-            cursor.execute(
-                f"UPDATE {table} AS l SET payment_id = v.pid, match_status = %s, matched_at = %s "  # noqa: S608
-                f"FROM (VALUES {values}) AS v(lid, pid) WHERE l.id = v.lid",
-                [LineMatch.MATCHED, matched_at, *[x for pair in pairs for x in pair]],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET payment_id = %s, match_status = %s, matched_at = %s WHERE id = %s",  # noqa: S608
-                [(pid, LineMatch.MATCHED, matched_at, lid) for lid, pid in pairs],
-            )
-
-
 def _apply_matches(pairs: list[tuple[int, int, str]]) -> int:
-    """Write one chunk of unique (line, payment) pairs set-based; returns how many were applied."""
+    """Write one chunk of unique (line, payment, status) pairs set-based; returns how many were applied."""
     now = timezone.now()
-    today = timezone.localdate(now)
     with transaction.atomic():
-        wanted = {pid: (lid, status) for lid, pid, status in pairs}
-        # Claim: only payments still open and untouched (a webhook may have paid one meanwhile).
-        claimable = list(
-            Payment.objects.select_for_update(of=("self",))
-            .filter(pk__in=list(wanted), received_amount=0, status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED])
-            .values_list("id", "status")
-        )
-        to_paid = [pid for pid, status in claimable if status == PaymentStatus.PENDING]
-        to_review = [pid for pid, status in claimable if status == PaymentStatus.EXPIRED]
-        if not claimable:
+        line_of = {pid: lid for lid, pid, _status in pairs}
+        claimed = _claim({pid: status for _lid, pid, status in pairs})
+        if not claimed:
             return 0
-        Payment.objects.filter(pk__in=to_paid).update(
-            status=PaymentStatus.PAID, received_amount=F("amount"), paid_at=now, updated_at=now
-        )
-        Payment.objects.filter(pk__in=to_review).update(
-            status=PaymentStatus.NEEDS_REVIEW, received_amount=F("amount"), updated_at=now
-        )
-        claimed_pairs = [(wanted[pid][0], pid) for pid, _s in claimable]
-        _update_lines(claimed_pairs, now)
-        line_ids = [lid for lid, _pid in claimed_pairs]
-        _insert_side_effects(line_ids, now, today)
-        order_ids = list(Payment.objects.filter(pk__in=to_paid + to_review).values_list("order_id", flat=True))
-
-        def queue_sync():
-            from payments.tasks import order_payment_sync_batch_task
-
-            for start in range(0, len(order_ids), ORDER_SYNC_CHUNK):
-                order_payment_sync_batch_task.delay(order_ids[start : start + ORDER_SYNC_CHUNK])
-
-        transaction.on_commit(queue_sync)
-    return len(claimed_pairs)
-
-
-def _insert_side_effects(line_ids: list[int], now, today: date) -> None:
-    """Payment events and balanced receipt entries for matched lines, set-based.
-
-    An automatic match is recorded on the line itself (line.payment); LineAllocation rows are
-    for Finance's manual matches and splits.
-    """
-    from payments.models import Account, JournalEntry, JournalLine, PaymentEvent
-
-    lines_t = StatementLine._meta.db_table
-    pay_t = Payment._meta.db_table
-    event_t = PaymentEvent._meta.db_table
-    entry_t = JournalEntry._meta.db_table
-    jline_t = JournalLine._meta.db_table
-    pg = connection.vendor == "postgresql"
-    ids_sql = ",".join(["%s"] * len(line_ids))
-    data_expr = "CAST('{\"line_id\": ' || l.id || '}' AS jsonb)" if pg else "'{\"line_id\": ' || l.id || '}'"
-    key_expr = "'receipt:line:' || l.id"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {event_t} (payment_id, kind, from_status, to_status, source, note, data, created_at) "  # noqa: S608
-            f"SELECT p.id, 'received', CASE WHEN p.status = 'paid' THEN 'pending' ELSE 'expired' END, p.status, "
-            f"'statement', 'Matched to a bank statement credit', {data_expr}, %s "
-            f"FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id WHERE l.id IN ({ids_sql})",
-            [now, *line_ids],
-        )
-        if pg:
-            # One statement: the entries' RETURNING feeds both lines of each entry.
-            cursor.execute(
-                f"WITH e AS (INSERT INTO {entry_t} (key, kind, booked_on, description, order_id, payment_id, "  # noqa: S608
-                f"created_at) SELECT {key_expr}, 'receipt', COALESCE(l.booked_on, %s), 'Bank transfer ' || "
-                f"p.reference, p.order_id, p.id, %s FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id "
-                f"WHERE l.id IN ({ids_sql}) RETURNING id, payment_id), "
-                f"x AS (SELECT e.id, p.received_amount AS amount FROM e JOIN {pay_t} p ON p.id = e.payment_id) "
-                f"INSERT INTO {jline_t} (entry_id, account, debit_amount, credit_amount) "
-                f"SELECT id, %s, amount, 0 FROM x UNION ALL SELECT id, %s, 0, amount FROM x",
-                [today, now, *line_ids, Account.BANK, Account.RECEIVABLE],
-            )
-            return
-        cursor.execute(
-            f"INSERT INTO {entry_t} (key, kind, booked_on, description, order_id, payment_id, created_at) "  # noqa: S608
-            f"SELECT {key_expr}, 'receipt', COALESCE(l.booked_on, %s), 'Bank transfer ' || p.reference, "
-            f"p.order_id, p.id, %s FROM {lines_t} l JOIN {pay_t} p ON p.id = l.payment_id "
-            f"WHERE l.id IN ({ids_sql})",
-            [today, now, *line_ids],
-        )
-        cursor.execute(
-            f"INSERT INTO {jline_t} (entry_id, account, debit_amount, credit_amount) "  # noqa: S608
-            f"SELECT e.id, %s, l.amount, 0 FROM {lines_t} l JOIN {entry_t} e ON e.key = {key_expr} "
-            f"WHERE l.id IN ({ids_sql}) "
-            f"UNION ALL SELECT e.id, %s, 0, l.amount FROM {lines_t} l JOIN {entry_t} e ON e.key = {key_expr} "
-            f"WHERE l.id IN ({ids_sql})",
-            [Account.BANK, *line_ids, Account.RECEIVABLE, *line_ids],
-        )
+        lines = list(StatementLine.objects.select_for_update().filter(
+            pk__in=[line_of[pid] for pid in claimed], match_status=LineMatch.UNMATCHED))
+        payment_of_line = {lid: pid for pid, lid in line_of.items()}
+        for line in lines:
+            line.payment_id = payment_of_line[line.pk]
+            line.match_status = LineMatch.MATCHED
+            line.matched_at = now
+        StatementLine.objects.bulk_update(lines, ["payment", "match_status", "matched_at"], batch_size=1_000)
+        _settle([(line.pk, claimed[line.payment_id], line.booked_on) for line in lines], now)
+    return len(lines)
 
 
 # --- The reconciliation queue: Finance's hands ------------------------------------------------
@@ -561,9 +500,55 @@ def _lock_line(line_id: int) -> StatementLine:
     return line
 
 
-def statement_line_match(*, line_id: int, payment_id: int, actor, note: str = "") -> StatementLine:
-    """Finance matches a credit to a payment by hand (the whole amount: partial, late or over)."""
-    return statement_line_split(line_id=line_id, allocations=[(payment_id, None)], actor=actor, note=note)
+def _check_decision(*, difference: int, decision: str | None, reason: str) -> None:
+    """A credit that differs from what the payment expects needs Finance's choice and a reason."""
+    if not difference:
+        return
+    allowed = OVERPAID_DECISIONS if difference > 0 else UNDERPAID_DECISIONS
+    errors = {}
+    if decision not in allowed:
+        errors["decision"] = [f"choose one of {', '.join(allowed)}"]
+    if not reason:
+        errors["reason"] = ["required"]
+    if errors:
+        kind = "more" if difference > 0 else "less"
+        raise DomainError(
+            f"The credit is Rp {abs(difference)} {kind} than the payment expects: choose what to do and say why.",
+            detail={"fields": errors, "difference": difference},
+        )
+
+
+def statement_line_match(
+    *, line_id: int, payment_id: int, actor, note: str = "", decision: str | None = None, reason: str = "",
+) -> StatementLine:
+    """Finance matches a credit to a payment by hand (the whole credit).
+
+    When the credit differs from what the payment still expects, Finance chooses (with a reason):
+    more -> refund the difference or keep it as the customer's credit; less -> keep the rest
+    outstanding (the payment waits for it, the order is not paid) or accept as paid (Finance role
+    only; the rest is written off). The choice and reason are recorded on the payment's event.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        line = _lock_line(line_id)
+        payment = Payment.objects.filter(pk=payment_id).first()
+        if payment is None:
+            raise NotFound(f"Payment {payment_id} does not exist.")
+        difference = match_difference(line_amount=line.amount, payment=payment)
+        _check_decision(difference=difference, decision=decision, reason=reason)
+        data = {"difference": difference, "decision": decision, "reason": reason} if difference else None
+        line = _allocate(line, [(payment_id, line.amount)], actor=actor, note=note or reason, data=data)
+        if decision == MatchDecision.REFUND:
+            payment_services.refund_create(
+                payment_id=payment_id, amount=difference, reason=reason, kind="overpayment",
+                reference=f"line {line.pk}", actor=actor, source="statement",
+            )
+        elif decision == MatchDecision.ACCEPT_PAID:
+            payment_services.payment_accept_short(
+                payment_id=payment_id, shortfall=-difference, reason=reason, key=f"write_off:line:{line.pk}",
+                actor=actor, source="statement",
+            )
+    return line
 
 
 def statement_line_split(
@@ -574,8 +559,6 @@ def statement_line_split(
         line = _lock_line(line_id)
         if not allocations:
             raise DomainError("Choose at least one payment.", detail={"allocations": "required"})
-        if len(allocations) == 1 and allocations[0][1] is None:
-            allocations = [(allocations[0][0], line.amount)]
         if any(amount is None or amount <= 0 for _pid, amount in allocations):
             raise DomainError("Every part needs a positive amount.", detail={"allocations": "amount"})
         total = sum(amount for _pid, amount in allocations)
@@ -586,24 +569,30 @@ def statement_line_split(
             )
         if len({pid for pid, _a in allocations}) != len(allocations):
             raise DomainError("Each payment may appear once.", detail={"allocations": "duplicate"})
-        for payment_id, amount in sorted(allocations):
-            allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
-                                                       created_by=actor if getattr(actor, "pk", None) else None)
-            payment_services.payment_receive(
-                payment_id=payment_id,
-                amount=amount,
-                key=f"receipt:alloc:{allocation.pk}",
-                actor=actor,
-                source="statement",
-                note=note or f"Statement credit {line.booked_on} matched by hand",
-                booked_on=line.booked_on,
-            )
-        line.match_status = LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT
-        line.payment_id = allocations[0][0]
-        line.matched_at = timezone.now()
-        line.matched_by = actor if getattr(actor, "pk", None) else None
-        line.note = note
-        line.save(update_fields=["match_status", "payment", "matched_at", "matched_by", "note"])
+        return _allocate(line, allocations, actor=actor, note=note)
+
+
+def _allocate(line: StatementLine, allocations: list[tuple[int, int]], *, actor, note: str,
+              data: dict | None = None) -> StatementLine:
+    for payment_id, amount in sorted(allocations):
+        allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
+                                                   created_by=actor if getattr(actor, "pk", None) else None)
+        payment_services.payment_receive(
+            payment_id=payment_id,
+            amount=amount,
+            key=f"receipt:alloc:{allocation.pk}",
+            actor=actor,
+            source="statement",
+            note=note or f"Statement credit {line.booked_on} matched by hand",
+            booked_on=line.booked_on,
+            data=data,
+        )
+    line.match_status = LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT
+    line.payment_id = allocations[0][0]
+    line.matched_at = timezone.now()
+    line.matched_by = actor if getattr(actor, "pk", None) else None
+    line.note = note
+    line.save(update_fields=["match_status", "payment", "matched_at", "matched_by", "note"])
     return line
 
 

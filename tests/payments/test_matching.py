@@ -132,7 +132,8 @@ def test_partial_payment_matched_by_hand_then_the_rest(django_capture_on_commit_
     run_import([(TODAY, 100_000), (TODAY, a.amount - 100_000)], django_capture_on_commit_callbacks)
     first, second = StatementLine.objects.order_by("id")
     with django_capture_on_commit_callbacks(execute=True):
-        statement_line_match(line_id=first.pk, payment_id=a.pk, actor=finance_user)
+        statement_line_match(line_id=first.pk, payment_id=a.pk, actor=finance_user, decision="keep_outstanding",
+                             reason="customer pays in two parts")
     assert order_payment_summary(order_id=a.order_id)["state"] == "partially_paid"
     with django_capture_on_commit_callbacks(execute=True):
         statement_line_match(line_id=second.pk, payment_id=a.pk, actor=finance_user, note="rest")
@@ -149,7 +150,8 @@ def test_overpayment_matched_by_hand_makes_the_order_overpaid(django_capture_on_
     run_import([(TODAY, a.amount + 50_000)], django_capture_on_commit_callbacks)
     line = StatementLine.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        statement_line_match(line_id=line.pk, payment_id=a.pk, actor=finance_user)
+        statement_line_match(line_id=line.pk, payment_id=a.pk, actor=finance_user, decision="keep_credit",
+                             reason="next order")
     summary = order_payment_summary(order_id=a.order_id)
     assert summary["state"] == "overpaid"
     assert summary["outstanding"] == -50_000

@@ -152,7 +152,9 @@ def test_reconciliation_actions_from_the_queue(staff_client, django_capture_on_c
     a, b = StatementLine.objects.order_by("id")
     assert finance.get(reverse("payments:reconcile")).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        finance.post(reverse("payments:reconcile-action", args=[a.pk, "match"]), {"reference": payment.reference})
+        # Rp 1 more than expected: Finance keeps it as the customer's credit
+        finance.post(reverse("payments:reconcile-action", args=[a.pk, "match"]),
+                     {"reference": payment.reference, "confirm": "1", "decision": "keep_credit", "reason": "Rp 1"})
     finance.post(reverse("payments:reconcile-action", args=[b.pk, "not-ours"]), {"reason": "Interest"})
     a.refresh_from_db()
     b.refresh_from_db()
@@ -291,7 +293,8 @@ def test_finance_matches_a_credit_from_the_payment_page(staff_client, django_cap
     assert reverse("payments:reconcile-action", args=[line.pk, "match"]) in page
     with django_capture_on_commit_callbacks(execute=True):
         response = finance.post(reverse("payments:reconcile-action", args=[line.pk, "match"]),
-                                {"payment": payment.pk, "next": reverse("payments:detail", args=[payment.pk])})
+                                {"payment": payment.pk, "next": reverse("payments:detail", args=[payment.pk]),
+                                 "confirm": "1", "decision": "keep_outstanding", "reason": "lupa kode unik"})
     assert response.url == reverse("payments:detail", args=[payment.pk])
     payment.refresh_from_db()
     # the customer forgot the kode unik: 70.000 of 70.000 + code received, still pending
