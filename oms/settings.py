@@ -237,6 +237,8 @@ LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
+# One date shape in both languages ("3 Des 2026" / "3 Dec 2026"); money and numbers: core.formatting.
+FORMAT_MODULE_PATH = ["oms.formats"]
 USE_I18N = True
 USE_TZ = True
 CURRENCY = "IDR"
