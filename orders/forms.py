@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel
-from core.forms import MoneyField
+from core.forms import MoneyField, bound_numbers
 from core.phones import normalize_phone
 from core.untrusted import parse_id
 from orders.models import OrderStatus, PaymentMethod
@@ -46,8 +46,10 @@ def _control(widget: forms.Widget, *, small: bool = False) -> forms.Widget:
 
 
 def style_form(form: forms.BaseForm, *, small: bool = False) -> None:
+    """Bootstrap classes on every widget, and sane bounds on every whole number (core.forms.bound_numbers)."""
     for field in form.fields.values():
         _control(field.widget, small=small)
+    bound_numbers(form)
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -393,6 +395,13 @@ class ManualOrderLineForm(forms.Form):
 
 
 class BaseManualOrderLineFormSet(forms.BaseFormSet):
+    # Django's own words ("Please submit at least 1 form.") mean nothing to someone typing an order.
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _("Add at least one product to the order."),
+        "too_many_forms": _("An order can have at most %(num)d product lines."),
+    }
+
     def _kept_forms(self) -> list[forms.Form]:
         return [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
 
