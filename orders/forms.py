@@ -125,6 +125,7 @@ class OrderFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All statuses")), *OrderStatus.choices]
         self.fields["payment_method"].choices = [("", _("All payment methods")), *PAYMENT_METHOD_CHOICES]
         style_form(self, small=True)
+        self.fields["q"].widget.attrs["placeholder"] = _("Search orders")
 
     def clean(self):
         data = super().clean()
