@@ -49,12 +49,16 @@ demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py demo_owner
 
+# HOST / PORT reach every command of the recipe: the settings derive SITE_URL (customer links) from
+# them when SITE_URL is not set, so `make run PORT=8123` links to port 8123.
+run demo: export HOST := $(HOST)
+run demo: export PORT := $(PORT)
 run: deps assets messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py demo_owner
 	@echo "oms is starting at http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, worker and beat)"
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+	$(BIN)/honcho --procfile Procfile.dev start
 
 test: deps-dev assets messages
 	DJANGO_SETTINGS_MODULE=oms.test_settings $(BIN)/pytest $(PYTEST_ARGS)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import PLATFORM_CHOICES, ChannelCatalogSettings, Product, ProductVariant, Warehouse
 from channels.models import Channel
-from core.forms import MoneyField
+from core.forms import MoneyField, bound_numbers
 
 
 class StyledForm(forms.Form):
@@ -22,6 +22,7 @@ class StyledForm(forms.Form):
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+        bound_numbers(self)
 
 
 class ProductForm(StyledForm):
@@ -192,6 +193,7 @@ class ChannelSettingsForm(forms.ModelForm):
         for field in self.fields.values():
             checkbox = isinstance(field.widget, forms.CheckboxInput)
             field.widget.attrs.setdefault("class", "form-check-input" if checkbox else "form-control form-control-sm")
+        bound_numbers(self)
 
 
 class ImportForm(StyledForm):

@@ -5,6 +5,8 @@ from datetime import time
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import validators
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.deadlines import validate_intervals
@@ -57,6 +59,49 @@ class MoneyField(forms.Field):
         if isinstance(value, int) and not isinstance(value, bool):
             return f"{value:,}".replace(",", ".")
         return value
+
+
+# Upper bounds of typed whole numbers. Without one, a model's BigIntegerField lets Django answer
+# "Ensure this value is less than or equal to 9223372036854775807."
+QUANTITY_MAX = 100_000  # pieces in one line, one receipt, one count
+WEIGHT_MAX_GRAMS = 1_000_000  # one tonne
+NUMBER_MAX = 1_000_000_000  # any other count, setting or limit
+
+
+def _default_limit(name: str) -> int:
+    if "weight" in name or name.endswith("_grams"):
+        return WEIGHT_MAX_GRAMS
+    if "quantity" in name or name in {"qty", "quantity_change"}:
+        return QUANTITY_MAX
+    return NUMBER_MAX
+
+
+def bound_numbers(form: forms.BaseForm, *, limits: dict[str, int] | None = None) -> None:
+    """Give every whole-number field of `form` an upper bound and human messages for its bounds.
+
+    The bound is `limits[name]`, else the field's own max_value when it has a smaller one, else
+    QUANTITY_MAX for quantities, WEIGHT_MAX_GRAMS for weights in grams, NUMBER_MAX for the rest.
+    The messages name the limit grouped the reader's way ("paling besar 100.000"), never Django's
+    "Ensure this value is less than or equal to ...". Money fields (MoneyField) carry their own.
+    """
+    from core.formatting import number
+
+    limits = limits or {}
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.IntegerField):
+            continue
+        limit = limits.get(name) or _default_limit(name)
+        if field.max_value is not None and name not in limits:
+            limit = min(limit, field.max_value)
+        field.max_value = limit
+        field.validators = [v for v in field.validators if not isinstance(v, validators.MaxValueValidator)]
+        field.validators.append(validators.MaxValueValidator(limit))
+        field.widget.attrs["max"] = str(limit)
+        field.error_messages["max_value"] = gettext("Enter a number no larger than %(limit)s.") % {
+            "limit": number(limit)}
+        if field.min_value is not None:
+            field.error_messages["min_value"] = gettext("Enter a number no smaller than %(limit)s.") % {
+                "limit": number(field.min_value)}
 
 
 _INTERVAL = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-\u2013\u2014]\s*(\d{1,2})[:.](\d{2})$")

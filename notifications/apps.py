@@ -14,6 +14,10 @@ class NotificationsConfig(AppConfig):
 
         order_hooks.register_order_created(hooks.on_order_created)
         order_hooks.register_status_changed(hooks.on_status_changed)
+        # Staff-composed messages (the order page's WhatsApp button) follow the customer's language.
+        from notifications.services import customer_language
+
+        order_hooks.register_customer_language(customer_language)
         rendering.register_context_extender(payment_context.payment_context, provides=payment_context.PROVIDES)
 
         from django.apps import apps

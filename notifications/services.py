@@ -50,6 +50,11 @@ def _enabled_channels() -> list[str]:
     return [c for c in settings.NOTIFY_CHANNELS if c in NotificationChannel.values]
 
 
+def customer_language(order) -> str:
+    """The language this order's customer reads: their preference, else Bahasa Indonesia."""
+    return _customer_language(order)
+
+
 def _customer_language(order) -> str:
     customer = order.customer
     preference = getattr(customer, "notification_preference", None) if customer else None

@@ -156,6 +156,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "purpose_label": ConsentPurpose(purpose).label, "done": done,
         "allowed": consent.consent_allows(customer_id=customer_id, purpose=purpose),
     })
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The token stays out of referrers, while the form's POST keeps a real Origin for the CSRF check
+    # (`no-referrer` makes browsers send `Origin: null`, which Django refuses with a 403).
+    response.headers["Referrer-Policy"] = "strict-origin"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

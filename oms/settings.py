@@ -50,7 +50,24 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"CSRF_TRUSTED_ORIGINS entries must start with http:// or https://, got {_origin!r}."
         )
 
-SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+def _served_url() -> str:
+    """http://HOST:PORT as `make run` serves it (its HOST / PORT), so that customer links in a demo
+    started with `make run PORT=8123` open on port 8123. A wildcard bind address is reached on
+    127.0.0.1."""
+    host = env_str("HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - a bind address read, not one bound here
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = env_int("PORT", 8000, minimum=1)
+    if port > 65535:
+        raise ImproperlyConfigured(f"PORT must be a TCP port (1-65535), got {port}.")
+    return f"http://{host}:{port}"
+
+
+# The public base URL of customer links; unset, the address the development server is started on.
+SITE_URL = (env_str("SITE_URL") or _served_url()).rstrip("/")
 if urlparse(SITE_URL).scheme not in ("http", "https"):
     raise ImproperlyConfigured(f"SITE_URL must be an http(s) URL, got {SITE_URL!r}.")
 
@@ -237,6 +254,8 @@ LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
+# One date shape in both languages ("3 Des 2026" / "3 Dec 2026"); money and numbers: core.formatting.
+FORMAT_MODULE_PATH = ["oms.formats"]
 USE_I18N = True
 USE_TZ = True
 CURRENCY = "IDR"

@@ -191,6 +191,9 @@ def _place(ctx, channel, customer, variants, placed_at, target):
             notes=rng.choice(["", "", "", "Tolong dibungkus rapi", "Kirim sore ya kak"]),
             tags=rng.choice([[], [], ["reseller"], ["vip"]]),
             source="staff" if channel.kind in ("whatsapp", "instagram", "facebook", "offline") else "api",
+            # Numbered with the day it was placed from the start, so the created event and the
+            # messages sent on the way carry the same number as the back-dated order.
+            placed_at=placed_at,
         )
     except OutOfStock:
         return None

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel
-from core.forms import MoneyField
+from core.forms import MoneyField, bound_numbers
 from core.phones import normalize_phone
 from core.untrusted import parse_id
 from orders.models import OrderStatus, PaymentMethod
@@ -46,8 +46,10 @@ def _control(widget: forms.Widget, *, small: bool = False) -> forms.Widget:
 
 
 def style_form(form: forms.BaseForm, *, small: bool = False) -> None:
+    """Bootstrap classes on every widget, and sane bounds on every whole number (core.forms.bound_numbers)."""
     for field in form.fields.values():
         _control(field.widget, small=small)
+    bound_numbers(form)
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -123,6 +125,7 @@ class OrderFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All statuses")), *OrderStatus.choices]
         self.fields["payment_method"].choices = [("", _("All payment methods")), *PAYMENT_METHOD_CHOICES]
         style_form(self, small=True)
+        self.fields["q"].widget.attrs["placeholder"] = _("Search orders")
 
     def clean(self):
         data = super().clean()
@@ -393,6 +396,13 @@ class ManualOrderLineForm(forms.Form):
 
 
 class BaseManualOrderLineFormSet(forms.BaseFormSet):
+    # Django's own words ("Please submit at least 1 form.") mean nothing to someone typing an order.
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _("Add at least one product to the order."),
+        "too_many_forms": _("An order can have at most %(num)d product lines."),
+    }
+
     def _kept_forms(self) -> list[forms.Form]:
         return [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
 

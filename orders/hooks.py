@@ -184,3 +184,57 @@ def run_marketplace_status_recorded(items: list[MarketplaceStatusRecorded]) -> N
         else:
             for item in items:
                 hook(item)
+
+
+# --- Read-only answers other apps give about an order ----------------------------------------
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    """What the buyer must pay for an order as the payments app expects it: `amount` is the exact
+    sum to transfer (base plus kode unik), the figure customer service tells the buyer."""
+
+    amount: int
+    base_amount: int
+    unique_code: int
+    method_label: str
+    is_open: bool
+
+
+AmountDueHook = Callable[[int], "AmountDue | None"]
+# The language a customer reads (their saved preference); None when the app does not know.
+CustomerLanguageHook = Callable[[object], "str | None"]
+
+_amount_due: list[AmountDueHook] = []
+_customer_language: list[CustomerLanguageHook] = []
+
+
+def register_amount_due(hook: AmountDueHook) -> None:
+    """Payments registers one: the staff order page shows the amount with kode unik from it."""
+    if hook not in _amount_due:
+        _amount_due.append(hook)
+
+
+def amount_due(order_id: int) -> AmountDue | None:
+    for hook in _amount_due:
+        if (answer := hook(order_id)) is not None:
+            return answer
+    return None
+
+
+def register_customer_language(hook: CustomerLanguageHook) -> None:
+    """Notifications registers one (the customer's message language)."""
+    if hook not in _customer_language:
+        _customer_language.append(hook)
+
+
+def customer_language(order) -> str:
+    """The language to write to this order's customer in: their preference, else the shop's default
+    (settings.LANGUAGE_CODE), never the language of the staff member who happens to be sending."""
+    from django.conf import settings
+
+    codes = {code for code, _name in settings.LANGUAGES}
+    for hook in _customer_language:
+        if (language := hook(order)) in codes:
+            return language
+    return settings.LANGUAGE_CODE

@@ -40,6 +40,8 @@ from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 FAILURE_LIMIT = getattr(settings, "TRACK_FAILURE_LIMIT", 10)
 FAILURE_WINDOW_SECONDS = getattr(settings, "TRACK_FAILURE_WINDOW_SECONDS", 15 * 60)
 DEFAULT_LANGUAGE = "id"
+# Referrer policy of the customer pages (see _private).
+REFERRER_POLICY = "strict-origin"
 
 # Event kinds a customer sees on the timeline; internal notes and tags never show.
 CUSTOMER_VISIBLE_EVENT_KINDS: set[str] = {"created", "status_changed"}
@@ -110,10 +112,16 @@ def _language(request: HttpRequest) -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Order pages are personal: never cached, never indexed, never leak the link as a referrer."""
+    """Order pages are personal: never cached, never indexed, never leak the link as a referrer.
+
+    `strict-origin`, not `no-referrer`: the secret link never leaves as a referrer (only the
+    origin is ever sent, and nothing over a downgrade to http), while the page's own forms (the
+    look-up, the language switch) still carry a real `Origin` header; under `no-referrer` a
+    browser sends `Origin: null` and Django's CSRF check refuses the POST with a 403.
+    """
     add_never_cache_headers(response)
     response.headers["Cache-Control"] = "private, no-cache, no-store, must-revalidate, max-age=0"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = REFERRER_POLICY
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

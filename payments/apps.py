@@ -17,6 +17,9 @@ class PaymentsConfig(AppConfig):
         hooks.register_order_created(on_order_created)
         hooks.register_status_changed(on_order_status_changed)
         hooks.register_expiry_guard(selectors.order_expiry_block_reason)
+        from payments.order_hooks import order_amount_due
+
+        hooks.register_amount_due(order_amount_due)
 
         from core import inbox
         from payments.services import gateways

@@ -1,19 +1,37 @@
+"""Display filters: {% load oms %}, then `|rupiah`, `|number`, `|percent` (core.formatting does the work,
+in the active language). Dates: Django's `|date` (formats in oms/formats/)."""
+
 from django import template
 
-from core.money import format_idr
+from core import formatting
 
 register = template.Library()
 
 
 @register.filter
 def rupiah(value) -> str:
-    """Format whole rupiah: {{ order.total_amount|rupiah }} -> Rp 1.250.000."""
-    if value in (None, ""):
-        return "-"
+    """Whole rupiah: {{ order.total_amount|rupiah }} -> "Rp 1.250.000" (id), "IDR 1,250,000" (en)."""
+    return formatting.money(value)
+
+
+@register.filter
+def number(value, places=None) -> str:
+    """A count or quantity with grouping: {{ n|number }} -> "1.234" (id), "1,234" (en); `|number:2` fixes decimals."""
     try:
-        return format_idr(int(value))
+        places = None if places in (None, "") else int(places)
     except (TypeError, ValueError):
-        return str(value)
+        places = None
+    return formatting.number(value, places=places)
+
+
+@register.filter
+def percent(value, places=1) -> str:
+    """Percentage points: {{ 12.5|percent }} -> "12,5%" (id), "12.5%" (en)."""
+    try:
+        places = int(places)
+    except (TypeError, ValueError):
+        places = 1
+    return formatting.percent(value, places=places)
 
 
 @register.filter

@@ -241,6 +241,7 @@ def order_create_with_rows(
     order_id: int | None = None,
     savepoint: bool = True,
     discounts: dict | None = None,
+    placed_at: datetime | None = None,
 ) -> CreatedOrder:
     """Create an order entered by staff or placed on the web store, and reserve its stock.
 
@@ -259,6 +260,9 @@ def order_create_with_rows(
     the default. `discounts` asks the registered discount providers (orders.discounts) for their
     discount, e.g. {"voucher": "HEMAT10", "points": 5000}; it is added to discount_amount and
     redeemed in this transaction (a refused code or a limit raises ValidationError, nothing written).
+    `placed_at` (default now, never in the future) is when the buyer ordered, for an order typed in
+    after the fact (the demo's history): the order number's date and placed_at follow it, so nothing
+    written on the way (events, messages) carries another date; the payment window starts now.
     """
     from orders.services.lifecycle import clean_tags
 
@@ -278,6 +282,8 @@ def order_create_with_rows(
         raise ValidationError({"discount_amount": [_("The discount is larger than the order.")]})
     shipping_fields = _shipping_fields(shipping, customer)
     now = timezone.now()
+    if placed_at is not None and (timezone.is_naive(placed_at) or placed_at > now):
+        raise ValidationError({"placed_at": [_("The order time must be a past moment with a time zone.")]})
     with transaction.atomic(savepoint=savepoint):
         buyer = customer_get_or_create(customer=customer)
         quotes = _quote_discounts(discounts, channel=channel, customer=buyer, lines=resolved,
@@ -297,7 +303,7 @@ def order_create_with_rows(
                     channel=channel,
                     customer=buyer,
                     lines=resolved,
-                    placed_at=now,
+                    placed_at=placed_at or now,
                     reserve=True,
                     strict_stock=True,
                     actor=actor if getattr(actor, "is_authenticated", False) else None,

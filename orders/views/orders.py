@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +21,7 @@ from catalog.errors import OutOfStock
 from channels.models import Channel
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.permissions import staff_required
-from orders import selectors, services
+from orders import hooks, selectors, services
 from orders.forms import BULK_ACTIONS, BulkActionForm, NoteForm, OrderFilterForm, TagsForm
 from orders.models import Order, OrderStatus
 from orders.track_views import track_url
@@ -114,19 +114,26 @@ def _detail_context(request: HttpRequest, order: Order) -> dict:
         "customer_link": track_url(order),
         "pick_flow_url": _pick_flow_url(order),
         "whatsapp_link": _whatsapp_link(order),
+        # The exact sum the buyer must transfer (base + kode unik), as payments expects it.
+        "amount_due": hooks.amount_due(order.pk),
     }
 
 
 def _whatsapp_link(order: Order) -> str:
-    """wa.me link that opens a chat with the buyer, the order-status link already typed."""
+    """wa.me link that opens a chat with the buyer, the order-status link already typed.
+
+    Written in the customer's language (orders.hooks.customer_language), not in the language of the
+    staff member's dashboard.
+    """
     phone = (order.customer.phone if order.customer else "") or order.shipping_phone
     if not phone:
         return ""
-    text = _("Hi %(name)s, you can follow your order %(number)s here: %(link)s") % {
-        "name": order.customer.name if order.customer else order.shipping_name,
-        "number": order.number,
-        "link": track_url(order),
-    }
+    with translation.override(hooks.customer_language(order)):
+        text = _("Hi %(name)s, you can follow your order %(number)s here: %(link)s") % {
+            "name": order.customer.name if order.customer else order.shipping_name,
+            "number": order.number,
+            "link": track_url(order),
+        }
     return f"https://wa.me/{phone.lstrip('+')}?{urlencode({'text': text})}"
 
 

@@ -126,3 +126,26 @@ def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch, tmp_path):
     assert settings["TRUSTED_PROXIES"] == ["10.0.0.1", "172.16.0.0/12"]
     with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
         load_settings(monkeypatch, tmp_path, TRUSTED_PROXIES="proxy.local", **SERVICES)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+    ({"HOST": "0.0.0.0", "PORT": "8123"}, "http://127.0.0.1:8123"),  # noqa: S104
+    ({"HOST": "localhost"}, "http://localhost:8000"),
+    ({}, "http://127.0.0.1:8000"),
+    ({"PORT": "8123", "SITE_URL": "https://toko.example.id/"}, "https://toko.example.id"),
+])
+def test_customer_links_use_the_port_make_run_serves_unless_site_url_is_set(monkeypatch, tmp_path, env, expected):
+    for name in ("HOST", "PORT", "SITE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    settings = load_settings(monkeypatch, tmp_path, **env)
+
+    assert settings["SITE_URL"] == expected
+
+
+def test_a_port_that_is_not_a_port_is_refused(monkeypatch, tmp_path):
+    monkeypatch.delenv("SITE_URL", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match="PORT"):
+        load_settings(monkeypatch, tmp_path, PORT="80800")

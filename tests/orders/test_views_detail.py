@@ -293,3 +293,68 @@ def test_an_oversold_line_with_an_unknown_sku_is_mapped_to_a_product_from_the_pa
     line.refresh_from_db()
     assert not order.is_oversold
     assert (line.variant_id, line.stock_reserved) == (real.pk, True)
+
+
+def test_the_whatsapp_message_is_in_the_customers_language_not_the_staff_members(staff_client, place_order, settings):
+    # given: a customer with no saved preference (Bahasa Indonesia) and a staff member using English
+    order = place_order()
+    client = staff_client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    # when
+    response = client.get(detail_url(order))
+
+    # then: the dashboard is English, the message to the buyer is Indonesian
+    assert response.content.decode().startswith("<!doctype html>\n\n<html lang=\"en\"")
+    assert "status+pesanan" in response.context["whatsapp_link"]
+    assert "follow+your+order" not in response.context["whatsapp_link"]
+
+
+def test_a_customer_who_reads_english_gets_the_whatsapp_message_in_english(staff_client, place_order):
+    from notifications.models import CustomerPreference
+
+    order = place_order()
+    CustomerPreference.objects.update_or_create(customer=order.customer, defaults={"language": "en"})
+
+    response = staff_client().get(detail_url(order))  # the staff member's dashboard is Indonesian
+
+    assert "follow+your+order" in response.context["whatsapp_link"]
+    assert 'lang="id"' in response.content.decode()
+
+
+def test_detail_shows_the_amount_with_kode_unik_that_the_buyer_must_transfer(staff_client, place_order):
+    from core.formatting import money
+    from payments.models import Payment
+
+    # given: a bank-transfer order; payments opened its payment with a kode unik
+    order = place_order(payment_method="bank_transfer")
+    payment = Payment.objects.filter(order=order).order_by("-id").first()
+    assert payment is not None
+
+    # when
+    response = staff_client().get(detail_url(order))
+
+    # then: the exact amount (base + kode unik) is on the page, as payments expects it
+    html = response.content.decode()
+    due = response.context["amount_due"]
+    assert due.amount == payment.amount == payment.base_amount + payment.unique_code
+    assert 'id="amount-due"' in html
+    assert money(payment.amount, language="id") in html
+    if payment.unique_code:
+        assert f"kode unik {payment.unique_code}" in html
+
+
+def test_a_cash_on_delivery_order_shows_the_amount_without_kode_unik(staff_client, place_order):
+    from core.formatting import money
+
+    order = place_order(payment_method="cod")
+
+    response = staff_client().get(detail_url(order))
+
+    due = response.context["amount_due"]
+    assert due.unique_code == 0
+    assert due.amount == order.total_amount
+    block = response.content.decode().split('id="amount-due"', 1)[1].split("</dd>", 1)[0][:1500]
+    assert money(order.total_amount, language="id") in block
+    assert "Jumlah yang harus dibayar" in block
+    assert "kode unik" not in block

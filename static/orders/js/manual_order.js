@@ -91,7 +91,12 @@
     total += rupiah(document.getElementById("id_shipping_amount").value);
     total -= rupiah(document.getElementById("id_discount_amount").value);
     const out = document.getElementById("estimated-total");
-    out.textContent = known ? "Rp " + Math.max(total, 0).toLocaleString("id-ID") : out.dataset.unknown;
+    out.textContent = known ? money(Math.max(total, 0)) : out.dataset.unknown;
+  }
+  // The page language's money shape, as core.formatting writes it: "Rp 282.496" / "IDR 282,496".
+  function money(amount) {
+    const english = (document.documentElement.lang || "id").startsWith("en");
+    return english ? "IDR " + amount.toLocaleString("en-US") : "Rp " + amount.toLocaleString("id-ID");
   }
   form.addEventListener("input", updateTotal);
   form.addEventListener("click", function () { setTimeout(updateTotal, 0); });
