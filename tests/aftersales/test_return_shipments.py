@@ -51,7 +51,7 @@ def test_approving_a_drop_off_return_creates_a_return_shipment_of_its_lines(deli
     assert {(line.order_line_id, line.quantity) for line in shipment.lines.all()} == {(order.lines.get().pk, 2)}
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
-    assert order.tracking_number == "CM123"  # the outbound resi is untouched
+    assert order.tracking_number == f"CM{order.pk:08d}"  # the outbound resi is untouched
 
 
 def test_an_in_person_return_gets_no_shipment_and_is_received_by_hand(delivered_order, cs_user, warehouse_user):
