@@ -9,10 +9,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import Case, CaseEvent
 from core.errors import NotFound
-
-
-def user_or_none(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+from orders.services.transitions import user_or_none
 
 
 def temporary_number() -> str:
