@@ -9,7 +9,6 @@ registered URL (Biteship does not document a signature); its install-time test P
 from __future__ import annotations
 
 import hmac
-import json
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -23,13 +22,20 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 def _json(body: bytes) -> dict:
+    """The body as a JSON object (depth-bounded); its strings are checked once the sender is known."""
+    return inbox.parse_json(body, check_strings=False) if body.strip() else {}
+
+
+def _usable(payload: dict, refs: list, *, account_ref: str, event_type: str) -> None:
+    """An authenticated push with a field we cannot store is kept and refused once (200: no retries)."""
     try:
-        payload = json.loads(body) if body.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        raise inbox.Rejected(400, "invalid JSON") from None
-    if not isinstance(payload, dict):
-        raise inbox.Rejected(400, "JSON body is not an object")
-    return payload
+        inbox.check_json_strings(payload)
+        for ref in refs:
+            if ref not in (None, ""):
+                inbox.clean_ref(ref, name="order id / resi", max_length=128)
+    except ValueError as exc:
+        raise inbox.Rejected.verified_push(f"unusable push: {exc}", account_ref=account_ref,
+                                           event_type=event_type) from None
 
 
 def _same(given: str, expected: str) -> bool:
@@ -52,6 +58,8 @@ def _inspect_biteship(body: bytes, request: HttpRequest) -> inbox.Accepted:
             break
     if account is None:
         raise inbox.Rejected(401, "missing or wrong webhook secret", event_type=event[:64])
+    _usable(payload, [payload.get("order_id"), payload.get("courier_waybill_id")], account_ref=str(account.pk),
+            event_type=event[:64])
     external_id = ":".join(str(payload.get(k) or "") for k in ("order_id", "event", "status", "courier_waybill_id",
                                                                "order_price", "updated_at"))
     return inbox.Accepted(account_ref=str(account.pk), external_id=external_id, event_type=event[:64])
@@ -68,6 +76,9 @@ def _inspect_kiriminaja(body: bytes, request: HttpRequest) -> inbox.Accepted:
     method = str(payload.get("method") or "")
     if not method or not isinstance(payload.get("data"), list):
         raise inbox.Rejected(400, "a KiriminAja push has a method and a data list", account_ref=str(account.pk))
+    refs = [value for item in payload["data"] if isinstance(item, dict) for value in (item.get("order_id"),
+                                                                                   item.get("awb"))]
+    _usable(payload, refs, account_ref=str(account.pk), event_type=method[:64])
     return inbox.Accepted(account_ref=str(account.pk), event_type=method[:64])
 
 

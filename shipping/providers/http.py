@@ -75,8 +75,13 @@ def parse_time(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    text = str(value).strip()
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None  # an epoch no calendar holds: as if the provider sent no time
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
     try:
         parsed = parse_datetime(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
