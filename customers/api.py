@@ -80,9 +80,10 @@ class ConsentInput(serializers.Serializer):
 class ConsentOutput(serializers.Serializer):
     purpose = serializers.CharField()
     granted = serializers.BooleanField()
-    source = serializers.CharField(source="record.source", default=None)
-    recorded_at = serializers.DateTimeField(source="record.recorded_at", default=None)
-    honour_by = serializers.DateTimeField(source="record.honour_by", default=None)
+    # null while nothing was ever recorded for the purpose (the default applies)
+    source = serializers.CharField(source="record.source", default=None, allow_null=True)
+    recorded_at = serializers.DateTimeField(source="record.recorded_at", default=None, allow_null=True)
+    honour_by = serializers.DateTimeField(source="record.honour_by", default=None, allow_null=True)
 
 
 class MergeInput(serializers.Serializer):

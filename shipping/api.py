@@ -138,6 +138,12 @@ class ShipmentCreateInputSerializer(serializers.Serializer):
     courier = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
+    def validate_lines(self, value: dict) -> dict[int, int]:
+        lines = {parse_id(key): units for key, units in value.items()}
+        if None in lines:
+            raise serializers.ValidationError("Each key is an order line id (a whole number from 1).")
+        return lines
+
 
 class ResiInputSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=64)
@@ -250,7 +256,7 @@ class ShipmentViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         shipment = shipment_services.shipment_create(
-            order_id=data["order"], lines={int(k): v for k, v in data.get("lines", {}).items()} or None,
+            order_id=data["order"], lines=data.get("lines") or None,
             courier_name=data["courier"], tracking_number=data["tracking_number"], actor=request.user, source="api")
         return self._answer(shipment.pk, status=201)
 

@@ -60,6 +60,15 @@ def test_creating_a_parcel_for_a_cancelled_or_missing_order_is_refused(api_clien
     assert client.post("/api/v1/shipments/", {"order": "abc"}, format="json").status_code == 400
 
 
+@pytest.mark.parametrize("key", ["", "abc", "²", "99999999999999999999"])
+def test_a_parcel_line_key_that_is_no_line_id_is_a_400_naming_the_field(api_client, place_order, key):
+    order = place_order()
+    response = api_client(roles.WAREHOUSE).post("/api/v1/shipments/", {"order": order.pk, "lines": {key: 1}},
+                                                format="json")
+    assert response.status_code == 400
+    assert "lines" in response.json()["error"]["fields"]
+
+
 def test_rates_quote_from_the_table_and_validation(api_client, jne_reg):
     table = RateTable.objects.create(name="T", origin_city="Jakarta Barat")
     Rate.objects.create(table=table, service=jne_reg, origin_key="jakarta barat", province_key="bali",
