@@ -136,6 +136,7 @@ def _pk(value) -> int:
 class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Complaints, returns and warranty claims: one case family, one SLA clock."""
 
+    parser_classes = [JSONParser]  # lines are a list of objects, which a form body cannot carry
     permission_classes = [HasPerms]
     required_perms = ("aftersales.view_case",)
     write_perms = ("aftersales.work_case",)
@@ -318,6 +319,7 @@ _RETURN_ACTION_PERMS = {
 class ReturnViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Returns: CS approves, the warehouse receives and inspects, Finance approves refunds."""
 
+    parser_classes = [JSONParser]  # lines are a list of objects, which a form body cannot carry
     permission_classes = [HasPerms]
     required_perms = ("aftersales.view_returnrequest",)
     action_perms = _RETURN_ACTION_PERMS

@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.drf import JSONParser
 from core.errors import NotFound
 from core.permissions import HasPerms
 from core.serializers import IdField, MoneyField
@@ -209,6 +210,7 @@ def _shipments():
     retrieve=extend_schema(summary="One shipment", responses={200: ShipmentOutputSerializer, 404: ERROR_BODY}),
 )
 class ShipmentViewSet(viewsets.GenericViewSet):
+    parser_classes = [JSONParser]  # lines are an object (line id -> units), which a form body cannot carry
     permission_classes = [HasPerms]
     serializer_class = ShipmentOutputSerializer
     filter_backends: list = []

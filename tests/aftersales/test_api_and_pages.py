@@ -44,6 +44,14 @@ def test_bad_case_input_is_a_400_that_names_the_field(api_client):
     assert set(response.json()["error"]["fields"]) >= {"subject", "category"}
 
 
+@pytest.mark.parametrize("url", ["/api/v1/cases/", "/api/v1/returns/", "/api/v1/shipments/"])
+def test_a_form_body_cannot_carry_lines_and_is_a_415(api_client, url):
+    response = api_client(roles.OWNER).post(url, "subject=x&category=damaged&lines=order_line_id",
+                                            content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 415
+
+
 def test_the_warehouse_cannot_work_cases_or_approve_returns(api_client, delivered_order):
     client = api_client(roles.WAREHOUSE)
     order = delivered_order()
