@@ -34,7 +34,8 @@ _TEXT = {
         "to_accounts": " to one of these accounts:",
         "code": " (including the unique code {code}, so we can recognise your payment quickly)",
         "lowered": " (your order total {base} minus {code}, so we can recognise your payment quickly)",
-        "no_code": " and write the order number {number} in the transfer's description (berita), so we can recognise your payment",
+        "no_code": (" and write the order number {number} in the transfer's description (berita),"
+                    " so we can recognise your payment"),
         "account": "- {bank} {number} ({holder})",
         "proof": "Already paid? Upload the transfer receipt on your order status page.",
         "no_account": ". You will find the account to transfer to on your order status page.",

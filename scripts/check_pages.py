@@ -12,6 +12,7 @@ detail link of each list page, opens each one and checks that:
 - the Content-Security-Policy refused nothing (`securitypolicyviolation` events, console
   "Content Security Policy" messages);
 - no same-site sub-request (CSS, JS, htmx fragment) failed;
+- no amount is shown without thousands separators ("Rp 282496");
 - an Indonesian page shows none of Django's English defaults or English-formatted dates.
 
 Then every page any role reached is requested once more as each other role: the answer must be
@@ -55,6 +56,8 @@ ENGLISH_ON_INDONESIAN_PAGE = [
 ]
 ENGLISH_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.? \d{1,2}, \d{4}\b"
                           r"|\b\d{1,2}:\d{2} ?[ap]\.m\.")
+# Money shown without thousands separators ("Rp 282496"): every amount goes through |rupiah.
+UNFORMATTED_MONEY = re.compile(r"\bRp ?\d{4,}\b")
 # Links the walk must not follow: they change state, download a file or leave the dashboard.
 SKIPPED = re.compile(r"/(?:logout|export|download|print)\b|\.(?:csv|xlsx|pdf|zip)$|/file/|/media/|/admin/")
 
@@ -140,13 +143,16 @@ def _visit(page, base: str, path: str, walk: RoleWalk) -> bool:
         if response.status >= 400 and _same_site(base, response.url) and response.request.resource_type != "document":
             failed.append(f"{response.status} {_path(response.url)}")
 
+    def on_page_error(error):
+        console.append(f"uncaught: {error}")
+
     page.on("console", on_console)
-    page.on("pageerror", lambda error: console.append(f"uncaught: {error}"))
+    page.on("pageerror", on_page_error)
     page.on("response", on_response)
     try:
         try:
             response = page.goto(urljoin(base, path), wait_until="load")
-        except Exception as exc:  # noqa: BLE001 (a navigation that fails is itself the finding)
+        except Exception as exc:
             walk.problems.append(Problem(walk.user, path, f"did not load: {exc}".splitlines()[0]))
             return False
         status = response.status if response else 0
@@ -161,17 +167,22 @@ def _visit(page, base: str, path: str, walk: RoleWalk) -> bool:
             walk.problems.append(Problem(walk.user, path, f"CSP violation: {text}"))
         for text in failed:
             walk.problems.append(Problem(walk.user, path, f"sub-request failed: {text}"))
+        body = page.inner_text("body")
+        match = UNFORMATTED_MONEY.search(body)
+        if match:
+            walk.problems.append(Problem(walk.user, path, f"money without thousands separators: {match.group(0)!r}"))
         if page.get_attribute("html", "lang") == "id":
-            body = page.inner_text("body")
             for english in ENGLISH_ON_INDONESIAN_PAGE:
                 if english in body:
                     walk.problems.append(Problem(walk.user, path, f"English on an Indonesian page: {english!r}"))
             match = ENGLISH_DATE.search(body)
             if match:
-                walk.problems.append(Problem(walk.user, path, f"English date on an Indonesian page: {match.group(0)!r}"))
+                walk.problems.append(Problem(walk.user, path,
+                                             f"English date on an Indonesian page: {match.group(0)!r}"))
         return True
     finally:
         page.remove_listener("console", on_console)
+        page.remove_listener("pageerror", on_page_error)
         page.remove_listener("response", on_response)
 
 
