@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ pytestmark = [
 def _check_pages():
     spec = importlib.util.spec_from_file_location("check_pages", ROOT / "scripts" / "check_pages.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["check_pages"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
