@@ -5,8 +5,13 @@ bad input with the page and the reason (400), never a 500.
 
 Uploads are capped by core's request guard (`core.middleware.upload_limit`): a Content-Length above
 the limit is refused before the body is read, and a body that grows past it while streaming is
-stopped with a 413. The secret in the URL is the credential, so the views need no CSRF cookie (see
-_with_upload_cap).
+stopped with a 413 (core's RequestGuardMiddleware applies it before the CSRF check reads the form).
+
+The secret link authorises the order; Django's CSRF protection still checks every POST (the forms
+carry `{% csrf_token %}`), so another site cannot make a customer's browser post to these views.
+Like /track/, the pages are sent with `Referrer-Policy: strict-origin` (orders.track_views._private):
+the link never leaves as a referrer, and the browser's POST carries a real `Origin` header that
+Django's origin check accepts (under `no-referrer` it would send `Origin: null` and be refused).
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.forms import CustomerComplaintForm, CustomerMessageForm, CustomerReturnForm, SurveyForm
@@ -56,14 +60,8 @@ def _upload_limit() -> int:
 
 
 def _with_upload_cap(view):
-    """Install the streaming cap before Django reads the body.
-
-    The customer's pages are authorised by the secret in their URL (the order's access key, or the
-    invitation token), not by a cookie: a forged cross-site POST would need that secret, which is
-    all an attacker would need to post directly. So these views are exempt from the CSRF cookie
-    check (which the order page's `Referrer-Policy: no-referrer`, sending `Origin: null`, would fail).
-    """
-    return csrf_exempt(upload_limit(_upload_limit)(view))
+    """Mark the view with the photo upload cap, applied before Django reads the body."""
+    return upload_limit(_upload_limit)(view)
 
 
 def _answer(request: HttpRequest, kwargs: dict, error: str, *, status: int = 400) -> HttpResponse:
@@ -216,7 +214,6 @@ def review(request: HttpRequest, number: str, key: str) -> HttpResponse:
     return _back(order, "review")
 
 
-@csrf_exempt  # authorised by the secret link, see _with_upload_cap
 @require_POST
 def survey(request: HttpRequest, number: str, key: str) -> HttpResponse:
     order = _order(number, key)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.files import safe_file_response
+from core.files import INLINE_TYPES, safe_file_response
 from core.middleware import upload_limit
 from core.money import AmountError, parse_idr
 from core.permissions import staff_required
@@ -144,7 +144,8 @@ def proofs(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.proofs_to_verify(), 20)
     candidates = selectors.candidate_lines_for_payments([proof.payment for proof in page])
     rows = [{"proof": proof, "candidates": candidates.get(proof.payment_id, [])} for proof in page]
-    return render(request, "payments/proofs.html", {"page": page, "rows": rows, "stage_key": "payments"})
+    return render(request, "payments/proofs.html", {"page": page, "rows": rows, "stage_key": "payments",
+                                                    "image_types": INLINE_TYPES})
 
 
 @staff_required("payments.view_paymentproof")
