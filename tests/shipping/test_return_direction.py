@@ -164,3 +164,17 @@ def test_notices_of_return_parcels_reach_no_customer_message(place_order, django
     assert not Notification.objects.filter(order=order, event__in=["order_resi_assigned",
                                                                     "order_out_for_delivery"]).exists()
     assert shipping_context(order, "id") == {}  # the return's resi is not the order's delivery
+
+
+def test_the_shipments_api_names_and_filters_the_direction(api_client, late_pair):
+    outbound, back = late_pair
+    client = api_client(roles.WAREHOUSE)
+
+    everything = client.get("/api/v1/shipments/").json()["results"]
+    returns_only = client.get("/api/v1/shipments/?direction=return").json()["results"]
+    bad = client.get("/api/v1/shipments/?direction=sideways")
+
+    assert {row["number"]: row["direction"] for row in everything} == {outbound.number: "outbound",
+                                                                        back.number: "return"}
+    assert [row["number"] for row in returns_only] == [back.number]
+    assert bad.status_code == 400
