@@ -84,8 +84,10 @@ def test_closing_needs_a_parcel_and_the_pdf_lists_them(packed, jne):
 def test_a_scan_reads_what_it_needs_once_and_leaves_messages_to_after_commit(
         packed, jne, django_assert_max_num_queries):
     from notifications.models import Notification, NotificationTrigger
+    from orders.services import order_mark_packed
 
-    packed("CM-HQ0"), packed("CM-HQ1")
+    for resi in ("CM-HQ0", "CM-HQ1"):
+        order_mark_packed(order_id=packed(resi).order_id)  # packed at the pack station, as before a pickup
     manifest = handover.manifest_open(courier_id=jne.pk)
     handover.manifest_scan(manifest_id=manifest.pk, code="CM-HQ0")  # the process's first scan fills its caches
 
