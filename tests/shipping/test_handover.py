@@ -95,7 +95,9 @@ def test_a_scan_reads_what_it_needs_once_and_leaves_messages_to_after_commit(
     with django_assert_max_num_queries(30):
         result = handover.manifest_scan(manifest_id=manifest.pk, code="CM-HQ1")
 
-    assert result.ok and result.shipment.order.status == OrderStatus.SHIPPED
+    assert result.ok
+    result.shipment.order.refresh_from_db()
+    assert result.shipment.order.status == OrderStatus.SHIPPED
     # the customer's "shipped" message is recorded as a durable trigger, rendered after commit
     assert NotificationTrigger.objects.filter(order_id=result.shipment.order_id, event="order_shipped").exists()
     assert not Notification.objects.filter(order_id=result.shipment.order_id, event="order_shipped").exists()
