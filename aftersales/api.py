@@ -22,6 +22,7 @@ from aftersales.models import (
     CasePriority,
     CaseStatus,
     Resolution,
+    ReturnMethod,
     ReturnOutcome,
     ReturnRequest,
     Review,
@@ -247,6 +248,14 @@ class ReturnCreateInput(serializers.Serializer):
     outside_window_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class ReturnApproveInput(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=ReturnMethod.choices, default=ReturnMethod.DROP_OFF,
+        help_text="How the parcel comes back: drop_off (the customer takes it to a courier) and pickup (a courier "
+                  "collects it) get a return shipment in the shipping app; in_person is received by hand.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class ReturnShipInput(serializers.Serializer):
     courier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=64)
@@ -293,6 +302,8 @@ class ReturnOutput(serializers.Serializer):
     reason = serializers.CharField()
     requested_outcome = serializers.CharField()
     outcome = serializers.CharField()
+    return_method = serializers.CharField()
+    return_shipment_id = serializers.IntegerField(allow_null=True)
     return_courier = serializers.CharField()
     return_tracking_number = serializers.CharField()
     received_at = serializers.DateTimeField(allow_null=True)
@@ -361,11 +372,12 @@ class ReturnViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         call(_pk(pk), params.validated_data)
         return self._detail(_pk(pk))
 
-    @extend_schema(summary="Approve", request=ReturnNoteInput, responses={200: ReturnOutput, 409: ERROR_BODY})
+    @extend_schema(summary="Approve, with how the parcel comes back", request=ReturnApproveInput,
+                   responses={200: ReturnOutput, 400: ERROR_BODY, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._run(pk, ReturnNoteInput, lambda i, v: returns.return_approve(return_id=i, actor=request.user,
-                                                                           note=v["note"], source="api"))
+        return self._run(pk, ReturnApproveInput, lambda i, v: returns.return_approve(
+            return_id=i, actor=request.user, note=v["note"], method=v["method"], source="api"))
 
     @extend_schema(summary="Reject", request=CaseReasonInput, responses={200: ReturnOutput, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])

@@ -108,7 +108,10 @@ def _cases(ctx, rng, orders, staff) -> None:
 def _returns(ctx, orders, staff) -> None:
     steps = ["requested", "approved", "in_transit", "received", "inspected", "refund", "replacement", "requested",
              "approved", "refund", "voucher", "in_transit"]
-    for order, step in zip(orders, steps, strict=False):
+    # How each parcel comes back (the rest drop it off at a courier): a courier pickup, one by hand.
+    methods = {1: "pickup", 10: "in_person"}
+    for index, (order, step) in enumerate(zip(orders, steps, strict=False)):
+        method = methods.get(index, "drop_off")
         line = order.lines.first()
         try:
             rma = returns.return_request_create(
@@ -120,10 +123,11 @@ def _returns(ctx, orders, staff) -> None:
             continue
         if step == "requested":
             continue
-        returns.return_approve(return_id=rma.pk, actor=staff)
+        returns.return_approve(return_id=rma.pk, actor=staff, method=method)
         if step == "approved":
             continue
-        returns.return_ship(return_id=rma.pk, courier="J&T", tracking_number=f"JP{order.pk:010d}", actor=staff)
+        if method != "in_person":
+            returns.return_ship(return_id=rma.pk, courier="J&T", tracking_number=f"JP{order.pk:010d}", actor=staff)
         if step == "in_transit":
             continue
         returns.return_receive(return_id=rma.pk, actor=staff)

@@ -8,6 +8,9 @@ endpoint the hand-over page uses (POST /dashboard/shipping/handover/<id>/scan/).
 the parcel picked up, ships its (packed) order (stock committed) and writes the manifest line. Reports
 scans/s and latency percentiles; every answer must be 200 and every order shipped afterwards.
 
+gunicorn runs with production's settings (oms/gunicorn.conf.py: 2 x cores + 1 workers, 2 threads
+each, access log on; `--workers` / `--threads` override them as GUNICORN_WORKERS / GUNICORN_THREADS do).
+
     nice .venv/bin/python bench/scan.py --parcels 800 --scanners 8
 """
 
@@ -108,14 +111,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", type=int, default=800)
     parser.add_argument("--scanners", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: production's oms/gunicorn.conf.py, 2 x cores + 1)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default: production's oms/gunicorn.conf.py, 2)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_bench_scan")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"))
     args = parser.parse_args()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "oms.settings", "DATABASE_URL": args.database_url,
-           "REDIS_URL": args.redis_url, "DEBUG": "false", "LOG_LEVEL": "warning",
-           "DATABASE_POOL_MAX": str(args.threads + 2), "NOTIFY_CHANNELS": "email"}
+           "REDIS_URL": args.redis_url, "DEBUG": "false", "LOG_LEVEL": "warning", "NOTIFY_CHANNELS": "email"}
+    # gunicorn as production runs it: oms/gunicorn.conf.py, its sizes overridable as there (environment).
+    if args.workers is not None:
+        env["GUNICORN_WORKERS"] = str(args.workers)
+    if args.threads is not None:
+        env["GUNICORN_THREADS"] = str(args.threads)
+    workers = int(env.get("GUNICORN_WORKERS") or (os.cpu_count() or 1) * 2 + 1)
+    worker_threads = int(env.get("GUNICORN_THREADS") or 2)
+    env["DATABASE_POOL_MAX"] = str(worker_threads + 2)
     print(f"database {args.database_url}: creating, migrating, seeding {args.parcels} parcels...", flush=True)
     create_database(args.database_url)
     manage(env, "migrate", "--noinput", "-v0")
@@ -123,9 +135,8 @@ def main() -> None:
     plan = json.loads(next(line[5:] for line in out.splitlines() if line.startswith("PLAN=")))
     port = free_port()
     server = subprocess.Popen(
-        [GUNICORN, "oms.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--worker-class", "gthread", "--threads", str(args.threads), "--keep-alive", "30", "--log-level",
-         "warning"], cwd=ROOT, env=env)
+        [GUNICORN, "-c", "oms/gunicorn.conf.py", "oms.wsgi:application", "--log-level", "warning"],
+        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL)
     latencies: list[float] = []
     failures: list = []
     try:
@@ -148,7 +159,8 @@ def main() -> None:
     def pct(p: float) -> float:
         return ms[min(len(ms) - 1, round(p / 100 * (len(ms) - 1)))]
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
+          f"gunicorn oms/gunicorn.conf.py: {workers} workers x {worker_threads} threads (gthread)")
     print(f"{len(ms)} scans by {len(threads)} scanners in {elapsed:.1f} s ({len(ms) / elapsed:.0f} scans/s); "
           f"latency ms p50 {statistics.median(ms):.1f}, p95 {pct(95):.1f}, p99 {pct(99):.1f}, max {ms[-1]:.1f}; "
           f"failures {len(failures)}{' e.g. ' + str(failures[0]) if failures else ''}")

@@ -8,7 +8,10 @@ inserts a NotificationTrigger row (the outbox) and queues its task after commit;
 and writes the messages. The row makes it durable: a message exists if and only if the order
 committed, and a lost or failed task is queued again by the sweep.
 Status changes write their rows in the transaction (rarer, and their tests and the dashboard
-expect the row at once); the sends are scheduled after commit.
+expect the row at once); the sends are scheduled after commit. The exception is a change the
+shipping app makes (source "shipping": a hand-over scan, a tracking update moving the order to
+shipped or delivered): that is the warehouse's hot path, so it records a trigger like order
+creation does, with the same guarantee (the message exists if and only if the move committed).
 
 Batch twins (orders.hooks.batch_twin) serve services that write many orders in one transaction
 (the marketplace webhook drain): one statement finds the orders whose customers are not messaged
@@ -63,10 +66,21 @@ def on_order_created(order_id: int) -> None:
     _defer(order_id, NotificationEvent.ORDER_CONFIRMATION)
 
 
+# Order moves made by these sources record a trigger instead of rendering in their transaction.
+DEFERRED_SOURCES = frozenset({"shipping"})
+
+
+def _queue_or_defer(change, event: str) -> None:
+    if change.source in DEFERRED_SOURCES:
+        _defer(change.order_id, event)
+    else:
+        _queue(change.order_id, event)
+
+
 def on_status_changed(change) -> None:
     event = STATUS_EVENTS.get(str(change.to_status))
     if event is not None and change.from_status != change.to_status:
-        _queue(change.order_id, event)
+        _queue_or_defer(change, event)
 
 
 def _messaged(order_ids: set[int]) -> set[int]:
@@ -118,4 +132,4 @@ def on_orders_status_changed(changes) -> None:
     messaged = _messaged({change.order_id for change, _event in wanted})
     for change, event in wanted:
         if change.order_id in messaged:
-            _queue(change.order_id, event)
+            _queue_or_defer(change, event)

@@ -2,10 +2,12 @@
 import notifications).
 
 Customers hear when their parcel gets its resi (before it ships; a resi that comes with the shipping
-is in the "shipped" message) and when it is out for delivery (delivery itself is
-the order's own "delivered" message), under the same consent and channel rules as every order
-message (notification_queue_for_order: marketplace buyers are not messaged off-platform unless
-NOTIFY_MARKETPLACE_ORDERS, opted-out channels are skipped, once per order and event). Staff alerts
+is in the "shipped" message) and when it is out for delivery (delivery itself is the order's own
+"delivered" message), under the same consent and channel rules as every order message
+(notification_queue_for_order: marketplace buyers are not messaged off-platform unless
+NOTIFY_MARKETPLACE_ORDERS, opted-out channels are skipped, once per order and event). Only parcels
+going to the customer count: a return parcel's resi and tracking are after-sales' business (the
+return's case messages: approved, received, outcome). Staff alerts
 (late or at-risk parcels, delivery exceptions) go to the addresses in the shipping settings: an
 e-mail address by e-mail, a phone number by WhatsApp.
 """
@@ -28,8 +30,8 @@ CUSTOMER_EVENTS = {
 
 def on_shipment_notice(notice) -> None:
     event = CUSTOMER_EVENTS.get(notice.kind)
-    if event is None:
-        return
+    if event is None or getattr(notice, "direction", "outbound") != "outbound":
+        return  # a return parcel's resi or tracking is not "your order is on its way" (after-sales tells them)
     from notifications.services import notification_queue_for_order
     from orders.models import Order
 
@@ -64,11 +66,13 @@ PROVIDES = {"courier", "tracking_number", "courier_tracking_link"}
 
 
 def shipping_context(order, language: str) -> dict:
-    """The newest parcel's courier and resi (the order's own fields fill in only once it shipped)."""
-    from shipping.models import Shipment
+    """The newest outbound parcel's courier and resi (the order's own fields fill in only once it
+    shipped); a return parcel coming back to the shop is never named as the order's delivery."""
+    from shipping.models import Shipment, ShipmentDirection
     from shipping.selectors import tracking_url
 
-    shipment = (Shipment.objects.filter(order_id=order.pk).exclude(status="cancelled").exclude(tracking_number="")
+    shipment = (Shipment.objects.filter(order_id=order.pk, direction=ShipmentDirection.OUTBOUND)
+                .exclude(status="cancelled").exclude(tracking_number="")
                 .select_related("courier").order_by("-id").first())
     if shipment is None:
         return {}

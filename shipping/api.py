@@ -28,7 +28,7 @@ from core.permissions import HasPerms
 from core.serializers import IdField, MoneyField
 from core.untrusted import parse_id
 from orders.models import Order, OrderLine
-from shipping.models import Shipment, ShipmentLine, ShipmentStatus, TrackingEvent
+from shipping.models import Shipment, ShipmentDirection, ShipmentLine, ShipmentStatus, TrackingEvent
 from shipping.services import shipments as shipment_services
 from shipping.services.rates import MAX_SIDE_CM, MAX_WEIGHT_GRAMS, Destination, Parcel, order_quote, quote
 
@@ -74,6 +74,8 @@ class ShipmentOutputSerializer(serializers.Serializer):
     order_id = serializers.IntegerField()
     order_number = serializers.CharField(source="order.number")
     status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    direction = serializers.ChoiceField(choices=ShipmentDirection.choices,
+                                        help_text="outbound: to the customer; return: coming back to the shop")
     provider = serializers.CharField()
     courier = serializers.CharField(source="courier_key")
     courier_name = serializers.CharField()
@@ -206,6 +208,8 @@ def _shipments():
         OpenApiParameter("resi", str, description="Tracking number, exactly"),
         OpenApiParameter("courier", str, description="Courier code, e.g. jne"),
         OpenApiParameter("status", str, enum=ShipmentStatus.values),
+        OpenApiParameter("direction", str, enum=ShipmentDirection.values,
+                         description="outbound (to the customer) or return (coming back)"),
     ], responses={200: ShipmentOutputSerializer(many=True)}),
     retrieve=extend_schema(summary="One shipment", responses={200: ShipmentOutputSerializer, 404: ERROR_BODY}),
 )
@@ -245,6 +249,10 @@ class ShipmentViewSet(viewsets.GenericViewSet):
             if params["status"] not in ShipmentStatus.values:
                 raise serializers.ValidationError({"status": [f"Unknown status {params['status']!r}."]})
             qs = qs.filter(status=params["status"])
+        if params.get("direction"):
+            if params["direction"] not in ShipmentDirection.values:
+                raise serializers.ValidationError({"direction": [f"Unknown direction {params['direction']!r}."]})
+            qs = qs.filter(direction=params["direction"])
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ShipmentOutputSerializer(page, many=True, context=self._context()).data)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from orders.track_views import TrackSection
-from shipping.models import ShipmentStatus
+from shipping.models import ShipmentDirection, ShipmentStatus
 from shipping.selectors import order_shipments, tracking_url
 
 S = ShipmentStatus
@@ -13,7 +13,8 @@ S = ShipmentStatus
 
 def _eta(shipment) -> tuple | None:
     """The delivery window promised by the quote, counted from the day the parcel left."""
-    if shipment.dispatched_at is None or shipment.etd_max_days is None or shipment.status == S.DELIVERED:
+    if (shipment.dispatched_at is None or shipment.etd_max_days is None or shipment.status == S.DELIVERED
+            or shipment.direction == ShipmentDirection.RETURN):
         return None
     start = timezone.localdate(shipment.dispatched_at)
     from datetime import timedelta

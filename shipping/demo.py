@@ -226,6 +226,17 @@ def _waiting(ctx) -> None:
         if n == 0:
             manifest = handover.manifest_open(courier_id=jne.pk)
             handover.manifest_scan(manifest_id=manifest.pk, code=f"CM90{order.pk:08d}")
+        elif n == 1:
+            svc.shipment_mark_booked(shipment_id=shipment.pk, note="Pickup dipesan lewat Biteship")
     if manifest is not None:
         handover.manifest_close(manifest_id=manifest.pk, driver_name="Pak Darto (JNE)")
-    ctx.say("an open pick wave, packed parcels waiting for pickup and a signed hand-over")
+    # A parcel cancelled before it left (the buyer changed the courier): its order waits for a new one.
+    # (An order of the wave when there is no other: the pack station makes it a new parcel.)
+    spare = Order.objects.filter(status=OS.PROCESSING, is_oversold=False).exclude(shipping_address="").exclude(
+        pk__in=processing[:4]).order_by("-placed_at").first()
+    spare_id = spare.pk if spare is not None else (processing[0] if processing else None)
+    if spare_id is not None:
+        cancelled = svc.shipment_create(order_id=spare_id, courier_id=jne.pk)
+        svc.shipment_cancel(shipment_id=cancelled.pk, reason="Pembeli minta ganti kurir")
+    ctx.say("an open pick wave, packed parcels waiting for pickup (one booked), a signed hand-over and a "
+            "cancelled parcel")

@@ -16,6 +16,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -66,6 +67,7 @@ class LabelData:
     weight_grams: int
     items: list[tuple[str, int]]
     note: str = ""
+    is_return: bool = False  # a parcel coming back from the customer: marked RETUR, to the shop
 
 
 def label_data(shipment, *, cfg) -> LabelData:
@@ -76,6 +78,21 @@ def label_data(shipment, *, cfg) -> LabelData:
                          % {"number": order.number}, detail={"order": order.number})
     items = [(line.order_line.sku, line.quantity) for line in shipment.lines.all()]
     area = ", ".join(p for p in (order.shipping_city, order.shipping_province, order.shipping_postal_code) if p)
+    if shipment.direction == "return":
+        # Back to the shop: the customer sends it, the warehouse receives it, nothing is collected.
+        if not (cfg.origin_address or "").strip():
+            raise LabelError(_("Fill in the shop's address in the shipping settings before printing a return label."))
+        return LabelData(
+            shipment_number=shipment.number, order_number=order.number, channel_name=order.channel.name,
+            courier_name=shipment.courier_name or (shipment.courier.name if shipment.courier else ""),
+            service_name=shipment.service.name if shipment.service_id else "",
+            tracking_number=shipment.tracking_number, sort_code=shipment.sort_code, sender_name=order.shipping_name,
+            sender_phone=order.shipping_phone, sender_city=order.shipping_city, recipient_name=cfg.sender_name,
+            recipient_phone=cfg.sender_phone, recipient_address=cfg.origin_address,
+            recipient_area=", ".join(p for p in (cfg.origin_city, cfg.origin_province, cfg.origin_postal_code) if p),
+            cod_amount=0, weight_grams=shipment.weight_grams or shipment.chargeable_weight_grams, items=items,
+            is_return=True,
+        )
     return LabelData(
         shipment_number=shipment.number, order_number=order.number, channel_name=order.channel.name,
         courier_name=shipment.courier_name or (shipment.courier.name if shipment.courier else ""),
@@ -141,6 +158,9 @@ def draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, w: float,
         canvas.drawRightString(x0 + w - pad, y, _text(label.sort_code)[:22])
     canvas.setFont("Helvetica", 7.5)
     canvas.drawString(x0 + pad, y - 4 * mm, _text(label.channel_name)[:40])
+    if label.is_return:
+        canvas.setFont("Helvetica-Bold", 13)
+        canvas.drawRightString(x0 + w - pad, y - 5 * mm, _text(pgettext("label", "RETURN")))
     # Resi barcode.
     y -= 21 * mm
     if label.tracking_number:
@@ -253,6 +273,8 @@ def labels_zpl(labels: Sequence[LabelData]) -> str:
             lines.append(f"^FO30,110^BY3^BCN,140,Y,N,N^FD{_zpl_text(label.tracking_number)}^FS")
         elif label.tracking_number:
             lines.append(f"^FO30,150^A0N,50,50^FD{_zpl_text(label.tracking_number)}^FS")
+        if label.is_return:
+            lines.append(f"^FO500,75^A0N,40,40^FD{_zpl_text(pgettext('label', 'RETURN'))}^FS")
         lines.append(f"^FO30,320^A0N,36,36^FDTO: {_zpl_text(label.recipient_name)}^FS")
         lines.append(f"^FO30,365^A0N,30,30^FD{_zpl_text(label.recipient_phone)}^FS")
         lines.append(f"^FO30,405^FB740,3,0,L^A0N,28,28^FD{_zpl_text(label.recipient_address)}^FS")

@@ -12,6 +12,7 @@ from shipping.models import (
     CourierService,
     PackagePreset,
     Shipment,
+    ShipmentDirection,
     ShipmentStatus,
     ShippingAccount,
     ShippingSettings,
@@ -55,6 +56,8 @@ class ShipmentFilterForm(StyledForm):
         ("", _("All")), ("to_hand_over", _("To hand over today")), ("at_risk", _("At risk")), ("late", _("Late")),
         ("stale_tracking", _("No tracking update")), ("failed_delivery", _("Delivery exceptions")),
         ("rts", _("Returns to sender")), ("disputes", _("Weight disputes"))])
+    direction = forms.ChoiceField(label=_("Direction"), required=False,
+                                  choices=[("", _("All")), *ShipmentDirection.choices])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -61,8 +61,10 @@ def ship_by_for_order(order: Order, *, cfg: ShippingSettings | None = None,
 # --- lists ---------------------------------------------------------------------------------------
 
 def shipment_list(*, status: str = "", courier: str = "", search: str = "", order_id: int | None = None,
-                  queue: str = "") -> QuerySet[Shipment]:
+                  queue: str = "", direction: str = "") -> QuerySet[Shipment]:
     qs = Shipment.objects.select_related("order", "order__channel", "courier", "service")
+    if direction:
+        qs = qs.filter(direction=direction)
     if status:
         qs = qs.filter(status=status)
     if courier:
@@ -104,16 +106,20 @@ def orders_to_pick() -> QuerySet[Order]:
     in_wave = PickWaveOrder.objects.filter(order=OuterRef("pk"), wave__status="open")
     return (
         Order.objects.filter(status=OS.PROCESSING).exclude(Exists(in_wave))
-        .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), packed_at__isnull=False)
-                        .exclude(status=S.CANCELLED)))
+        .exclude(Exists(_outbound_packed()))
     )
+
+
+def _outbound_packed() -> QuerySet[Shipment]:
+    """The order's (OuterRef) outbound parcels already packed: a return parcel is never packed here."""
+    return (Shipment.objects.filter(order=OuterRef("pk"), direction=ShipmentDirection.OUTBOUND,
+                                    packed_at__isnull=False).exclude(status=S.CANCELLED))
 
 
 def orders_to_pack() -> QuerySet[Order]:
     """Orders in an open wave that are not packed yet."""
     in_wave = PickWaveOrder.objects.filter(order=OuterRef("pk"), wave__status__in=["open", "done"])
-    packed = Shipment.objects.filter(order=OuterRef("pk"), packed_at__isnull=False).exclude(status=S.CANCELLED)
-    return Order.objects.filter(status=OS.PROCESSING).filter(Exists(in_wave)).exclude(Exists(packed))
+    return Order.objects.filter(status=OS.PROCESSING).filter(Exists(in_wave)).exclude(Exists(_outbound_packed()))
 
 
 def _end_of_today() -> datetime:
@@ -122,7 +128,11 @@ def _end_of_today() -> datetime:
 
 
 def queue_queryset(queue: str, *, now: datetime | None = None) -> QuerySet[Shipment]:
-    """The shipments of one work queue (see QUEUES)."""
+    """The shipments of one work queue (see QUEUES).
+
+    The dispatch queues (to hand over, at risk, late) and returns to sender are about parcels going
+    to the customer: outbound only. The exception queues (no tracking, failed delivery, disputes)
+    hold both directions; their lists mark return parcels."""
     now = now or timezone.now()
     cfg = shipping_settings()
     waiting = Shipment.objects.filter(direction=ShipmentDirection.OUTBOUND).exclude(
@@ -141,7 +151,7 @@ def queue_queryset(queue: str, *, now: datetime | None = None) -> QuerySet[Shipm
     if queue == "failed_delivery":
         return Shipment.objects.filter(status__in=[S.FAILED_DELIVERY, S.ON_HOLD])
     if queue == "rts":
-        return Shipment.objects.filter(
+        return Shipment.objects.filter(direction=ShipmentDirection.OUTBOUND).filter(
             Q(status=S.RETURNING_TO_SENDER) | Q(status=S.RETURNED, return_received_at__isnull=True))
     if queue == "disputes":
         return Shipment.objects.filter(disputes__status=WeightDispute.Status.OPEN).distinct()
@@ -166,6 +176,12 @@ def shipments_to_poll(*, account_id: int, older_than: datetime, limit: int) -> l
         .filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=older_than))
         .select_related("courier").order_by("last_polled_at", "id")[:limit]
     )
+
+
+def on_time_recent(*, limit: int = 100) -> QuerySet[Shipment]:
+    """The latest outbound parcels with a ship-by deadline (a return parcel has none to meet)."""
+    return (Shipment.objects.filter(direction=ShipmentDirection.OUTBOUND).exclude(ship_by__isnull=True)
+            .exclude(status=S.CANCELLED).select_related("order", "order__channel").order_by("-ship_by")[:limit])
 
 
 def open_disputes() -> QuerySet[WeightDispute]:

@@ -31,6 +31,7 @@ from shipping.models import (
     PickWave,
     RateTable,
     Shipment,
+    ShipmentDirection,
     ShipmentStatus,
     ShippingRule,
     WeightDispute,
@@ -113,7 +114,8 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
         packing.wave_finish(wave_id=wave.pk, actor=request.user)
         messages.success(request, _("Wave %(number)s picked.") % {"number": wave.number})
         return redirect("shipping:pack")
-    shipments = {s.order_id: s for s in Shipment.objects.filter(order__in=orders).exclude(status=S.CANCELLED)}
+    shipments = {s.order_id: s for s in Shipment.objects.filter(order__in=orders, direction=ShipmentDirection.OUTBOUND)
+                 .exclude(status=S.CANCELLED)}
     return render(request, "shipping/wave_detail.html", {
         "wave": wave, "orders": [(o, shipments.get(o.pk)) for o in orders], "items": items,
         "units": sum(i.quantity for i in items), "order_ids": ",".join(str(o.pk) for o in orders),
@@ -215,7 +217,8 @@ def labels(request: HttpRequest) -> HttpResponse:
     """
     shipment_ids = _ids(request)
     for order_id in _ids(request, "orders"):
-        existing = Shipment.objects.filter(order_id=order_id).exclude(status=S.CANCELLED).order_by("id").first()
+        existing = (Shipment.objects.filter(order_id=order_id, direction=ShipmentDirection.OUTBOUND)
+                    .exclude(status=S.CANCELLED).order_by("id").first())
         if existing is None:
             try:
                 existing = shipment_services.shipment_create(order_id=order_id, actor=request.user)
@@ -308,7 +311,8 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     queue = filters.get("queue") or ""
     qs = selectors.shipment_list(status=filters.get("status") or "", courier=filters.get("courier") or "",
-                                 search=filters.get("q") or "", queue=queue)
+                                 search=filters.get("q") or "", queue=queue,
+                                 direction=filters.get("direction") or "")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "shipping/shipment_list.html", {"form": form, "page": page, "queue": queue,
                                                            "query": request.GET.urlencode()})
@@ -425,9 +429,8 @@ def disputes(request: HttpRequest) -> HttpResponse:
 
 @staff_required(VIEW)
 def on_time(request: HttpRequest) -> HttpResponse:
-    recent = (Shipment.objects.exclude(ship_by__isnull=True).exclude(status=S.CANCELLED)
-              .select_related("order", "order__channel").order_by("-ship_by")[:100])
-    return render(request, "shipping/on_time.html", {"ldr": late_dispatch_rates(), "recent": recent})
+    return render(request, "shipping/on_time.html", {"ldr": late_dispatch_rates(),
+                                                      "recent": selectors.on_time_recent()})
 
 
 # --- couriers, rates, settings --------------------------------------------------------------------

@@ -19,6 +19,7 @@ replacement is a zero-price order through orders.services.order_create (reservin
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -227,10 +228,16 @@ def return_approve(*, return_id: int, actor=None, note: str = "", source: str = 
               fields=["decided_by", "decided_at", "decision_note", "return_method", *fields],
               data={"method": method, "return_shipment": rma.return_shipment_id})
         policy = return_policy_get()
-        text = _("Your return %(number)s is approved. Please send the items to: %(address)s. Shipping is paid by: "
-                 "%(payer)s. Send us the courier and tracking number (resi) once it is on its way.") % {
-            "number": rma.number, "address": policy.return_address or "-",
-            "payer": policy.get_shipping_paid_by_display()}
+        values = {"number": rma.number, "address": policy.return_address or "-",
+                  "payer": policy.get_shipping_paid_by_display()}
+        if method == ReturnMethod.PICKUP:
+            text = _("Your return %(number)s is approved. A courier will pick up the parcel from your address; "
+                     "please pack the items and keep them ready. Shipping is paid by: %(payer)s.") % values
+        elif method == ReturnMethod.IN_PERSON:
+            text = _("Your return %(number)s is approved. Please bring the items to: %(address)s.") % values
+        else:
+            text = _("Your return %(number)s is approved. Please send the items to: %(address)s. Shipping is paid "
+                     "by: %(payer)s. Send us the courier and tracking number (resi) once it is on its way.") % values
         if note:
             text += "\n" + note
         case_services.case_reply(case_id=rma.case_id, body=text, actor=actor, source=source)
@@ -373,7 +380,33 @@ def return_receive(*, return_id: int, actor=None, note: str = "", source: str = 
         fields = return_shipment_update(rma, event="delivered", at=at, actor=actor, source=source)
         rma.received_by = user_or_none(actor)
         _move(rma, R.RECEIVED, actor=actor, source=source, note=note, fields=[*fields, "received_by"])
+        _tell_customer(rma, _("We received your return %(number)s. We are checking the items and will tell you "
+                              "the outcome.") % {"number": rma.number}, actor=actor, source=source)
     return rma
+
+
+def _tell_customer(rma: ReturnRequest, body: str, *, actor=None, source: str = "staff") -> None:
+    """A message on the return's case, sent to the customer (consent and channel rules of case_reply);
+    skipped when the case was already resolved or closed by hand."""
+    with contextlib.suppress(InvalidTransition):
+        case_services.case_reply(case_id=rma.case_id, body=body, actor=actor, source=source)
+
+
+def _outcome_text(rma: ReturnRequest, outcome: str, *, voucher_amount: int) -> str:
+    from core.money import format_idr
+
+    number = rma.number
+    if outcome == ReturnOutcome.REFUND:
+        return _("Your return %(number)s is complete: a refund of %(amount)s is on its way to you.") % {
+            "number": number, "amount": format_idr(rma.refund_amount)}
+    if outcome == ReturnOutcome.REPLACEMENT:
+        return _("Your return %(number)s is complete: we are sending a replacement (order %(order)s).") % {
+            "number": number, "order": rma.replacement_order.number if rma.replacement_order_id else "-"}
+    if outcome == ReturnOutcome.VOUCHER:
+        return _("Your return %(number)s is complete: you get a voucher worth %(amount)s for your next order.") % {
+            "number": number, "amount": format_idr(voucher_amount)}
+    return _("Your return %(number)s is complete: your item is being repaired and will be sent back to you.") % {
+        "number": number}
 
 
 # --- What shipping tells us about return parcels (shipping.hooks.register_status_changed) --------
@@ -516,6 +549,7 @@ def return_complete(*, return_id: int, outcome: str, actor=None, refund_amount: 
             voucher_for_case = value if voucher_amount is None else voucher_amount
         _move(rma, R.COMPLETED, actor=actor, source=source, note=note, fields=fields,
               data={"outcome": outcome, "refund_amount": rma.refund_amount})
+        _tell_customer(rma, _outcome_text(rma, outcome, voucher_amount=voucher_for_case), actor=actor, source=source)
         case = case_services.case_resolve(
             case_id=rma.case_id, resolution=_OUTCOME_RESOLUTION[outcome], note=note or rma.get_outcome_display(),
             actor=actor, source=source, voucher_amount=voucher_for_case,

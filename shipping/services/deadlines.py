@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.deadlines import business_calendar
-from shipping.models import ChannelShippingPolicy, Shipment, ShipmentStatus, ShippingSettings
+from shipping.models import ChannelShippingPolicy, Shipment, ShipmentDirection, ShipmentStatus, ShippingSettings
 
 LDR_WINDOW_WORKING_DAYS = 7
 
@@ -75,8 +75,9 @@ def ldr_window(*, today: date | None = None) -> tuple[date, date]:
 def late_dispatch_rates(*, now: datetime | None = None) -> list[LateDispatch]:
     """Late Dispatch Rate per channel over the last 7 working days, beside each channel's threshold.
 
-    Counted per order, through its first parcel: an order is due when its ship-by fell in the
-    window and has passed; it is late when that parcel left after the deadline or has not left.
+    Counted per order, through its first outbound parcel (a return parcel is not a dispatch): an
+    order is due when its ship-by fell in the window and has passed; it is late when that parcel
+    left after the deadline or has not left.
     Deadlines on closed days (weekends, holidays) do not occur: they are made on working days.
     """
     from channels.models import Channel
@@ -88,7 +89,8 @@ def late_dispatch_rates(*, now: datetime | None = None) -> list[LateDispatch]:
     window_from = datetime.combine(start, datetime.min.time(), tzinfo=tz)
     window_to = min(datetime.combine(end, datetime.min.time(), tzinfo=tz), now)
     first = (
-        Shipment.objects.filter(ship_by__gte=window_from, ship_by__lt=window_to)
+        Shipment.objects.filter(ship_by__gte=window_from, ship_by__lt=window_to,
+                                direction=ShipmentDirection.OUTBOUND)
         .exclude(status=ShipmentStatus.CANCELLED)
         .order_by("order_id", "id").distinct("order_id")
         .values("id")

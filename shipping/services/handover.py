@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound
 from orders.models import OrderStatus
-from shipping.models import Courier, Manifest, ManifestItem, Shipment, ShipmentStatus
+from shipping.models import Courier, Manifest, ManifestItem, Shipment, ShipmentDirection, ShipmentStatus
 from shipping.services.shipments import (
+    _lock_orders,
     _user,
     courier_key,
-    lock_shipment,
     plan_transition,
     write_transitions,
 )
@@ -86,16 +86,33 @@ def manifest_scan(*, manifest_id: int, code: str, actor=None) -> HandoverScan:
     return _scan_into(manifest, shipment, text, actor)
 
 
+def _lock_for_scan(shipment: Shipment) -> tuple[Shipment, ManifestItem | None]:
+    """The order, then the shipment (the module's lock order), in two statements: the shipment is
+    read with its manifest line, if any, so a repeat scan needs no third read."""
+    order = _lock_orders([shipment.order_id])[shipment.order_id]
+    locked = (Shipment.objects.select_for_update(of=("self",)).select_related("manifest_item__manifest")
+              .get(pk=shipment.pk))
+    locked.order = order  # the row just locked, not a lazy re-read
+    try:
+        previous = locked.manifest_item
+    except ManifestItem.DoesNotExist:
+        previous = None
+    return locked, previous
+
+
 def _scan_into(manifest: Manifest, shipment: Shipment, text: str, actor) -> HandoverScan:
     with transaction.atomic():
-        shipment = lock_shipment(shipment.pk)
+        shipment, previous = _lock_for_scan(shipment)
         order = shipment.order
-        previous = ManifestItem.objects.filter(shipment=shipment).select_related("manifest").first()
         if previous is not None:
             return HandoverScan(ok=False, shipment=shipment, message=_(
                 "Resi %(resi)s was already scanned at %(time)s into %(manifest)s.")
                 % {"resi": text, "time": timezone.localtime(previous.scanned_at).strftime("%H:%M"),
                    "manifest": previous.manifest.number})
+        if shipment.direction == ShipmentDirection.RETURN:
+            return HandoverScan(ok=False, shipment=shipment, message=_(
+                "Resi %(resi)s is a return parcel coming back from the customer of order %(order)s: receive it "
+                "on the return, do not hand it to the courier.") % {"resi": text, "order": order.number})
         if order.status == OrderStatus.CANCELLED or shipment.status == S.CANCELLED:
             return HandoverScan(ok=False, shipment=shipment, message=_(
                 "Order %(order)s is cancelled: keep this parcel (resi %(resi)s) out of the pickup.")
@@ -110,10 +127,12 @@ def _scan_into(manifest: Manifest, shipment: Shipment, text: str, actor) -> Hand
             return HandoverScan(ok=False, shipment=shipment, message=_(
                 "Resi %(resi)s is already %(status)s; it is not waiting for pickup.")
                 % {"resi": text, "status": S(shipment.status).label.lower()})
+        # No savepoint: every manifest line is written here, under the shipment's row lock, and
+        # the line was just read as absent; the one-to-one constraint stays the backstop.
         try:
-            with transaction.atomic():
-                ManifestItem.objects.create(manifest=manifest, shipment=shipment, scanned_by=_user(actor))
+            ManifestItem.objects.create(manifest=manifest, shipment=shipment, scanned_by=_user(actor))
         except IntegrityError:
+            transaction.set_rollback(True)
             return HandoverScan(ok=False, shipment=shipment,
                                 message=_("Resi %(resi)s was already scanned.") % {"resi": text})
         _record_handover(shipment, manifest, now)

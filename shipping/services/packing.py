@@ -24,6 +24,7 @@ from shipping.models import (
     PickWave,
     PickWaveOrder,
     Shipment,
+    ShipmentDirection,
     ShipmentLine,
     ShipmentStatus,
 )
@@ -150,16 +151,20 @@ def pack_start(*, code: str, actor=None) -> Shipment:
     """The parcel to pack for a scanned order (or shipment, or resi): the order's first unpacked
     parcel, made with every unit when it has none. Refused for cancelled, unpaid or packed orders."""
     order, shipment = _find_order(code)
+    if shipment is not None and shipment.direction == ShipmentDirection.RETURN:
+        raise Conflict(_("%(number)s is a return parcel coming back from the customer: it is received on its "
+                         "return, not packed.") % {"number": shipment.number})
     ensure_order_shippable(order)
     if shipment is None:
         shipment = (
-            Shipment.objects.filter(order=order, packed_at__isnull=True).exclude(status=S.CANCELLED)
+            Shipment.objects.filter(order=order, direction=ShipmentDirection.OUTBOUND, packed_at__isnull=True)
+            .exclude(status=S.CANCELLED)
             .exclude(status__in=DISPATCHED_STATUSES).order_by("id").first()
         )
     if shipment is None:
-        if Shipment.objects.filter(order=order, packed_at__isnull=False).exclude(status=S.CANCELLED).exists():
-            packed = Shipment.objects.filter(order=order, packed_at__isnull=False).exclude(
-                status=S.CANCELLED).order_by("-packed_at").first()
+        packed = Shipment.objects.filter(order=order, direction=ShipmentDirection.OUTBOUND,
+                                         packed_at__isnull=False).exclude(status=S.CANCELLED).order_by("-packed_at").first()
+        if packed is not None:
             raise Conflict(_("Order %(number)s is already packed (%(when)s).") % {
                 "number": order.number, "when": timezone.localtime(packed.packed_at).strftime("%d-%m %H:%M")})
         shipment = shipment_create(order_id=order.pk, actor=actor)

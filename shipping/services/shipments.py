@@ -324,7 +324,7 @@ _ORDER_SERVICES = {
 def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]:
     """Move each order to the state its (outbound) shipments say, through the orders app's services.
 
-    Two queries for any number of orders when none has to move (the poll's usual case); the
+    One query for any number of orders when none has to move (the poll's usual case); the
     orders that do move go through order_confirm / order_mark_packed / order_mark_shipped /
     order_mark_delivered one step at a time, in the caller's transaction.
     """
@@ -336,23 +336,23 @@ def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]
     statuses: dict[int, list[str]] = defaultdict(list)
     packed: dict[int, bool] = defaultdict(lambda: True)
     resi: dict[int, tuple[str, str]] = {}
-    for order_id, status, packed_at, courier, number in Shipment.objects.filter(
+    orders: dict[int, tuple[str, str]] = {}
+    # One statement: the outbound parcels with their order's status (an order without one never moves).
+    for order_id, status, packed_at, courier, number, order_status, payment_method in Shipment.objects.filter(
         order_id__in=ids, direction=ShipmentDirection.OUTBOUND,
     ).values_list(
-        "order_id", "status", "packed_at", "courier_name", "tracking_number"
+        "order_id", "status", "packed_at", "courier_name", "tracking_number", "order__status", "order__payment_method"
     ).order_by("id"):
+        orders[order_id] = (order_status, payment_method)
         statuses[order_id].append(status)
         if status != S.CANCELLED:
             packed[order_id] = packed[order_id] and packed_at is not None
             if number and order_id not in resi:
                 resi[order_id] = (courier, number)
     moved: dict[int, list[str]] = {}
-    for order_id, status, payment_method in Order.objects.filter(pk__in=ids).values_list(
-        "pk", "status", "payment_method"
-    ):
+    for order_id, (status, payment_method) in sorted(orders.items()):
         steps = order_steps(order_status=status, is_cod=payment_method == "cod",
-                            delivery_state=derive_delivery_state(statuses.get(order_id, [])),
-                            all_packed=packed[order_id] if order_id in statuses else False)
+                            delivery_state=derive_delivery_state(statuses[order_id]), all_packed=packed[order_id])
         for step in steps:
             call = getattr(order_services, _ORDER_SERVICES[step])
             kwargs = {"order_id": order_id, "actor": actor, "source": SOURCE}

@@ -178,3 +178,57 @@ def test_a_replacement_unit_keeps_the_remaining_warranty(delivered_order, varian
     assert claim.replacement_unit.ends_on == claim.unit.ends_on
     claim.case.refresh_from_db()
     assert claim.case.status == "resolved" and claim.case.resolution == "replacement"
+
+
+@pytest.mark.parametrize(("method", "gets_shipment"), [("pickup", True), ("drop_off", True), ("in_person", False)])
+def test_the_api_approves_a_return_with_how_the_parcel_comes_back(api_client, delivered_order, method, gets_shipment):
+    # given
+    order = delivered_order()
+    rma = returns.return_request_create(order_id=order.pk, lines=[returns.ReturnLineRequest(order.lines.get().pk, 1)],
+                                        reason="damaged", description="x")
+
+    # when
+    response = api_client(roles.CUSTOMER_SERVICE).post(f"/api/v1/returns/{rma.pk}/approve/",
+                                                       {"method": method, "note": "Dus asli ya"}, format="json")
+
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["return_method"]) == ("approved", method)
+    assert (body["return_shipment_id"] is not None) == gets_shipment
+
+
+def test_the_api_approve_defaults_to_drop_off(api_client, delivered_order):
+    order = delivered_order()
+    rma = returns.return_request_create(order_id=order.pk, lines=[returns.ReturnLineRequest(order.lines.get().pk, 1)],
+                                        reason="damaged", description="x")
+
+    response = api_client(roles.CUSTOMER_SERVICE).post(f"/api/v1/returns/{rma.pk}/approve/", {}, format="json")
+
+    assert response.status_code == 200 and response.json()["return_method"] == "drop_off"
+
+
+@pytest.mark.parametrize("method", ["teleport", "", None, 3, "PICKUP"])
+def test_the_api_refuses_an_unknown_return_method_and_changes_nothing(api_client, delivered_order, method):
+    order = delivered_order()
+    rma = returns.return_request_create(order_id=order.pk, lines=[returns.ReturnLineRequest(order.lines.get().pk, 1)],
+                                        reason="damaged", description="x")
+
+    response = api_client(roles.CUSTOMER_SERVICE).post(f"/api/v1/returns/{rma.pk}/approve/", {"method": method},
+                                                       format="json")
+
+    assert response.status_code == 400
+    assert "method" in response.json()["error"]["fields"]
+    rma.refresh_from_db()
+    assert rma.status == "requested" and rma.return_shipment_id is None
+
+
+def test_the_schema_documents_the_return_methods_of_approve(api_client):
+    schema = api_client(roles.OWNER).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    body = schema["paths"]["/api/v1/returns/{id}/approve/"]["post"]["requestBody"]["content"]["application/json"]
+    ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    method = schema["components"]["schemas"][ref]["properties"]["method"]
+    enum_ref = method.get("$ref") or method["allOf"][0]["$ref"]
+    assert set(schema["components"]["schemas"][enum_ref.rsplit("/", 1)[-1]]["enum"]) == {
+        "drop_off", "pickup", "in_person"}

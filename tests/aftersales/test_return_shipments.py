@@ -180,3 +180,41 @@ def test_cancelling_an_approved_return_cancels_its_waiting_return_shipment(deliv
     returns.return_cancel(return_id=rma.pk, reason="Pelanggan batal retur", actor=cs_user)
 
     assert Shipment.objects.get(pk=rma.return_shipment_id).status == S.CANCELLED
+
+
+def test_the_customer_is_told_when_the_return_is_received_and_what_the_outcome_is(
+        delivered_order, cs_user, warehouse_user, finance_user):
+    from django.utils import translation
+
+    from aftersales.models import MessageKind
+
+    with translation.override("en"):
+        rma = open_return(delivered_order())
+        returns.return_approve(return_id=rma.pk, actor=cs_user, method=ReturnMethod.PICKUP)
+        returns.return_receive(return_id=rma.pk, actor=warehouse_user)
+        returns.return_inspect(return_id=rma.pk, results=[returns.InspectionResult(rma.lines.get().pk, 1, 0)],
+                               actor=warehouse_user)
+        rma = returns.return_complete(return_id=rma.pk, outcome="refund", actor=finance_user)
+
+    told = list(rma.case.messages.filter(kind=MessageKind.OUTBOUND).order_by("id").values_list("body", flat=True))
+    assert "courier will pick up" in told[0]  # the approval names the chosen method
+    assert any("received your return" in body for body in told)
+    assert "refund of Rp" in told[-1]
+    assert rma.case.messages.filter(kind=MessageKind.OUTBOUND, notification_id__isnull=False).count() == len(told)
+
+
+def test_a_return_parcels_tracking_does_not_message_the_buyer_about_their_order(
+        delivered_order, cs_user, django_capture_on_commit_callbacks):
+    from notifications.models import Notification
+
+    rma = open_return(delivered_order())
+    returns.return_approve(return_id=rma.pk, actor=cs_user)
+    before = set(Notification.objects.values_list("event", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        returns.return_ship(return_id=rma.pk, courier="J&T", tracking_number="JP-RET-OFD", actor=cs_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        tracking_record(shipment_id=rma.return_shipment_id, source="biteship",
+                        entries=[TrackingEntry("out_for_delivery", timezone.now())])
+
+    new = set(Notification.objects.values_list("event", flat=True)) - before
+    assert not new & {"order_resi_assigned", "order_out_for_delivery", "order_shipped", "order_delivered"}

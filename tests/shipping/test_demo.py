@@ -28,9 +28,10 @@ def test_demo_parcels_cover_every_state_with_history_a_dispute_and_an_rts(make_v
     provinces = set(Rate.objects.values_list("province_key", flat=True))
     assert {"jawa barat", "bali", "sumatera utara", "kalimantan timur", "sulawesi selatan", "papua"} <= provinces
     statuses = set(Shipment.objects.values_list("status", flat=True))
-    assert {ShipmentStatus.PICKED_UP, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
-            ShipmentStatus.DELIVERED, ShipmentStatus.ON_HOLD, ShipmentStatus.FAILED_DELIVERY,
-            ShipmentStatus.RETURNING_TO_SENDER, ShipmentStatus.RETURNED, ShipmentStatus.LOST} <= statuses
+    assert {ShipmentStatus.CREATED, ShipmentStatus.BOOKED, ShipmentStatus.CANCELLED, ShipmentStatus.PICKED_UP,
+            ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERED,
+            ShipmentStatus.ON_HOLD, ShipmentStatus.FAILED_DELIVERY, ShipmentStatus.RETURNING_TO_SENDER,
+            ShipmentStatus.RETURNED, ShipmentStatus.LOST} <= statuses
     assert TrackingEvent.objects.filter(occurred_at__lt=timezone.now() - timezone.timedelta(days=2)).exists()
     assert WeightDispute.objects.count() == 1
     assert Shipment.objects.filter(return_received_at__isnull=False).exists()

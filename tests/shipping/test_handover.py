@@ -79,3 +79,25 @@ def test_closing_needs_a_parcel_and_the_pdf_lists_them(packed, jne):
         "shipment__order"))))).pages[0].extract_text()
     assert "CM-H6" in text and "Pak Udin" in text
     assert not handover.manifest_scan(manifest_id=manifest.pk, code="CM-H6").ok
+
+
+def test_a_scan_reads_what_it_needs_once_and_leaves_messages_to_after_commit(
+        packed, jne, django_assert_max_num_queries):
+    from notifications.models import Notification, NotificationTrigger
+    from orders.services import order_mark_packed
+
+    for resi in ("CM-HQ0", "CM-HQ1"):
+        order_mark_packed(order_id=packed(resi).order_id)  # packed at the pack station, as before a pickup
+    manifest = handover.manifest_open(courier_id=jne.pk)
+    handover.manifest_scan(manifest_id=manifest.pk, code="CM-HQ0")  # the process's first scan fills its caches
+
+    # the whole scan: manifest, resi, locks, manifest line, tracking, shipment, order shipped (stock), trigger
+    with django_assert_max_num_queries(30):
+        result = handover.manifest_scan(manifest_id=manifest.pk, code="CM-HQ1")
+
+    assert result.ok
+    result.shipment.order.refresh_from_db()
+    assert result.shipment.order.status == OrderStatus.SHIPPED
+    # the customer's "shipped" message is recorded as a durable trigger, rendered after commit
+    assert NotificationTrigger.objects.filter(order_id=result.shipment.order_id, event="order_shipped").exists()
+    assert not Notification.objects.filter(order_id=result.shipment.order_id, event="order_shipped").exists()

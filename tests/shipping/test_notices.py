@@ -47,7 +47,18 @@ def test_marketplace_buyers_are_not_messaged_off_platform(place_order, shopee_ch
     assert not Notification.objects.filter(order=order).exclude(event="order_confirmation").exists()
 
 
-def test_staff_alerts_go_to_the_warehouse_addresses(place_order, sender):
+@pytest.fixture
+def no_alert_sent_today():
+    """Forget today's alert markers (the cache outlives the test database: a second run would be "already told")."""
+    from django.core.cache import cache
+
+    from shipping.services.alerts import ALERT_QUEUES
+
+    today = timezone.localdate()
+    cache.delete_many([f"shipping:alert:{queue}:{today}" for queue in ALERT_QUEUES])
+
+
+def test_staff_alerts_go_to_the_warehouse_addresses(place_order, sender, no_alert_sent_today):
     from shipping.services.alerts import alerts_send
 
     sender.alert_recipients = "gudang@example.id, 0812-3456-7890, nonsense"
