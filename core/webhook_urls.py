@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 urlpatterns: list = [
-    path("", include("channels.webhook_urls")),
+    path("", include("marketplaces.webhook_urls")),
     path("", include("payments.webhook_urls")),
     path("", include("shipping.webhook_urls")),
 ]

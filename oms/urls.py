@@ -10,6 +10,7 @@ from notifications import views as notification_views
 api_v1 = [
     path("", include("core.api_urls")),
     path("", include("channels.api_urls")),
+    path("", include("marketplaces.api_urls")),
     path("", include("catalog.api_urls")),
     # before orders: its /customers/<id>/ route would take /customers/merge/ and the like
     path("", include("customers.api_urls")),
@@ -30,7 +31,7 @@ urlpatterns = [
     path("dashboard/catalog/", include("catalog.urls")),
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.urls")),
-    path("dashboard/channels/", include("channels.urls")),
+    path("dashboard/channels/", include("marketplaces.urls")),
     path("dashboard/shipping/", include("shipping.urls")),
     path("dashboard/aftersales/", include("aftersales.urls")),
     path("dashboard/customers/", include("customers.urls")),

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from channels import tasks
 from core import inbox
 from core.models import InboundDelivery
+from marketplaces import tasks
 from orders.models import Order
 
 Status = InboundDelivery.Status

@@ -4,7 +4,7 @@ Each endpoint parses the JSON (400 if malformed, too deep, or holding NUL/surrog
 channel by the shop id in the body (401 if unknown), verifies the signature over the raw bytes
 (401 if wrong), refuses a verified push it cannot use (stored as rejected, answered 200 so the
 marketplace stops retrying) or one older than the provider's retry window (400, a replay), and
-answers 200 with an empty body; channels.tasks.delivery_process then fetches the order.
+answers 200 with an empty body; marketplaces.tasks.delivery_process then fetches the order.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from channels import selectors, tasks
-from channels.adapters import get_adapter, lazada, shopee, tiktok, tokopedia
+from channels import selectors
+from channels.adapters import get_adapter
 from channels.adapters.base import MalformedPush
 from channels.models import Channel
 from core import inbox
+from marketplaces import tasks
+from marketplaces.adapters import lazada, shopee, tiktok, tokopedia
 
 MAX_PUSH_BYTES = 64 * 1024  # real pushes are a few hundred bytes
 

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, **options):
-        from channels.sandbox import Credentials, FakeMarketplace
+        from marketplaces.sandbox import Credentials, FakeMarketplace
 
         provider = options["provider"]
         count = options["count"]

@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from channels.adapters import get_adapter, tokopedia
+from channels.adapters import get_adapter
 from channels.adapters.base import StockPushItem
 from core.models import InboundDelivery
+from marketplaces.adapters import tokopedia
 from orders.models import Order
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tokopedia"

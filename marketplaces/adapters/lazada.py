@@ -19,16 +19,15 @@ from xml.sax.saxutils import escape
 from channels.adapters import register_adapter
 from channels.adapters.base import (
     AdapterError,
-    ExternalOrder,
-    ExternalOrderLine,
     MalformedPush,
     PushInfo,
     StockPushItem,
     StockPushResult,
     TransientAdapterError,
 )
-from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 from core.untrusted import signature_matches
+from marketplaces.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from orders.inputs import ExternalOrder, ExternalOrderLine
 
 DEFAULT_BASE_URL = "https://api.lazada.co.id/rest"
 ORDER_PATH = "/order/get"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.adapters import get_adapter, lazada, tiktok
+from channels.adapters import get_adapter
 from channels.adapters.base import AdapterError, MalformedPush, StockPushItem
+from marketplaces.adapters import lazada, tiktok
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

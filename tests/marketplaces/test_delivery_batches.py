@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channels import services
 from core.models import InboundDelivery
+from marketplaces import services
 from orders.models import Order
 
 Status = InboundDelivery.Status
@@ -86,7 +86,7 @@ def test_many_pushes_queue_one_drain_which_processes_them_all_and_lets_the_next_
 ):
     from django.core.cache import cache
 
-    from channels import tasks
+    from marketplaces import tasks
 
     channel = make_channel("shopee", fake)
     for n in range(3):
@@ -114,7 +114,7 @@ def test_many_pushes_queue_one_drain_which_processes_them_all_and_lets_the_next_
 def test_a_push_that_failed_transiently_is_retried_later_with_backoff_not_by_the_drain(
     make_channel, fake, post_push, django_capture_on_commit_callbacks, delayed_retries
 ):
-    from channels import tasks
+    from marketplaces import tasks
 
     channel = make_channel("shopee", fake)
     fake.put_order("shopee", "LATER", status="READY_TO_SHIP")
@@ -138,7 +138,7 @@ def test_a_push_that_failed_transiently_is_retried_later_with_backoff_not_by_the
 def test_a_push_failing_transiently_every_time_ends_failed_after_the_last_attempt(
     make_channel, fake, post_push, django_capture_on_commit_callbacks, delayed_retries
 ):
-    from channels import tasks
+    from marketplaces import tasks
 
     channel = make_channel("shopee", fake)
     fake.put_order("shopee", "DOWN", status="READY_TO_SHIP")
@@ -158,7 +158,7 @@ def test_a_push_failing_transiently_every_time_ends_failed_after_the_last_attemp
 
 def test_a_backlog_starts_helper_drains_that_share_the_work(make_channel, fake, post_push,
                                                             django_capture_on_commit_callbacks, monkeypatch):
-    from channels import tasks
+    from marketplaces import tasks
 
     channel = make_channel("shopee", fake)
     with django_capture_on_commit_callbacks(execute=False):

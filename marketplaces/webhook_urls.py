@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels import webhooks
+from marketplaces import webhooks
 
 urlpatterns = [
     path("shopee/", webhooks.shopee_push, name="webhook-shopee"),

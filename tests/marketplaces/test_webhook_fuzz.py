@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.adapters import lazada, shopee, tiktok, tokopedia
 from core.models import InboundDelivery
+from marketplaces.adapters import lazada, shopee, tiktok, tokopedia
 from orders.models import Order
-from tests.channels.conftest import SHOPEE_CALLBACK
+from tests.channel_fixtures import SHOPEE_CALLBACK
 from tests.fakes.marketplace import Credentials
 
 Status = InboundDelivery.Status

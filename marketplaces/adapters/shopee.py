@@ -16,16 +16,15 @@ from datetime import datetime, timedelta
 from channels.adapters import register_adapter
 from channels.adapters.base import (
     AdapterError,
-    ExternalOrder,
-    ExternalOrderLine,
     MalformedPush,
     PushInfo,
     StockPushItem,
     StockPushResult,
     TransientAdapterError,
 )
-from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 from core.untrusted import signature_matches
+from marketplaces.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from orders.inputs import ExternalOrder, ExternalOrderLine
 
 DEFAULT_BASE_URL = "https://partner.shopeemobile.com"
 ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels import services, tasks
 from channels.models import Channel
+from marketplaces import services, tasks
 from orders.models import Order
 
 

@@ -1,4 +1,4 @@
-"""Celery tasks for channels.
+"""Celery tasks for marketplace channels.
 
 Pushes: the intake stores each push and calls `delivery_schedule`, which queues one drain of the
 channel unless one is already queued (a Redis SET NX marker); `deliveries_drain` processes the
@@ -15,9 +15,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from channels import selectors, services
+from channels import selectors
 from channels.adapters.base import TransientAdapterError
 from core import inbox
+from marketplaces import services
+
+# The task names still say "channels.tasks": they are what a running system has queued and what
+# beat sends, so they stay as they were when these tasks lived in channels/ (moving a task must
+# not strand the messages already in the broker).
 
 PUSH_PROVIDERS = ("shopee", "tiktok", "lazada", "tokopedia")
 

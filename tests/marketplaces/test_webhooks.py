@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from channels import services
 from channels.adapters.base import TransientAdapterError
 from core.models import InboundDelivery
+from marketplaces import services
 from orders.models import Order
 
 Status = InboundDelivery.Status

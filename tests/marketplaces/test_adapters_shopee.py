@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.adapters import get_adapter, shopee
+from channels.adapters import get_adapter
 from channels.adapters.base import AdapterError, MalformedPush, StockPushItem, TransientAdapterError
+from marketplaces.adapters import shopee
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "shopee"
 CALLBACK = "https://oms.example.id/webhooks/shopee/"

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import StockMovement
-from channels import tasks
 from core.models import InboundDelivery
+from marketplaces import tasks
 from orders.models import Order
-from tests.channels.conftest import SHOPEE_CALLBACK
+from tests.channel_fixtures import SHOPEE_CALLBACK
 from tests.concurrency import race as _race
 
 pytestmark = [

@@ -16,15 +16,14 @@ from datetime import UTC, datetime, timedelta
 from channels.adapters import register_adapter
 from channels.adapters.base import (
     AdapterError,
-    ExternalOrder,
-    ExternalOrderLine,
     MalformedPush,
     PushInfo,
     StockPushItem,
     StockPushResult,
 )
-from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 from core.untrusted import signature_matches
+from marketplaces.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from orders.inputs import ExternalOrder, ExternalOrderLine
 
 DEFAULT_BASE_URL = "https://fs.tokopedia.net"
 LIST_WINDOW = timedelta(days=3)  # order list range limit

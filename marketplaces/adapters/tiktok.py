@@ -17,16 +17,15 @@ from datetime import datetime
 from channels.adapters import register_adapter
 from channels.adapters.base import (
     AdapterError,
-    ExternalOrder,
-    ExternalOrderLine,
     MalformedPush,
     PushInfo,
     StockPushItem,
     StockPushResult,
     TransientAdapterError,
 )
-from channels.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
 from core.untrusted import signature_matches
+from marketplaces.adapters.http import HttpAdapter, amount, call, chunks, from_epoch, header, load_push_json
+from orders.inputs import ExternalOrder, ExternalOrderLine
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 ORDER_DETAIL_PATH = "/order/202309/orders"

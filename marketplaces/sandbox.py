@@ -567,7 +567,7 @@ class FakeMarketplace:
 
 
 def main() -> None:
-    """Serve a sandbox marketplace until interrupted: python -m channels.sandbox --port 8701."""
+    """Serve a sandbox marketplace until interrupted: python -m marketplaces.sandbox --port 8701."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
