@@ -22,6 +22,13 @@ api_v1 = [
     path("", include("sop.api_urls")),
 ]
 
+# Inbound provider endpoints, one include per app that receives webhooks.
+webhooks = [
+    path("", include("marketplaces.webhook_urls")),
+    path("", include("payments.webhook_urls")),
+    path("", include("shipping.webhook_urls")),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
     path("healthz", core_views.healthz, name="healthz"),
@@ -38,7 +45,7 @@ urlpatterns = [
     path("dashboard/notifications/", include("notifications.urls")),
     path("dashboard/reports/", include("analytics.urls")),
     path("dashboard/sop/", include("sop.urls")),
-    path("webhooks/", include("core.webhook_urls")),
+    path("webhooks/", include(webhooks)),
     path("track/", include("orders.track_urls")),
     path("care/", include("aftersales.care_urls")),
     path("pay/", include("payments.upload_urls")),
