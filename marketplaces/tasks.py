@@ -13,11 +13,11 @@ active marketplace channel.
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 
 from channels import selectors
 from channels.adapters.base import TransientAdapterError
 from core import inbox
+from core.drain import Drain
 from marketplaces import services
 
 # The task names still say "channels.tasks": they are what a running system has queued and what
@@ -41,19 +41,29 @@ def delivery_process(self, delivery_id: int) -> str:
     )
 
 
-RETRY_KEY = "channels:retry:{channel_id}"
+# Debounced drains (core.drain): while a channel's marker exists a drain of it is queued or
+# running, so the intake queues no other (one Redis SET NX per push instead of one task per push).
+# Pushes given back after a transient error are drained again by deliveries_retry after a backoff
+# (30 s, 1, 2, 4... up to 10 min), one delayed drain per channel at a time.
+DRAIN_KEY = "channels:drain:{channel_id}"
+PUSH_DRAIN = Drain(key="channels:drain", task=lambda: deliveries_drain, marker_ttl=120)
+PUSH_RETRY = Drain(key="channels:retry", task=lambda: deliveries_retry)
+# Drains of one channel running side by side when a backlog builds up (slot 0 is the intake's).
+DRAIN_SLOTS = 3
+
+
+def _scope(channel_id: int, slot: int = 0) -> str:
+    return f"{channel_id}:{slot}" if slot else str(channel_id)
 
 
 def retry_schedule(channel_id: int, attempts: int) -> None:
     """Pushes given back after a transient error are tried again after 30 s, 1, 2, 4... up to 10 min."""
-    countdown = min(30 * 2 ** max(attempts - 1, 0), 600)
-    if cache.add(RETRY_KEY.format(channel_id=channel_id), 1, timeout=countdown + 60):
-        deliveries_retry.apply_async((channel_id,), countdown=countdown)
+    PUSH_RETRY.retry_later(channel_id, scope=channel_id, attempts=attempts)
 
 
 @shared_task(name="channels.tasks.deliveries_retry")
 def deliveries_retry(channel_id: int) -> int:
-    cache.delete(RETRY_KEY.format(channel_id=channel_id))
+    PUSH_RETRY.retry_taken(scope=channel_id)
     handled, more = services.deliveries_drain(
         channel_id=channel_id, retry=True, on_release=lambda attempts: retry_schedule(channel_id, attempts)
     )
@@ -62,53 +72,34 @@ def deliveries_retry(channel_id: int) -> int:
     return handled
 
 
-# While this key exists a drain of the channel is queued or running, so the intake queues no
-# other: one Redis SET NX per push instead of one task per push. It expires on its own if a
-# worker dies mid-drain; the sweep catches anything left in between.
-DRAIN_KEY = "channels:drain:{channel_id}"
-DRAIN_KEY_TTL = 120
-
-
 def delivery_schedule(delivery) -> None:
     """Intake hook (after commit): make sure a drain of the delivery's channel is on its way."""
-    key = DRAIN_KEY.format(channel_id=delivery.channel_id)
-    if cache.add(key, 1, timeout=DRAIN_KEY_TTL):
-        try:
-            deliveries_drain.delay(delivery.channel_id)
-        except Exception:
-            cache.delete(key)
-            raise
-
-
-# Drains of one channel running side by side when a backlog builds up (slot 0 is the intake's).
-DRAIN_SLOTS = 3
+    PUSH_DRAIN.wake(delivery.channel_id, scope=_scope(delivery.channel_id))
 
 
 def _helper_slot_start(channel_id: int) -> None:
     for slot in range(1, DRAIN_SLOTS):
-        key = f"{DRAIN_KEY.format(channel_id=channel_id)}:{slot}"
-        if cache.add(key, 1, timeout=DRAIN_KEY_TTL):
-            try:
-                deliveries_drain.delay(channel_id, slot)
-            except Exception:
-                cache.delete(key)
-                raise
+        if PUSH_DRAIN.wake(channel_id, slot, scope=_scope(channel_id, slot)):
             return
 
 
 @shared_task(bind=True, name="channels.tasks.deliveries_drain")
 def deliveries_drain(self, channel_id: int, slot: int = 0) -> int:
-    key = DRAIN_KEY.format(channel_id=channel_id) + (f":{slot}" if slot else "")
+    """Process a channel's waiting pushes. A drain that fails as a whole drops its marker and is
+    queued again with backoff (core.drain); the pushes it had claimed go back through the sweep."""
+    scope = _scope(channel_id, slot)
     try:
         handled, more = services.deliveries_drain(
             channel_id=channel_id,
-            on_idle=lambda: cache.delete(key),
+            on_idle=lambda: PUSH_DRAIN.idle(scope=scope),
             on_backlog=(lambda: _helper_slot_start(channel_id)) if slot == 0 else None,
             on_release=lambda attempts: retry_schedule(channel_id, attempts),
         )
     except Exception:
-        cache.delete(key)
+        PUSH_DRAIN.idle(scope=scope)
+        PUSH_DRAIN.failed(channel_id, slot, scope=scope)
         raise
+    PUSH_DRAIN.succeeded(scope=scope)
     if more:  # a long backlog: continue in a fresh task so one task never runs for ever
         deliveries_drain.delay(channel_id, slot)
     return handled
