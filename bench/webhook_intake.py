@@ -414,7 +414,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     # docker-compose.yml runs the production worker with --concurrency=4: the same here, so the
-    # channel's drains (up to channels.tasks.DRAIN_SLOTS) and other tasks each get a process.
+    # channel's drains (up to marketplaces.tasks.DRAIN_SLOTS) and other tasks each get a process.
     parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--worker-nice", type=int, default=0,
                         help="run the Celery worker with this niceness (web first on a shared box)")

@@ -1,16 +1,17 @@
-"""Channels API: create and edit channels (secrets write-only), health, sync now, deliveries."""
+"""Channels API: create and edit channels (secrets write-only) and their health.
+
+Sync now and the webhook deliveries of a channel are marketplaces.api."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels import selectors, services, tasks
+from channels import selectors, services
 from channels.models import CREDENTIAL_FIELDS, Channel
-from core.models import InboundDelivery
 from core.permissions import HasPerms
 from core.serializers import MoneyField
 
@@ -77,13 +78,6 @@ class ChannelUpdateSerializer(ChannelInputSerializer):
     """Used with partial=True: every field optional; credentials merge (a blank value keeps the secret)."""
 
 
-class DeliveryOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = InboundDelivery
-        fields = ["id", "provider", "channel_id", "account_ref", "external_id", "event_type", "status", "attempts",
-                  "error", "received_at", "processed_at"]
-
-
 class ChannelListApi(generics.ListAPIView):
     """List channels with health, or create one (credentials are write-only)."""
 
@@ -122,41 +116,3 @@ class ChannelDetailApi(APIView):
         credentials = changes.pop("credentials", None)
         channel = services.channel_update(channel_id=pk, credentials=credentials, **changes)
         return Response(ChannelOutputSerializer(channel).data)
-
-
-class ChannelSyncApi(APIView):
-    """Queue a pull sync of a marketplace channel now."""
-
-    permission_classes = [HasPerms]
-    required_perms = ("channels.sync_channel",)
-
-    @extend_schema(
-        request=None, responses={
-            202: inline_serializer("SyncQueued", {"queued": serializers.BooleanField()}),
-            409: OpenApiResponse(description="Only active marketplace channels sync."),
-        }
-    )
-    def post(self, request, pk: int):
-        channel = get_object_or_404(Channel, pk=pk)
-        if not channel.is_marketplace or not channel.is_active:
-            return Response(
-                {"error": {"code": "not_syncable", "message": "Only active marketplace channels sync."}},
-                status=status.HTTP_409_CONFLICT,
-            )
-        tasks.channel_sync.delay_on_commit(channel.pk)
-        return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
-
-
-class ChannelDeliveryListApi(generics.ListAPIView):
-    """Webhook deliveries received for one channel, newest first (bodies are not returned)."""
-
-    permission_classes = [HasPerms]
-    required_perms = ("channels.view_channel", "core.view_inbounddelivery")
-    serializer_class = DeliveryOutputSerializer
-    filterset_fields = ["status"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no channel
-            return InboundDelivery.objects.none()
-        get_object_or_404(Channel, pk=self.kwargs["pk"])
-        return selectors.delivery_list(channel_id=self.kwargs["pk"])

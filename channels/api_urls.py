@@ -5,6 +5,4 @@ from channels import api
 urlpatterns = [
     path("channels/", api.ChannelListApi.as_view(), name="api-channels"),
     path("channels/<int:pk>/", api.ChannelDetailApi.as_view(), name="api-channel"),
-    path("channels/<int:pk>/sync/", api.ChannelSyncApi.as_view(), name="api-channel-sync"),
-    path("channels/<int:pk>/deliveries/", api.ChannelDeliveryListApi.as_view(), name="api-channel-deliveries"),
 ]

@@ -3,19 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ChannelsConfig(AppConfig):
+    """The sales channel (below orders). Its marketplace side (adapters, webhooks, sync) is marketplaces."""
+
     name = "channels"
     verbose_name = _("Sales channels")
 
     def ready(self) -> None:
-        # Provider modules register themselves in channels.adapters.ADAPTERS on import.
-        from channels import selectors, services
-        from channels.adapters import lazada, shopee, tiktok, tokopedia  # noqa: F401
-        from channels.webhooks import PROVIDER_KINDS
-        from core import inbox, roles
-        from core.navigation import NavLink, WorkQueue, register_link, register_queue
+        from django.db.models.signals import post_delete, post_save
 
-        for provider in PROVIDER_KINDS:
-            inbox.register_retry(provider, lambda delivery_id: services.delivery_retry(delivery_id=delivery_id))
+        from channels import selectors
+        from channels.models import Channel
+        from core import roles
+        from core.navigation import NavLink, WorkQueue, register_link, register_queue
 
         # Owner has every permission; Admin manages channels; every staff role may see them.
         roles.grant_many(
@@ -23,10 +22,6 @@ class ChannelsConfig(AppConfig):
             ["channels.view_channel", "channels.add_channel", "channels.change_channel", "channels.sync_channel",
              "core.view_inbounddelivery"],
         )
-        from django.db.models.signals import post_delete, post_save
-
-        from channels.models import Channel
-
         post_save.connect(selectors.channel_push_lookup_clear, sender=Channel, dispatch_uid="channels.lookup_save")
         post_delete.connect(selectors.channel_push_lookup_clear, sender=Channel, dispatch_uid="channels.lookup_del")
         roles.grant_many([roles.CUSTOMER_SERVICE, roles.WAREHOUSE, roles.FINANCE], ["channels.view_channel"])

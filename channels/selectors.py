@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -12,24 +10,21 @@ from django.utils import timezone
 
 from channels.models import Channel
 from core.models import InboundDelivery
+from core.ttl import TTLCache
 from core.untrusted import parse_id
 
-# Pushes arrive hundreds per second for a handful of shops: each web process keeps the lookup for
-# a few seconds. Saving or deleting a channel clears it in that process (see ChannelsConfig.ready);
-# other processes see a change within PUSH_LOOKUP_TTL.
+# Pushes arrive hundreds per second for a handful of shops, and the web store names its channel on
+# every order: each web process keeps these lookups for a few seconds. Saving or deleting a channel
+# clears them in that process (see ChannelsConfig.ready); other processes see a change within
+# PUSH_LOOKUP_TTL.
 PUSH_LOOKUP_TTL = 5.0
-_push_lookup: dict[tuple[str, str], tuple[float, Channel | None]] = {}
-_push_lookup_lock = threading.Lock()
+_push_lookup: TTLCache[Channel | None] = TTLCache(ttl=PUSH_LOOKUP_TTL)
+_order_lookup: TTLCache[Channel | None] = TTLCache(ttl=PUSH_LOOKUP_TTL)
 
 
 def channel_push_lookup_clear(**_kwargs) -> None:
-    with _push_lookup_lock:
-        _push_lookup.clear()
-        _order_lookup.clear()
-
-
-# The web store names its channel on every order: the same short-lived per-process lookup.
-_order_lookup: dict[str, tuple[float, Channel | None]] = {}
+    _push_lookup.clear()
+    _order_lookup.clear()
 
 
 def channel_for_order(*, code_or_id: str) -> Channel | None:
@@ -43,35 +38,20 @@ def channel_for_order(*, code_or_id: str) -> Channel | None:
     if not value:
         return None
     channel_id = parse_id(value)
-    key = str(channel_id) if channel_id else value.upper()
-    now = time.monotonic()
-    cached = _order_lookup.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
     lookup = {"pk": channel_id} if channel_id else {"code__iexact": value}
-    channel = Channel.objects.filter(**lookup).first()
-    with _push_lookup_lock:
-        if len(_order_lookup) > 10_000:
-            _order_lookup.clear()
-        _order_lookup[key] = (now + PUSH_LOOKUP_TTL, channel)
-    return channel
+    return _order_lookup.get_or_set(
+        str(channel_id) if channel_id else value.upper(), lambda: Channel.objects.filter(**lookup).first()
+    )
 
 
 def channel_for_push(*, kind: str, shop_id: str) -> Channel | None:
     """The active channel a push belongs to, by platform and the shop id the push carries."""
     if not shop_id:
         return None
-    key = (kind, shop_id)
-    now = time.monotonic()
-    cached = _push_lookup.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    channel = Channel.objects.filter(kind=kind, shop_id=shop_id, is_active=True).order_by().first()
-    with _push_lookup_lock:
-        if len(_push_lookup) > 10_000:  # unknown shop ids must not grow it without bound
-            _push_lookup.clear()
-        _push_lookup[key] = (now + PUSH_LOOKUP_TTL, channel)
-    return channel
+    return _push_lookup.get_or_set(
+        (kind, shop_id),
+        lambda: Channel.objects.filter(kind=kind, shop_id=shop_id, is_active=True).order_by().first(),
+    )
 
 
 def channel_list() -> QuerySet[Channel]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-import threading
 import time
 
 from django.contrib.auth import get_user_model
@@ -29,6 +28,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from core.permissions import load_permissions
+from core.ttl import TTLCache
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +37,7 @@ ENTRY_KEY = "auth:token:{digest}"
 # A backstop only: entries are invalidated by the version as soon as anything changes.
 ENTRY_TTL = 300
 LOCAL_TTL = 1.0
-_local: dict[str, tuple[float, bytes]] = {}
-_local_lock = threading.Lock()
-
-
-def _local_remember(entry_key: str, pickled: bytes) -> None:
-    with _local_lock:
-        if len(_local) > 10_000:  # many different tokens: start over rather than grow
-            _local.clear()
-        _local[entry_key] = (time.monotonic() + LOCAL_TTL, pickled)
+_local: TTLCache[bytes] = TTLCache(ttl=LOCAL_TTL)  # entry key -> the pickled user
 
 
 def _entry_key(key: str) -> str:
@@ -55,8 +47,7 @@ def _entry_key(key: str) -> str:
 
 def access_version_bump(**_kwargs) -> None:
     """Forget every remembered token (signal receiver; also callable directly)."""
-    with _local_lock:
-        _local.clear()
+    _local.clear()
     try:
         # A version created afresh (first use, or the key was evicted) starts at the clock in ns,
         # above any version an old entry could carry, so an evicted key never revives old entries.
@@ -71,9 +62,9 @@ class CachedTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         entry_key = _entry_key(key)
-        local = _local.get(entry_key)
-        if local is not None and local[0] > time.monotonic():
-            user = pickle.loads(local[1])  # noqa: S301 - written by this process
+        local = _local.get(entry_key, None)
+        if local is not None:
+            user = pickle.loads(local)  # noqa: S301 - written by this process
             return user, Token(key=key, user=user)
         try:
             found = cache.get_many([entry_key, VERSION_KEY])
@@ -84,7 +75,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         entry = found.get(entry_key)
         if entry is not None and version is not None and entry[0] == version:
             user = pickle.loads(entry[1])  # noqa: S301 - written by this class into our own cache
-            _local_remember(entry_key, entry[1])
+            _local.set(entry_key, entry[1])
             return user, Token(key=key, user=user)
         user, token = self._from_database(key)
         if version is None:
@@ -97,7 +88,7 @@ class CachedTokenAuthentication(TokenAuthentication):
             except Exception:
                 logger.warning("could not remember a token", exc_info=True)
             else:
-                _local_remember(entry_key, pickled)
+                _local.set(entry_key, pickled)
         return user, token
 
     def _from_database(self, key):

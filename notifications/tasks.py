@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
-from django.core.cache import cache
 
+from core.drain import Drain
 from core.tasking import OmsTask
 from notifications import selectors, services
 from notifications.providers import TransientSendError
@@ -51,24 +50,19 @@ def notification_trigger_task(self, trigger_id: int) -> int:
     return services.notification_trigger_process(trigger_id=trigger_id)
 
 
-# While this key exists a drain of the recorded triggers is queued or running, so committing an
-# order costs one Redis SET NX instead of publishing a task (which cost the web request more CPU
-# than all of the order's SQL). It expires by itself if a worker dies mid-drain; the sweep
-# queues whatever is left.
+# One debounced drain (core.drain) writes the notifications of recorded order events: committing
+# an order costs one Redis SET NX instead of publishing a task (which cost the web request more CPU
+# than all of the order's SQL). A trigger that fails stays for the sweep.
 TRIGGER_DRAIN_KEY = "notifications:trigger-drain"
-TRIGGER_DRAIN_KEY_TTL = 120
+TRIGGER_DRAIN = Drain(
+    key=TRIGGER_DRAIN_KEY, task=lambda: notification_triggers_drain_task, marker_ttl=120, run_seconds=60,
+)
 TRIGGER_DRAIN_BATCH = 200
-TRIGGER_DRAIN_SECONDS = 60  # then the drain goes on in a fresh task
 
 
 def notification_triggers_wake() -> None:
     """After an order event committed its trigger: make sure a drain is on its way."""
-    if cache.add(TRIGGER_DRAIN_KEY, 1, timeout=TRIGGER_DRAIN_KEY_TTL):
-        try:
-            notification_triggers_drain_task.delay()
-        except Exception:
-            cache.delete(TRIGGER_DRAIN_KEY)
-            raise
+    TRIGGER_DRAIN.wake()
 
 
 @shared_task(bind=True, base=OmsTask, name="notifications.tasks.notification_triggers_drain_task")
@@ -78,34 +72,24 @@ def notification_triggers_drain_task(self) -> int:
     Each trigger is processed (and deleted) in its own transaction by notification_trigger_process,
     so one bad order never holds back the others: it stays for the sweep. Returns rows written.
     """
-    written = 0
     tried: set[int] = set()  # still there after processing: failed, or held by another worker
-    deadline = time.monotonic() + TRIGGER_DRAIN_SECONDS
-    try:
-        while True:
-            ids = selectors.notification_trigger_pending_ids(limit=TRIGGER_DRAIN_BATCH, exclude=tried)
-            if not ids:
-                cache.delete(TRIGGER_DRAIN_KEY)
-                # A trigger committed after that read and before the delete saw the key and queued
-                # nothing: look once more, and carry on unless a new drain took over meanwhile.
-                if not selectors.notification_trigger_pending_ids(limit=1, exclude=tried):
-                    return written
-                if not cache.add(TRIGGER_DRAIN_KEY, 1, timeout=TRIGGER_DRAIN_KEY_TTL):
-                    return written
-                continue
-            for trigger_id in ids:
-                try:
-                    written += services.notification_trigger_process(trigger_id=trigger_id)
-                except Exception:
-                    logger.exception("notification trigger %s failed; the sweep will try it again", trigger_id)
-                tried.add(trigger_id)
-            tried = selectors.notification_triggers_existing(trigger_ids=tried)
-            if time.monotonic() > deadline:
-                notification_triggers_drain_task.delay()
-                return written
-    except Exception:
-        cache.delete(TRIGGER_DRAIN_KEY)
-        raise
+
+    def claim() -> list[int]:
+        return selectors.notification_trigger_pending_ids(limit=TRIGGER_DRAIN_BATCH, exclude=tried)
+
+    def process(ids: list[int]) -> int:
+        nonlocal tried
+        written = 0
+        for trigger_id in ids:
+            try:
+                written += services.notification_trigger_process(trigger_id=trigger_id)
+            except Exception:
+                logger.exception("notification trigger %s failed; the sweep will try it again", trigger_id)
+            tried.add(trigger_id)
+        tried = selectors.notification_triggers_existing(trigger_ids=tried)
+        return written
+
+    return TRIGGER_DRAIN.run(claim=claim, process=process)
 
 
 @shared_task(name="notifications.tasks.notification_sweep_task")

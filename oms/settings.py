@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "aftersales",
     "customers",
+    "marketplaces",
     "analytics",
     "sop",
 ]

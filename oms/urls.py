@@ -10,6 +10,7 @@ from notifications import views as notification_views
 api_v1 = [
     path("", include("core.api_urls")),
     path("", include("channels.api_urls")),
+    path("", include("marketplaces.api_urls")),
     path("", include("catalog.api_urls")),
     # before orders: its /customers/<id>/ route would take /customers/merge/ and the like
     path("", include("customers.api_urls")),
@@ -21,6 +22,13 @@ api_v1 = [
     path("", include("sop.api_urls")),
 ]
 
+# Inbound provider endpoints, one include per app that receives webhooks.
+webhooks = [
+    path("", include("marketplaces.webhook_urls")),
+    path("", include("payments.webhook_urls")),
+    path("", include("shipping.webhook_urls")),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
     path("healthz", core_views.healthz, name="healthz"),
@@ -30,14 +38,14 @@ urlpatterns = [
     path("dashboard/catalog/", include("catalog.urls")),
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.urls")),
-    path("dashboard/channels/", include("channels.urls")),
+    path("dashboard/channels/", include("marketplaces.urls")),
     path("dashboard/shipping/", include("shipping.urls")),
     path("dashboard/aftersales/", include("aftersales.urls")),
     path("dashboard/customers/", include("customers.urls")),
     path("dashboard/notifications/", include("notifications.urls")),
     path("dashboard/reports/", include("analytics.urls")),
     path("dashboard/sop/", include("sop.urls")),
-    path("webhooks/", include("core.webhook_urls")),
+    path("webhooks/", include(webhooks)),
     path("track/", include("orders.track_urls")),
     path("care/", include("aftersales.care_urls")),
     path("pay/", include("payments.upload_urls")),

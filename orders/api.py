@@ -9,12 +9,7 @@ transition. Errors use the shared body {"error": {"code", "message", "fields"?}}
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,12 +26,13 @@ from channels.models import Channel
 from channels.selectors import channel_for_order
 from core.api import IdField
 from core.drf import refuse_blank_params
-from core.errors import Conflict, NotFound
+from core.errors import NotFound
 from core.permissions import HasPerms
 from core.serializers import MoneyField
 from core.untrusted import parse_id
 from orders import selectors, services
-from orders.models import IdempotencyKey, Order, OrderSource, OrderStatus, PaymentMethod
+from orders.models import OrderSource, OrderStatus, PaymentMethod
+from orders.services import idempotency
 
 # --- input serializers --------------------------------------------------------------------------
 
@@ -318,32 +314,6 @@ def _validated_create_input(data) -> dict:
         raise serializers.ValidationError(exc.detail) from None
 
 
-def _request_hash(data) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _claim_key(user_id: int, key: str, request_hash: str) -> int | None:
-    """Insert the key row and return the new order's id reserved on it, or None when the key exists.
-
-    A key that exists is waited for when a concurrent request holds it (until that one commits or
-    rolls back). The same statement takes the new order's id from the orders sequence and stores it
-    on the key row (the foreign key is checked at commit, when the order exists), so the order is
-    inserted with its final number and the key needs no second write.
-    """
-    quote = connection.ops.quote_name
-    table, key_column = quote(IdempotencyKey._meta.db_table), quote("key")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, {key_column}, request_hash, response_status, created_at, order_id) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, %s, nextval(pg_get_serial_sequence(%s, 'id'))) "
-            f"ON CONFLICT (user_id, {key_column}) DO NOTHING RETURNING order_id",
-            [user_id, key, request_hash, 201, timezone.now(), Order._meta.db_table],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 # --- views --------------------------------------------------------------------------------------
 
 
@@ -398,27 +368,20 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request):
         key = (request.headers.get("Idempotency-Key") or "").strip()
-        if len(key) > 255:
+        if len(key) > idempotency.IDEMPOTENCY_KEY_MAX_LENGTH:
             raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
         data = _validated_create_input(request.data)
         if not key:
             return Response(_created_detail(self._create(data)), status=status.HTTP_201_CREATED)
-        request_hash = _request_hash(request.data)
-        created = None
-        with transaction.atomic():
-            order_id = _claim_key(request.user.pk, key, request_hash)
-            if order_id is not None:
-                # Any error rolls the key's transaction back whole: no savepoint needed inside it.
-                created = self._create(data, order_id=order_id, savepoint=False)
-        if created is not None:
-            # Serialised after the commit, so the stock rows are not held locked meanwhile.
-            return Response(_created_detail(created), status=status.HTTP_201_CREATED)
-        stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
-        if stored is None or stored.order_id is None:  # pragma: no cover - the row commits with its order
-            raise Conflict("This Idempotency-Key is being processed; retry shortly.")
-        if stored.request_hash != request_hash:
-            raise IdempotencyKeyReused()
-        return Response(_detail(stored.order_id), status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+        result = idempotency.order_create_idempotent(
+            user_id=request.user.pk, key=key, request_data=request.data,
+            create=lambda **reserved: self._create(data, **reserved),
+        )
+        if result.replayed:
+            return Response(_detail(result.order_id), status=status.HTTP_200_OK,
+                            headers={"Idempotent-Replayed": "true"})
+        # Serialised after the commit, so the stock rows are not held locked meanwhile.
+        return Response(_created_detail(result.created), status=status.HTTP_201_CREATED)
 
     def _create(self, data: dict, order_id: int | None = None, savepoint: bool = True):
         shipping = data.get("shipping")
@@ -479,14 +442,6 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="mark-shipped")
     def mark_shipped(self, request, pk=None):
         return self._act(pk, ShipInputSerializer, services.order_mark_shipped)
-
-
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency_key_reused"
-
-    def __init__(self) -> None:
-        super().__init__("This Idempotency-Key was already used with a different request body.",
-                         detail={"field": "Idempotency-Key"})
 
 
 def _pk(value) -> int:

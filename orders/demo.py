@@ -136,7 +136,7 @@ def _lines(rng, variants) -> list:
 
 def _place(ctx, channel, customer, variants, placed_at, target):
     from catalog.errors import OutOfStock
-    from channels.adapters.base import ExternalOrder, ExternalOrderLine
+    from orders.inputs import ExternalOrder, ExternalOrderLine
     from orders.services import AddressInput, CustomerInput, LineInput, order_create, order_upsert_external
 
     rng = ctx.rng

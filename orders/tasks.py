@@ -25,18 +25,9 @@ def orders_expire_sweep(self) -> int:
     return expired
 
 
-IDEMPOTENCY_KEY_DAYS = 7
-
-
 @shared_task(bind=True, autoretry_for=(OperationalError,))
 def idempotency_keys_purge(self) -> int:
-    """Forget Idempotency-Keys older than a week (clients retry within minutes, not days)."""
-    from datetime import timedelta
+    """Forget Idempotency-Keys older than a week (orders.services.idempotency)."""
+    from orders.services.idempotency import idempotency_keys_purge as purge
 
-    from django.utils import timezone
-
-    from orders.models import IdempotencyKey
-
-    cutoff = timezone.now() - timedelta(days=IDEMPOTENCY_KEY_DAYS)
-    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    return purge()

@@ -1,4 +1,4 @@
-"""Gateway webhooks, included from core/webhook_urls.py under /webhooks/."""
+"""Gateway webhooks, included from oms/urls.py under /webhooks/."""
 
 from django.urls import path
 

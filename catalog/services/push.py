@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import ChannelCatalogSettings, ChannelListing, StockPushAttempt, StockPushRequest
+from core.drain import Drain
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +62,18 @@ def stock_push_schedule(*, variant_ids: Iterable[int], listed: Iterable[int] | N
     return len(listed)
 
 
-def _request_flush() -> None:
+def _flush_task():
     from catalog.tasks import stock_push_flush
 
-    try:
-        first = cache.add(FLUSH_SCHEDULED_KEY, 1, timeout=DEBOUNCE_SECONDS * 4)
-    except Exception:  # the periodic flush still runs when the cache is down
-        logger.warning("stock push: cache unavailable, leaving the push to the periodic flush", exc_info=True)
-        return
-    if first:
-        stock_push_flush.apply_async(countdown=DEBOUNCE_SECONDS)
+    return stock_push_flush
+
+
+# Stock changes within DEBOUNCE_SECONDS of the first share one flush (core.drain).
+FLUSH_DRAIN = Drain(key=FLUSH_SCHEDULED_KEY, task=_flush_task, delay=DEBOUNCE_SECONDS, marker_ttl=DEBOUNCE_SECONDS * 4)
+
+
+def _request_flush() -> None:
+    FLUSH_DRAIN.wake()  # the cache being away leaves the push to the periodic flush
 
 
 @dataclass(frozen=True)
@@ -94,23 +96,41 @@ def _claim(now) -> list[StockPushRequest]:
     return claimed
 
 
+def _unclaim(claimed: list[StockPushRequest]) -> None:
+    """Put claimed requests back (the flush failed): the next flush pushes them again."""
+    StockPushRequest.objects.bulk_create([
+        StockPushRequest(variant_id=r.variant_id, channel_id=r.channel_id, attempts=r.attempts, not_before=r.not_before)
+        for r in claimed
+    ])
+
+
 def stock_push_flush(*, now=None) -> FlushResult:
-    """Send the pending stock of every queued variant to each channel that lists it."""
+    """Send the pending stock of every queued variant to each channel that lists it.
+
+    A debounced drain (core.drain): it claims queued requests until none is left; if a batch
+    fails as a whole, its requests are put back and the flush is queued again with backoff.
+    """
+    # The attempt log keeps ATTEMPT_RETENTION_DAYS; trimmed here so it needs no job of its own.
+    StockPushAttempt.objects.filter(
+        attempted_at__lt=(now or timezone.now()) - timedelta(days=ATTEMPT_RETENTION_DAYS)
+    ).delete()
+    totals = [0, 0, 0, 0]
+
+    def process(claimed: list[StockPushRequest]) -> int:
+        result = _push_claimed(claimed, now or timezone.now())
+        for i, value in enumerate((result.attempted, result.ok, result.failed, result.requeued)):
+            totals[i] += value
+        return result.attempted
+
+    FLUSH_DRAIN.run(claim=lambda: _claim(now or timezone.now()), process=process, release=_unclaim)
+    return FlushResult(*totals)
+
+
+def _push_claimed(claimed: list[StockPushRequest], now) -> FlushResult:
     from catalog.selectors import channel_stock_quantities
     from channels.adapters import get_adapter
     from channels.adapters.base import AdapterError, StockPushItem, StockPushResult, TransientAdapterError
     from channels.models import Channel
-
-    try:
-        cache.delete(FLUSH_SCHEDULED_KEY)
-    except Exception:
-        logger.warning("stock push: cache unavailable", exc_info=True)
-    now = now or timezone.now()
-    # The attempt log keeps ATTEMPT_RETENTION_DAYS; trimmed here so it needs no job of its own.
-    StockPushAttempt.objects.filter(attempted_at__lt=now - timedelta(days=ATTEMPT_RETENTION_DAYS)).delete()
-    claimed = _claim(now)
-    if not claimed:
-        return FlushResult(0, 0, 0, 0)
 
     everywhere: dict[int, int] = {}
     per_channel: dict[int, dict[int, int]] = defaultdict(dict)

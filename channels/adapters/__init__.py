@@ -1,7 +1,9 @@
-"""Marketplace adapters: one module per provider behind one small interface.
+"""The registry of marketplace adapters: one module per provider behind one small interface.
 
 `get_adapter(channel)` returns the adapter for a channel's kind, or None for channels that have
-no API (own website, WhatsApp, offline). Provider modules register themselves in ADAPTERS.
+no API (own website, WhatsApp, offline). The provider modules live in marketplaces.adapters (above
+orders, since they build orders' inputs) and register themselves here when that app is ready, so
+catalog's stock push, shipping and aftersales reach an adapter without importing the layer above.
 """
 
 from __future__ import annotations

@@ -1,55 +1,14 @@
-"""What every marketplace adapter hands to the orders app: the order as the channel sees it.
+"""The interface of a marketplace adapter that the layers below orders need: stock push items and
+results, what a push says, and the adapter errors.
 
-Adapters (Shopee, TikTok Shop, Lazada, ...) turn provider payloads into these plain objects;
-orders.services turns them into local orders. Neither side knows the other's internals.
+The adapters themselves (marketplaces.adapters) sit above orders: they hand orders the order as the
+channel sees it, `orders.inputs.ExternalOrder`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
-
-@dataclass(frozen=True)
-class ExternalOrderLine:
-    external_line_id: str
-    sku: str
-    name: str
-    quantity: int
-    unit_price_amount: int  # whole rupiah, before line discount
-    discount_amount: int = 0
-    item_id: str = ""  # marketplace item id, for mapping when the SKU is missing
-    model_id: str = ""  # marketplace model/variation id
-
-
-@dataclass(frozen=True)
-class ExternalOrder:
-    external_id: str
-    status: str  # the provider's own status word, e.g. READY_TO_SHIP
-    placed_at: datetime
-    updated_at: datetime
-    lines: list[ExternalOrderLine]
-    total_amount: int
-    shipping_amount: int = 0
-    discount_amount: int = 0
-    marketplace_fee_amount: int = 0
-    payment_method: str = ""
-    is_cod: bool = False
-    paid_at: datetime | None = None
-    ship_by: datetime | None = None
-    buyer_name: str = ""
-    buyer_phone: str = ""
-    buyer_email: str = ""
-    shipping_name: str = ""
-    shipping_phone: str = ""
-    shipping_address: str = ""
-    shipping_city: str = ""
-    shipping_province: str = ""
-    shipping_postal_code: str = ""
-    courier: str = ""
-    tracking_number: str = ""
-    cancel_reason: str = ""
-    raw: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

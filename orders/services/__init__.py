@@ -3,10 +3,10 @@
 Other apps import from here: `from orders.services import order_create, LineInput, ...`.
 """
 
+from orders.inputs import AddressInput, CustomerInput, LineInput
 from orders.services.create import CreatedOrder, order_create, order_create_with_rows
 from orders.services.customers import customer_get_or_create
 from orders.services.external import PROVIDER_STATUS_MAP, map_provider_status, order_upsert_external
-from orders.services.inputs import AddressInput, CustomerInput, LineInput
 from orders.services.lifecycle import (
     order_add_note,
     order_cancel,

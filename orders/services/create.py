@@ -20,9 +20,9 @@ from core.errors import Conflict
 from core.money import percent_of
 from orders import discounts as order_discounts
 from orders import hooks
+from orders.inputs import AddressInput, CustomerInput, LineInput
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
 from orders.services.customers import clean_phone, customer_get_or_create
-from orders.services.inputs import AddressInput, CustomerInput, LineInput
 from orders.services.lifecycle import EVENT_CREATED, record_event
 from orders.services.stock import reserve_lines
 

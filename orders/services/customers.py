@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.phones import normalize_phone
+from orders.inputs import CustomerInput
 from orders.models import Customer
-from orders.services.inputs import CustomerInput
 
 
 def clean_phone(raw: str, *, field: str = "phone") -> str:

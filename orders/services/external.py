@@ -14,9 +14,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from channels.adapters.base import ExternalOrder
 from channels.models import Channel
 from orders import hooks
+from orders.inputs import ExternalOrder
 from orders.models import (
     ALLOWED_TRANSITIONS,
     STATUS_RANK,

@@ -40,9 +40,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.adapters.base import ExternalOrder
 from channels.models import Channel
 from orders import hooks
+from orders.inputs import ExternalOrder
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus, PaymentMethod
 from orders.services.create import channel_get, estimate_fee, order_in_creation_scope, order_number
 from orders.services.customers import customer_for_contact

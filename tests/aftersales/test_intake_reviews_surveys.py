@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 
 from aftersales.models import Case, CaseChannel, Invitation, Review, SurveyResponse
 from aftersales.services import intake, reviews, surveys
-from channels.adapters.base import ExternalOrder, ExternalOrderLine
 from channels.models import Channel
 from core.errors import Conflict, NotFound
 from core.models import InboundDelivery
+from orders.inputs import ExternalOrder, ExternalOrderLine
 from orders.services import order_upsert_external
 from tests.factories import ChannelFactory
 

@@ -52,15 +52,13 @@ def test_a_model_with_save_receivers_is_saved_the_usual_way():
     assert seen == [("Dewi", True)]
 
 
-def test_many_rows_in_one_statement_with_their_keys_in_order(monkeypatch, django_assert_max_num_queries):
-    import core.db
-
-    monkeypatch.setattr(core.db, "MAX_ROWS_PER_INSERT", 2)  # three rows: two statements
+@pytest.mark.parametrize("count", [3, 12])  # a short list (built INSERT) and a long one (bulk_create)
+def test_many_rows_in_one_statement_with_their_keys_in_order(count, django_assert_max_num_queries):
     from core.db import insert_instances
 
-    rows = [Customer(name=f"Pembeli {n}", phone=f"+62813000000{n}") for n in range(3)]
-    with django_assert_max_num_queries(2):
+    rows = [Customer(name=f"Pembeli {n}", phone=f"+628130000{n:03d}") for n in range(count)]
+    with django_assert_max_num_queries(1):
         insert_instances(rows)
-    assert [Customer.objects.get(pk=row.pk).name for row in rows] == ["Pembeli 0", "Pembeli 1", "Pembeli 2"]
+    assert [Customer.objects.get(pk=row.pk).name for row in rows] == [f"Pembeli {n}" for n in range(count)]
     assert all(not row._state.adding for row in rows)
     assert insert_instances([]) == []

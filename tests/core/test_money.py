@@ -130,7 +130,7 @@ def test_the_api_money_field_refuses_what_it_cannot_read(sent):
 
 # --- Every amount input in the project goes through the one parser --------------------------------
 
-APPS = ("core", "channels", "catalog", "orders", "payments", "notifications", "shipping", "aftersales")
+APPS = ("core", "channels", "catalog", "orders", "payments", "notifications", "shipping", "aftersales", "marketplaces")
 
 
 def _is_amount(name: str) -> bool:

@@ -18,7 +18,7 @@ import uuid
 from collections import deque
 from wsgiref.simple_server import make_server
 
-from channels.sandbox import _QuietHandler, _ThreadingServer
+from marketplaces.sandbox import _QuietHandler, _ThreadingServer
 
 BITESHIP_KEY = "biteship_test.fake-key"
 KIRIMINAJA_KEY = "ka-fake-key"

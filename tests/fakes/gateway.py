@@ -15,7 +15,7 @@ import threading
 import uuid
 from wsgiref.simple_server import make_server
 
-from channels.sandbox import _QuietHandler, _ThreadingServer
+from marketplaces.sandbox import _QuietHandler, _ThreadingServer
 
 
 class FakeGateway:

@@ -1,9 +1,9 @@
-"""The tests' fake marketplace is the app's own sandbox marketplace (channels.sandbox).
+"""The tests' fake marketplace is the app's own sandbox marketplace (marketplaces.sandbox).
 
 Kept under this name for the tests and the webhook benchmark (`python -m tests.fakes.marketplace`).
 """
 
-from channels.sandbox import SHOPEE_STATUSES, Credentials, FakeMarketplace, FakeOrder, main
+from marketplaces.sandbox import SHOPEE_STATUSES, Credentials, FakeMarketplace, FakeOrder, main
 
 __all__ = ["SHOPEE_STATUSES", "Credentials", "FakeMarketplace", "FakeOrder", "main"]
 

@@ -7,8 +7,8 @@ from django.utils import timezone, translation
 
 from catalog.models import StockLevel
 from catalog.services import stock_receive
-from channels.adapters.base import ExternalOrder, ExternalOrderLine
 from channels.models import Channel
+from orders.inputs import ExternalOrder, ExternalOrderLine
 from orders.services import CustomerInput, LineInput, order_create
 from tests.factories import ChannelFactory
 from tests.orders.factories import VariantFactory

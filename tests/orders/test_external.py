@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import StockMovement
-from channels.adapters.base import ExternalOrderLine
 from channels.models import Channel
+from orders.inputs import ExternalOrderLine
 from orders.models import Order, OrderStatus
 from orders.services import map_provider_status, order_confirm, order_resolve_oversold, order_upsert_external
 

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 
 from catalog.models import StockMovement
-from channels.adapters.base import ExternalOrderLine
 from channels.models import Channel
 from notifications.models import Notification, NotificationTrigger
 from orders import hooks
+from orders.inputs import ExternalOrderLine
 from orders.models import Order, OrderStatus
 from orders.services import external as external_module
 from orders.services import order_upsert_external

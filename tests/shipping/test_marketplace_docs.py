@@ -6,8 +6,8 @@ from wsgiref.simple_server import make_server
 
 import pytest
 
-from channels.sandbox import Credentials, _QuietHandler, _ThreadingServer
 from core.errors import DomainError
+from marketplaces.sandbox import Credentials, _QuietHandler, _ThreadingServer
 from shipping.services.marketplace_docs import marketplace_document_fetch
 from shipping.services.shipments import shipment_create
 

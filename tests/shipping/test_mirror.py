@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels.adapters.base import ExternalOrder, ExternalOrderLine
+from orders.inputs import ExternalOrder, ExternalOrderLine
 from orders.models import OrderStatus
 from orders.services import order_upsert_external
 from shipping.models import Shipment, ShipmentProvider, ShipmentStatus

@@ -1,9 +1,0 @@
-"""Inbound provider endpoints, one include per app that receives webhooks."""
-
-from django.urls import include, path
-
-urlpatterns: list = [
-    path("", include("channels.webhook_urls")),
-    path("", include("payments.webhook_urls")),
-    path("", include("shipping.webhook_urls")),
-]
