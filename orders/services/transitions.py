@@ -6,7 +6,8 @@ shipping, release on cancelling) and the event row, and change nothing in the da
 `transitions_write` applies any number of plans set-based: the stock effects through catalog's
 `stock_commit_many` / `stock_release_many`, one bulk UPDATE of the changed order columns, one
 INSERT of the events, and the status-changed hooks once for the batch
-(`hooks.run_status_changed_batch`: an app's batch twin once, other apps once per change).
+(`hooks.run_status_changed_batch`: an app's batch hook once, other apps once per change), each
+change carrying the order row as written.
 
 The per-order services in orders.services.lifecycle are a batch of one:
 `transitions_write([plan_transition(order, target, ...)])`; `orders_mark_paid_many` is the batch.
@@ -165,7 +166,8 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
     events = OrderEvent.objects.bulk_create([plan.event for plan in plans])
     hooks.run_status_changed_batch([
         hooks.StatusChange(order_id=plan.order.pk, from_status=plan.event.from_status,
-                           to_status=plan.event.to_status, event_id=plan.event.pk, source=plan.event.source)
+                           to_status=plan.event.to_status, event_id=plan.event.pk, source=plan.event.source,
+                           order=plan.order)
         for plan in plans if plan.is_status_change
     ])
     return events

@@ -404,38 +404,19 @@ def on_order_created(order_id: int) -> None:
                       first=True, locked=bool(getattr(order, "code_locked", False)))
 
 
-def on_order_status_changed(change) -> None:
-    """orders hook.
+def on_orders_status_changed(changes) -> None:
+    """orders status-changed hook (batch; a single change is a batch of one).
 
     Cancelled: the order no longer expects its open payments (frees the kode unik).
     Paid by someone else than payments (staff marked it paid after seeing the transfer, a
     gateway integration in the orders app): the open transfer/gateway payment is recorded as
     received, so the ledger and the order agree. Marketplace and COD orders are paid to the
     marketplace or the courier, not to us, and wait for their payout or remittance.
-    """
-    from orders.models import OrderStatus
 
-    if change.to_status == OrderStatus.PAID and change.source != "payments":
-        for payment_id in Payment.objects.filter(
-            order_id=change.order_id, status=PaymentStatus.PENDING,
-            method__in=[PaymentMethod.BANK_TRANSFER, *GATEWAY_METHODS],
-        ).values_list("pk", flat=True):
-            payment_mark_paid(payment_id=payment_id, source=change.source or "order",
-                              note="The order was marked paid")
-        return
-    if change.to_status != OrderStatus.CANCELLED:
-        return
-    for payment_id in Payment.objects.filter(
-        order_id=change.order_id, status=PaymentStatus.PENDING, received_amount=0
-    ).values_list("pk", flat=True):
-        payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
-
-
-def on_orders_status_changed(changes) -> None:
-    """Batch twin of on_order_status_changed (orders.hooks.run_status_changed_batch).
-
-    One statement finds every payment the changes concern (none for most marketplace steps);
-    each found one then goes through its own transition service, in the order of the changes.
+    One statement finds every payment the changes concern (none for most marketplace steps, and
+    none is looked for when payments moved the orders itself); the payments to book as paid are
+    locked together and written by one payments_write (the plan of payment_mark_paid); a payment
+    to expire goes through payment_expire.
     """
     from django.db.models import Q
 
@@ -457,6 +438,7 @@ def on_orders_status_changed(changes) -> None:
     ):
         found.setdefault(order_id, []).append((pk, method, received))
     done: set[int] = set()  # a payment leaves "pending" when handled, so a later change skips it
+    to_pay: dict[int, str] = {}  # payment id -> source
     for change in changes:
         is_paid = change.to_status == OrderStatus.PAID and change.source != "payments"
         for payment_id, method, received in found.get(change.order_id, ()):
@@ -464,14 +446,28 @@ def on_orders_status_changed(changes) -> None:
                 continue
             if is_paid and (method == PaymentMethod.BANK_TRANSFER or method in GATEWAY_METHODS):
                 done.add(payment_id)
-                payment_mark_paid(payment_id=payment_id, source=change.source or "order",
-                                  note="The order was marked paid")
+                to_pay[payment_id] = change.source or "order"
             elif change.to_status == OrderStatus.CANCELLED and received == 0:
                 done.add(payment_id)
                 payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+    if to_pay:
+        _payments_mark_paid_many(to_pay, note="The order was marked paid")
 
 
-on_order_status_changed.batch = on_orders_status_changed  # type: ignore[attr-defined]
+def _payments_mark_paid_many(sources: dict[int, str], *, note: str) -> None:
+    """payment_mark_paid for many payments (id -> source) in one lock, one read and one write."""
+    now = timezone.now()
+    booked_on = _local_today(now)
+    with transaction.atomic():
+        rows = list(Payment.objects.select_for_update(of=("self",)).filter(pk__in=sources).order_by("pk"))
+        reversed_ = charges_reversed([p.pk for p in rows])
+        plans = [
+            plan_payment_paid(payment, now=now, booked_on=booked_on, source=sources[payment.pk], note=note,
+                              charge_reversed=payment.pk in reversed_)
+            for payment in rows
+            if payment.status not in RECEIVED_STATUSES and PaymentStatus.PAID in ALLOWED_TRANSITIONS.get(payment.status, ())
+        ]
+        payments_write(plans)
 
 
 # --- Transitions ------------------------------------------------------------------------------
@@ -885,22 +881,33 @@ def refund_create(
 
 
 def order_payment_sync(*, order_id: int) -> str:
-    """Move the order forward when its payments cover it (through orders.services.order_mark_paid).
+    """Move the order forward when its payments cover it; a batch of one of orders_payment_sync_many.
 
     Returns the derived payment state. Idempotent: called after every payment change.
     """
+    return orders_payment_sync_many(order_ids=[order_id])[order_id]
+
+
+def orders_payment_sync_many(*, order_ids) -> dict[int, str]:
+    """Move every order whose payments cover it from awaiting payment to paid, in one batch.
+
+    The payment summaries of all the orders come from a constant number of queries
+    (selectors.order_payment_summaries); the orders to move go through orders_mark_paid_many once
+    (the order-transition planner and writer: status, paid_at, event, status-changed hooks), each
+    with the note "Payments received: Rp <received>". Orders cancelled meanwhile are skipped.
+    Returns each order's derived payment state. Idempotent.
+    """
     from orders.models import Order, OrderStatus
-    from payments.selectors import order_payment_summary
+    from orders.services import orders_mark_paid_many
+    from payments.selectors import order_payment_summaries
 
-    summary = order_payment_summary(order_id=order_id)
-    state = summary["state"]
-    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
-    if status == OrderStatus.AWAITING_PAYMENT and state in ("paid", "overpaid"):
-        from orders import services as order_services
-
-        order_services.order_mark_paid(order_id=order_id, actor=None, source="payments",
-                                       note=f"Payments received: Rp {summary['received']}")
-    return state
+    summaries = order_payment_summaries(order_ids=order_ids)
+    covered = [pk for pk, summary in summaries.items() if summary["state"] in ("paid", "overpaid")]
+    waiting = Order.objects.filter(pk__in=covered, status=OrderStatus.AWAITING_PAYMENT).values_list("pk", flat=True)
+    notes = {pk: f"Payments received: Rp {summaries[pk]['received']}" for pk in waiting}
+    if notes:
+        orders_mark_paid_many(order_ids=list(notes), actor=None, source="payments", notes=notes)
+    return {pk: summary["state"] for pk, summary in summaries.items()}
 
 
 def overdue_orders_queryset(now: datetime | None = None, *, include_partial: bool = False):

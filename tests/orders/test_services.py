@@ -227,7 +227,8 @@ def test_shipped_order_cannot_be_cancelled(place_order):
 
 def test_status_changed_hook_gets_every_transition(place_order, monkeypatch):
     changes = []
-    monkeypatch.setattr(hooks, "_status_changed", [changes.append])
+    monkeypatch.setattr(hooks, "_status_changed", [])
+    hooks.register_status_changed(changes.append)
     order = place_order()
     order_mark_paid(order_id=order.id, source="gateway")
     assert len(changes) == 1
