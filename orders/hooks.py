@@ -40,8 +40,8 @@ ExpiryGuard = Callable[[int], "str | None"]
 # A hook is registered with its per-item function `one`, its batch function `many`, or both:
 # `many(items)` must have the same effect as `one(item)` for each item, in order (a batch hook may
 # write an outbox row where the per-item one writes the final row, as notifications does).
-# Batch runners call `many` once per batch (or `one` for a batch of one, when given); the per-item
-# runners call `one`, or `many([item])` when the app registered only a batch function.
+# Batch runners call `many` once per batch, or `one` per item when the app gave no `many`; the
+# per-item runners call `one`, or `many([item])` when the app registered only a batch function.
 ORDER_CREATED = "order_created"  # items: order ids
 STATUS_CHANGED = "status_changed"  # items: StatusChange
 MARKETPLACE_STATUS_RECORDED = "marketplace_status_recorded"  # items: MarketplaceStatusRecorded
@@ -59,7 +59,7 @@ class Hook:
             self.many([item])  # type: ignore[misc]
 
     def run_many(self, items: list, *, around: Callable[[Any], AbstractContextManager] | None = None) -> None:
-        if self.many is not None and (len(items) > 1 or self.one is None):
+        if self.many is not None:
             self.many(list(items))
             return
         for item in items:
