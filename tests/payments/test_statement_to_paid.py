@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # Upper bound on the statements of one batch (summaries, order locks, one UPDATE, one INSERT of
 # events, the hooks' set-based writes), whatever its size.
-SYNC_BATCH_MAX_QUERIES = 30
+SYNC_BATCH_MAX_QUERIES = 20
 
 
 def _csv(amounts: list[int]) -> bytes:
