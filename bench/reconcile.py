@@ -16,8 +16,8 @@ production runs: Redis (`--redis-url`) as the broker, `celery -A oms worker --co
 as a separate process the way docker-compose.yml starts it (N from `--worker-concurrency`, 4 as
 there), the statement queued as an upload queues it (statement_import_create -> statement_import_task
 on the worker), and the clock stopped when the LAST matched order is `paid` (status, paid event,
-hooks run, the order-paid notification queued as its outbox row or written). The worker is stopped
-at the end.
+hooks run, the order-paid notification queued as its outbox row or written; the orders have
+customers reachable on WhatsApp here, so the drain really writes it). The worker is stopped at the end.
 
     .venv/bin/python bench/reconcile.py --payments 100000 --lines 100000 --end-to-end
 """
@@ -119,7 +119,7 @@ def stop_worker(worker) -> None:
     import signal
     import subprocess
 
-    os.killpg(worker.pid, signal.SIGTERM)
+    os.kill(worker.pid, signal.SIGQUIT)  # cold shutdown: the pool and a running drain stop now
     try:
         worker.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -194,6 +194,13 @@ def run(args) -> None:
         )
         for i in range(args.payments)
     ]
+    if args.end_to_end:  # customers reachable on WhatsApp, so the paid notification is really written
+        from orders.models import Customer
+
+        customers = Customer.objects.bulk_create(
+            [Customer(name=f"Pembeli {i}", phone=f"+62812{i:08d}") for i in range(args.payments)], batch_size=5_000)
+        for order, customer in zip(orders, customers, strict=True):
+            order.customer = customer
     Order.objects.bulk_create(orders, batch_size=5_000)
     order_ids = list(Order.objects.filter(channel=channel).order_by("id").values_list("id", flat=True))
     payments = []

@@ -7,7 +7,6 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -65,7 +65,7 @@ def test_a_guessed_code_that_is_taken_falls_back_to_the_one_still_free(monkeypat
         for code in range(1, 1000) if code != 500
     ])
     # and a first guess that lands on a taken code
-    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 7)
+    monkeypatch.setattr("payments.services.opening.random.randint", lambda low, high: 7)
     # when another order of that amount opens its payment
     payment = payment_open(order_id=make_order(total=20_000).pk)
     # then the clash is seen and the free code is found
@@ -73,7 +73,7 @@ def test_a_guessed_code_that_is_taken_falls_back_to_the_one_still_free(monkeypat
 
 
 def test_a_free_guessed_code_is_used_as_it_is(monkeypatch, django_assert_max_num_queries):
-    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 321)
+    monkeypatch.setattr("payments.services.opening.random.randint", lambda low, high: 321)
     order = make_order(total=30_000)
     # no search for a free code: the hook's usual statements
     with django_assert_max_num_queries(ORDER_CREATED_STATEMENTS):

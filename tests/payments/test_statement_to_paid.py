@@ -47,9 +47,9 @@ def test_a_statement_of_n_matched_credits_pays_n_orders_in_a_bounded_number_of_q
         statement_import_run(import_id=job.pk)
     assert Payment.objects.filter(pk__in=[p.pk for p in payments], status=PaymentStatus.PAID).count() == count
     # when the queued batch task moves the orders forward
-    with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        with django_assert_max_num_queries(SYNC_BATCH_MAX_QUERIES):
-            covered = order_payment_sync_batch_task.apply(args=[order_ids]).get()
+    with django_capture_on_commit_callbacks(execute=False) as after_commit, \
+            django_assert_max_num_queries(SYNC_BATCH_MAX_QUERIES):
+        covered = order_payment_sync_batch_task.apply(args=[order_ids]).get()
     # then every order is paid, with exactly one paid event and one queued notification each
     assert covered == count
     assert sorted(order_ids) == sorted(
