@@ -19,8 +19,6 @@ from payments.models import (
     PaymentStatus,
 )
 from payments.services.opening import (
-    METHOD_ALIASES,
-    UNIQUE_CODE_LOCK_NAMESPACE,
     _payment_open,
     payment_method_for_order,
 )
@@ -33,48 +31,19 @@ from payments.services.transitions import (
 )
 
 
-def _order_with_code_lock(order_id: int):
-    """The order with its channel; for an order that will open a bank transfer, the same statement
-    takes its base amount's kode unik lock (`code_locked`), saving a statement per order.
-
-    The SQL condition mirrors the checks in `on_order_created`; where it could disagree (unusual
-    spellings of a method) the caller takes the lock itself, and an extra lock is harmless.
-    """
-    from django.db.models.expressions import RawSQL
-
-    from channels.models import Channel
-    from orders.models import Order, OrderStatus
-
-    not_bank = sorted(key for key, value in METHOD_ALIASES.items() if value != PaymentMethod.BANK_TRANSFER)
-    marketplaces = sorted(Channel.MARKETPLACE_KINDS)
-    method = "lower(replace(replace(btrim(orders_order.payment_method), '-', '_'), ' ', '_'))"
-    lock = RawSQL(  # noqa: S611 - constants and placeholders only
-        "CASE WHEN orders_order.total_amount > 0 AND orders_order.status = %s "  # noqa: S608
-        f"AND channels_channel.kind NOT IN ({', '.join(['%s'] * len(marketplaces))}) "
-        "AND lower(orders_order.payment_method) <> 'cash' "
-        f"AND {method} NOT IN ({', '.join(['%s'] * len(not_bank))}) "
-        "THEN (SELECT true FROM pg_advisory_xact_lock(%s, (orders_order.total_amount %% 2000000000)::integer)) "
-        "ELSE false END",
-        [OrderStatus.AWAITING_PAYMENT, *marketplaces, *not_bank, UNIQUE_CODE_LOCK_NAMESPACE],
-    )
-    return Order.objects.select_related("channel").annotate(code_locked=lock).get(pk=order_id)
-
-
 def on_order_created(order_id: int) -> None:
     """orders hook: open the expected payment inside the order's creating transaction.
 
-    Three statements for a bank transfer: the kode unik lock (with a read of the order and its
-    channel when the order is not the one being created), the payment INSERT choosing its code,
-    and the event with the journal entry. No savepoint: the
-    hook runs inside the order's transaction, which any error rolls back whole. Called twice for an
-    order, the second call finds the first payment's reference taken and does nothing.
+    From order creation the hook gets the row just written (no read): three statements for a bank
+    transfer, the kode unik lock, the payment INSERT choosing its code, and the event with the
+    journal entry; a direct call reads the order first. No savepoint: the hook runs inside the
+    order's transaction, which any error rolls back whole. Called twice for an order, the second
+    call finds the first payment's reference taken and does nothing.
     """
-    from orders.models import OrderStatus
+    from orders.models import Order, OrderStatus
     from orders.services.create import order_in_creation
 
-    # From order creation the hook gets the row just written (no read; the kode unik lock, when
-    # needed, is then taken by _payment_open); a direct call reads it with the lock in one statement.
-    order = order_in_creation(order_id) or _order_with_code_lock(order_id)
+    order = order_in_creation(order_id) or Order.objects.select_related("channel").get(pk=order_id)
     if order.total_amount <= 0 or order.status == OrderStatus.CANCELLED:
         return
     if (order.payment_method or "").lower() == "cash" and not order.channel.is_marketplace:
@@ -84,7 +53,7 @@ def on_order_created(order_id: int) -> None:
         return  # already paid elsewhere (an offline sale): nothing to expect
     with transaction.atomic(savepoint=False):
         _payment_open(order=order, method=method, amount=None, actor=None, source="system", expires_at=None,
-                      first=True, locked=bool(getattr(order, "code_locked", False)))
+                      first=True)
 
 
 def on_orders_status_changed(changes) -> None:

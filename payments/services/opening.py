@@ -217,7 +217,6 @@ def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> N
 
 def _payment_open(
     *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool,
-    locked: bool = False,
 ) -> Payment | None:
     """Open the payment inside the caller's transaction. None when `first` and the order's first
     payment exists already (the order-created hook called twice)."""
@@ -236,7 +235,7 @@ def _payment_open(
         provider = order.channel.kind
     reference = f"{order.number}-P1" if first else _next_reference(order)
     bank = method == PaymentMethod.BANK_TRANSFER
-    if bank and not locked:
+    if bank:
         _lock_base_amount(base_amount)
     payment = None
     for attempt in range(8):

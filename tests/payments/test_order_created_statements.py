@@ -11,8 +11,9 @@ from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
-# the order read taking the kode unik lock, the payment insert, the event with the journal entry
-ORDER_CREATED_STATEMENTS = 3
+# the order read (a direct call; order creation hands the row over), the kode unik lock, the
+# payment insert, the event with the journal entry
+ORDER_CREATED_STATEMENTS = 4
 
 
 def test_a_new_bank_transfer_order_opens_its_payment_in_a_few_statements(django_assert_max_num_queries):
@@ -94,7 +95,7 @@ def _code_locks_held() -> list[tuple[int, int]]:
 @pytest.mark.parametrize(
     ("method", "locked"), [("bank_transfer", True), ("Manual-Transfer", True), ("qris", False), ("cod", False)]
 )
-def test_the_order_read_takes_the_kode_unik_lock_only_for_bank_transfers(method, locked):
+def test_the_hook_takes_the_kode_unik_lock_only_for_bank_transfers(method, locked):
     # given a new order paid by `method`
     order = make_order(total=66_000, method=method)
     # when the hook runs, then the base amount's lock is held exactly for a bank transfer
