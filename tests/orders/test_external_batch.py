@@ -217,7 +217,7 @@ def test_marketplace_orders_of_a_batch_queue_no_notification_triggers(shopee_cha
 
 
 def test_batch_hooks_call_apps_without_a_twin_once_per_change(monkeypatch):
-    # given an app that registered only a per-change hook, and one with a batch twin
+    # given an app that registered only a per-change hook, and one with a batch variant
     seen: list = []
     batches: list = []
 
