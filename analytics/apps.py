@@ -13,8 +13,8 @@ class AnalyticsConfig(AppConfig):
         from orders import hooks
 
         # After commit: a rollup mark never slows or fails an order's transaction.
-        hooks.register_order_created_batch(analytics_hooks.on_orders_created)
-        hooks.register_status_changed_batch(analytics_hooks.on_status_changes)
+        hooks.register_order_created(batch=analytics_hooks.on_orders_created)
+        hooks.register_status_changed(batch=analytics_hooks.on_status_changes)
 
         money = "analytics.view_sales_reports"
         operations = "analytics.view_operations_reports"

@@ -103,7 +103,7 @@ parts = [
     ("  orders.services.order_create", "orders/services/create.py", "order_create_with_rows"),
     ("    catalog stock_reserve", "catalog/services/stock.py", "stock_reserve"),
     ("    order-created hooks (all apps)", "orders/hooks.py", "run_order_created"),
-    ("      payments on_order_created", "payments/services/payments.py", "on_order_created"),
+    ("      payments on_order_created", "payments/services/hooks.py", "on_order_created"),
     ("      notifications on_order_created", "notifications/hooks.py", "on_order_created"),
     ("  response (serializer, no read-back)", "orders/api.py", "_created_detail"),
 ]

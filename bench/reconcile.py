@@ -10,6 +10,16 @@ tasks (filesystem broker here, nothing consumes it); a sample of those batches i
 in-process and timed separately. Finally the same file is imported again (must add nothing).
 
     .venv/bin/python bench/reconcile.py --payments 100000 --lines 100000
+
+With `--end-to-end` the figure is the whole way from a statement to paid orders, with the worker
+production runs: Redis (`--redis-url`) as the broker, `celery -A oms worker --concurrency=N` started
+as a separate process the way docker-compose.yml starts it (N from `--worker-concurrency`, 4 as
+there), the statement queued as an upload queues it (statement_import_create -> statement_import_task
+on the worker), and the clock stopped when the LAST matched order is `paid` (status, paid event,
+hooks run, the order-paid notification queued as its outbox row or written; the orders have
+customers reachable on WhatsApp here, so the drain really writes it). The worker is stopped at the end.
+
+    .venv/bin/python bench/reconcile.py --payments 100000 --lines 100000 --end-to-end
 """
 
 from __future__ import annotations
@@ -49,6 +59,12 @@ def main() -> None:
     parser.add_argument("--sync-sample", type=int, default=2_000, help="orders moved forward in-process, timed")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oms_bench_reconcile")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="import on a real Celery worker and time until the last matched order is paid")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+                        help="broker of --end-to-end (its queue is purged)")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="as docker-compose.yml's worker")
+    parser.add_argument("--timeout", type=float, default=540.0, help="--end-to-end gives up after this many s")
     args = parser.parse_args()
 
     create_database(args.database_url)
@@ -61,7 +77,11 @@ def main() -> None:
             "LOG_LEVEL": "warning",
         }
     )
-    os.environ.pop("REDIS_URL", None)
+    if args.end_to_end:
+        os.environ["REDIS_URL"] = args.redis_url
+        os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    else:
+        os.environ.pop("REDIS_URL", None)
     import django
 
     django.setup()
@@ -69,6 +89,83 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     run(args)
+
+
+def start_worker(args):
+    """`celery -A oms worker` as docker-compose.yml starts it, in its own process group; returns
+    the process once the worker answers a ping."""
+    import subprocess
+
+    from oms.celery import app
+
+    app.control.purge()
+    celery = Path(sys.executable).with_name("celery")
+    worker = subprocess.Popen(
+        [str(celery), "-A", "oms", "worker", "--loglevel=WARNING", f"--concurrency={args.worker_concurrency}",
+         "--hostname", f"bench-reconcile-{os.getpid()}@%h"],
+        cwd=ROOT, env=os.environ.copy(), start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise SystemExit(f"the worker exited with {worker.returncode}")
+        if app.control.ping(timeout=0.5):
+            return worker
+    stop_worker(worker)
+    raise SystemExit("the worker did not answer within 60 s")
+
+
+def stop_worker(worker) -> None:
+    import signal
+    import subprocess
+
+    os.kill(worker.pid, signal.SIGQUIT)  # cold shutdown: the pool and a running drain stop now
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+def end_to_end(args, data: bytes, matching: int, order_ids: list[int]) -> bool:
+    """Queue the statement as an upload does and wait, polling, until every matched order is paid."""
+    from django.db import transaction
+
+    from notifications.models import Notification, NotificationTrigger
+    from orders.models import Order, OrderEvent
+    from payments.models import StatementImport
+    from payments.services.statements import statement_import_create
+
+    worker = start_worker(args)
+    try:
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            job = statement_import_create(data=data, filename="bench.csv", fmt="bca_business", run=True)
+        imported_s = None
+        paid = 0
+        while time.perf_counter() - t0 < args.timeout:
+            time.sleep(0.25)
+            if imported_s is None:
+                status = StatementImport.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+                if status == StatementImport.Status.DONE:
+                    imported_s = time.perf_counter() - t0
+                elif status == StatementImport.Status.FAILED:
+                    print("import FAILED")
+                    return False
+            paid = Order.objects.filter(status="paid").count()
+            if paid >= matching:
+                break
+        total_s = time.perf_counter() - t0
+    finally:
+        stop_worker(worker)
+    events = OrderEvent.objects.filter(kind="status_changed", to_status="paid").count()
+    queued = len(set(NotificationTrigger.objects.filter(event="order_paid").values_list("order_id", flat=True))
+                 | set(Notification.objects.filter(event="order_paid").values_list("order_id", flat=True)))
+    print(f"end to end (worker --concurrency={args.worker_concurrency}): statement queued -> last matched order "
+          f"paid: {total_s:.1f} s for {matching:,} orders = {matching / total_s:,.0f} orders/s")
+    print(f"  import + match done on the worker at {imported_s or float('nan'):.1f} s; orders paid {paid:,}, "
+          f"paid events {events:,}, orders with the paid notification queued {queued:,}")
+    return paid == matching and events == matching and queued == matching
 
 
 def run(args) -> None:
@@ -97,6 +194,13 @@ def run(args) -> None:
         )
         for i in range(args.payments)
     ]
+    if args.end_to_end:  # customers reachable on WhatsApp, so the paid notification is really written
+        from orders.models import Customer
+
+        customers = Customer.objects.bulk_create(
+            [Customer(name=f"Pembeli {i}", phone=f"+62812{i:08d}") for i in range(args.payments)], batch_size=5_000)
+        for order, customer in zip(orders, customers, strict=True):
+            order.customer = customer
     Order.objects.bulk_create(orders, batch_size=5_000)
     order_ids = list(Order.objects.filter(channel=channel).order_by("id").values_list("id", flat=True))
     payments = []
@@ -124,6 +228,13 @@ def run(args) -> None:
         rows.append(f'{today:%d/%m/%Y},"TRSF E-BANKING CR {i:07d}/FTSCY/WS95031 PEMBELI {i}",0000,"{amount:,}.00 CR"')
     rows += ["", 'Saldo Awal,:,"0.00"', f'Mutasi Kredit,:,"{sum(line_amounts):,}.00",{len(line_amounts)}']
     data = ("\r\n".join(rows) + "\r\n").encode()
+
+    if args.end_to_end:
+        ok = end_to_end(args, data, matching, order_ids)
+        print("CHECK", "ok" if ok else "FAILED")
+        if not ok:
+            sys.exit(1)
+        return
 
     t1 = time.perf_counter()
     job = statement_import_create(data=data, filename="bench.csv", fmt="bca_business", run=False)

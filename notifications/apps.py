@@ -12,8 +12,8 @@ class NotificationsConfig(AppConfig):
         from notifications import hooks, payment_context, rendering, selectors
         from orders import hooks as order_hooks
 
-        order_hooks.register_order_created(hooks.on_order_created)
-        order_hooks.register_status_changed(hooks.on_status_changed)
+        order_hooks.register_order_created(hooks.on_order_created, batch=hooks.on_orders_created)
+        order_hooks.register_status_changed(hooks.on_status_changed, batch=hooks.on_orders_status_changed)
         # Staff-composed messages (the order page's WhatsApp button) follow the customer's language.
         from notifications.services import customer_language
 

@@ -7,16 +7,17 @@ Order created: the hot path of every web-store and marketplace order, so the tra
 inserts a NotificationTrigger row (the outbox) and queues its task after commit; the task renders
 and writes the messages. The row makes it durable: a message exists if and only if the order
 committed, and a lost or failed task is queued again by the sweep.
-Status changes write their rows in the transaction (rarer, and their tests and the dashboard
-expect the row at once); the sends are scheduled after commit. The exception is a change the
-shipping app makes (source "shipping": a hand-over scan, a tracking update moving the order to
+A single status change (a staff action, one callback) writes its rows in the transaction (the
+dashboard shows the row at once); the sends are scheduled after commit. The exception is a change
+the shipping app makes (source "shipping": a hand-over scan, a tracking update moving the order to
 shipped or delivered): that is the warehouse's hot path, so it records a trigger like order
 creation does, with the same guarantee (the message exists if and only if the move committed).
 
-Batch twins (orders.hooks.batch_twin) serve services that write many orders in one transaction
-(the marketplace webhook drain): one statement finds the orders whose customers are not messaged
-(marketplace orders, unless NOTIFY_MARKETPLACE_ORDERS), and the triggers of the others are written
-with one INSERT.
+The batch hooks (registered with `batch=`) serve services that write many orders in one
+transaction (the marketplace webhook drain, orders_mark_paid_many after a bank statement): one
+statement finds the orders whose customers are not messaged (marketplace orders, unless
+NOTIFY_MARKETPLACE_ORDERS), and the triggers of the others, order created and status changes
+alike, are written with one INSERT; the notifications follow through the drain after commit.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from django.db import transaction
 from core.db import insert_instance
 from notifications.models import NotificationEvent, NotificationTrigger
 from notifications.services import STATUS_EVENTS, notification_queue_for_order
-from orders import hooks as order_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +70,14 @@ def on_order_created(order_id: int) -> None:
 DEFERRED_SOURCES = frozenset({"shipping"})
 
 
-def _queue_or_defer(change, event: str) -> None:
+def on_status_changed(change) -> None:
+    event = STATUS_EVENTS.get(str(change.to_status))
+    if event is None or change.from_status == change.to_status:
+        return
     if change.source in DEFERRED_SOURCES:
         _defer(change.order_id, event)
     else:
         _queue(change.order_id, event)
-
-
-def on_status_changed(change) -> None:
-    event = STATUS_EVENTS.get(str(change.to_status))
-    if event is not None and change.from_status != change.to_status:
-        _queue_or_defer(change, event)
 
 
 def _messaged(order_ids: set[int]) -> set[int]:
@@ -101,35 +98,36 @@ def _messaged(order_ids: set[int]) -> set[int]:
     )
 
 
-@order_hooks.batch_twin(on_order_created)
 def on_orders_created(order_ids: list[int]) -> None:
-    """on_order_created for many orders: one trigger INSERT (in one savepoint) for those messaged."""
-    ids = _messaged(set(order_ids))
-    if not ids:
+    """on_order_created for many orders: one trigger INSERT for those messaged."""
+    _defer_many([(order_id, NotificationEvent.ORDER_CONFIRMATION) for order_id in order_ids])
+
+
+def on_orders_status_changed(changes) -> None:
+    """on_status_changed for many changes (orders_mark_paid_many, the marketplace drain): the
+    triggers of the orders whose customers are messaged, in one INSERT; the drain writes the
+    notifications after commit, as for a new order. One statement skips the unmessaged orders."""
+    wanted = [
+        (change.order_id, STATUS_EVENTS[str(change.to_status)]) for change in changes
+        if str(change.to_status) in STATUS_EVENTS and change.from_status != change.to_status
+    ]
+    _defer_many(wanted)
+
+
+def _defer_many(wanted: list[tuple[int, str]]) -> None:
+    """The outbox rows (order, event) of the messaged orders in one INSERT (one savepoint), and
+    one drain wake-up after commit."""
+    if not wanted:
+        return
+    messaged = _messaged({order_id for order_id, _event in wanted})
+    rows = [NotificationTrigger(order_id=order_id, event=event) for order_id, event in wanted if order_id in messaged]
+    if not rows:
         return
     try:
         with transaction.atomic():
-            triggers = NotificationTrigger.objects.bulk_create(
-                [NotificationTrigger(order_id=order_id, event=NotificationEvent.ORDER_CONFIRMATION)
-                 for order_id in order_ids if order_id in ids]
-            )
+            triggers = NotificationTrigger.objects.bulk_create(rows, batch_size=5_000)
     except Exception:
-        logger.exception("could not record the order confirmation triggers for orders %s", sorted(ids))
+        logger.exception("could not record the notification triggers for orders %s", sorted(messaged))
         return
-    for trigger_id in [trigger.pk for trigger in triggers]:
-        transaction.on_commit(lambda pk=trigger_id: _enqueue_trigger(pk), robust=True)
-
-
-@order_hooks.batch_twin(on_status_changed)
-def on_orders_status_changed(changes) -> None:
-    """on_status_changed for many changes: one statement skips the orders whose customers are not messaged."""
-    wanted = [
-        (change, STATUS_EVENTS[str(change.to_status)]) for change in changes
-        if str(change.to_status) in STATUS_EVENTS and change.from_status != change.to_status
-    ]
-    if not wanted:
-        return
-    messaged = _messaged({change.order_id for change, _event in wanted})
-    for change, event in wanted:
-        if change.order_id in messaged:
-            _queue_or_defer(change, event)
+    first = triggers[0].pk
+    transaction.on_commit(lambda: _enqueue_trigger(first), robust=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,13 @@ class StatusChange:
     to_status: str
     event_id: int
     source: str
+    # The order row as the writer saved it (status, timestamps...), when the writer has it:
+    # a hook reads what it needs from it instead of reading the order again. Not compared.
+    order: Any = field(default=None, compare=False, repr=False)
 
 
 OrderCreatedHook = Callable[[int], None]
 StatusChangedHook = Callable[[StatusChange], None]
-# Batch twins, for services that write many orders in one transaction (the marketplace webhook
-# drain): called once with every order id / change of the batch, in order, instead of once each.
 OrdersCreatedHook = Callable[[list[int]], None]
 StatusChangedBatchHook = Callable[[list[StatusChange]], None]
 # Called by orders.services.order_expire with the order id before an unpaid order is cancelled for
@@ -35,99 +37,99 @@ StatusChangedBatchHook = Callable[[list[StatusChange]], None]
 # review") or None. Payments registers one, so the orders sweep never cancels a paid-in-part order.
 ExpiryGuard = Callable[[int], "str | None"]
 
-_created: list[OrderCreatedHook] = []
-_status_changed: list[StatusChangedHook] = []
+# A hook is registered with its per-item function `one`, its batch function `many`, or both:
+# `many(items)` must have the same effect as `one(item)` for each item, in order (a batch hook may
+# write an outbox row where the per-item one writes the final row, as notifications does).
+# Batch runners call `many` once per batch, or `one` per item when the app gave no `many`; the
+# per-item runners call `one`, or `many([item])` when the app registered only a batch function.
+ORDER_CREATED = "order_created"  # items: order ids
+STATUS_CHANGED = "status_changed"  # items: StatusChange
+MARKETPLACE_STATUS_RECORDED = "marketplace_status_recorded"  # items: MarketplaceStatusRecorded
+
+
+@dataclass(frozen=True)
+class Hook:
+    one: Callable[[Any], None] | None
+    many: Callable[[list], None] | None
+
+    def run_one(self, item) -> None:
+        if self.one is not None:
+            self.one(item)
+        else:
+            self.many([item])  # type: ignore[misc]
+
+    def run_many(self, items: list, *, around: Callable[[Any], AbstractContextManager] | None = None) -> None:
+        if self.many is not None:
+            self.many(list(items))
+            return
+        for item in items:
+            with around(item) if around is not None else nullcontext():
+                self.run_one(item)
+
+
+_created: list[Hook] = []
+_status_changed: list[Hook] = []
+_marketplace_status: list[Hook] = []
+_REGISTRY = {ORDER_CREATED: "_created", STATUS_CHANGED: "_status_changed",
+             MARKETPLACE_STATUS_RECORDED: "_marketplace_status"}
 _expiry_guards: list[ExpiryGuard] = []
 
 
-def register_order_created(hook: OrderCreatedHook) -> None:
-    if hook not in _created:
-        _created.append(hook)
+def _hooks(event: str) -> list[Hook]:
+    return globals()[_REGISTRY[event]]
 
 
-def register_status_changed(hook: StatusChangedHook) -> None:
-    if hook not in _status_changed:
-        _status_changed.append(hook)
+def register(event: str, *, one: Callable | None = None, many: Callable | None = None) -> None:
+    """Register an app's hook for `event` (ORDER_CREATED, STATUS_CHANGED, MARKETPLACE_STATUS_RECORDED).
 
-
-def register_order_created_batch(hook: OrdersCreatedHook) -> None:
-    """An order-created hook that only ever runs in batch (run_order_created calls it with [id])."""
-    register_order_created(_batch_only(hook))
-
-
-def register_status_changed_batch(hook: StatusChangedBatchHook) -> None:
-    """A status-changed hook that only ever runs in batch (run_status_changed calls it with [change])."""
-    register_status_changed(_batch_only(hook))
-
-
-def _batch_only(batch_hook: Callable) -> Callable:
-    def single(item) -> None:
-        batch_hook([item])
-
-    single.batch = batch_hook  # type: ignore[attr-defined]
-    return single
-
-
-def batch_twin(hook: Callable) -> Callable[[Callable], Callable]:
-    """Declare a batch version of an app's per-order hook, e.g. beside it in the app's module::
-
-        @hooks.batch_twin(on_order_status_changed)
-        def on_orders_status_changed(changes: list[StatusChange]) -> None: ...
-
-    or, in a module that does not import orders, ``on_order_status_changed.batch = on_orders_status_changed``.
-    The batch runners call the twin once per batch where the app registered the per-order hook;
-    the twin must have the same effect as calling the hook once per item, in order.
+    Give `one` (called per item), `many` (called once per batch with every item) or both.
+    Registering the same pair twice (AppConfig.ready() run again) is a no-op.
     """
+    if one is None and many is None:
+        raise TypeError("register() needs one=, many= or both")
+    hooks = _hooks(event)
+    if all(not (h.one is one and h.many is many) for h in hooks):
+        hooks.append(Hook(one=one, many=many))
 
-    def declare(batch_hook: Callable) -> Callable:
-        hook.batch = batch_hook  # type: ignore[attr-defined]
-        return batch_hook
 
-    return declare
+def register_order_created(hook: OrderCreatedHook | None = None, *, batch: OrdersCreatedHook | None = None) -> None:
+    register(ORDER_CREATED, one=hook, many=batch)
+
+
+def register_status_changed(hook: StatusChangedHook | None = None, *,
+                            batch: StatusChangedBatchHook | None = None) -> None:
+    register(STATUS_CHANGED, one=hook, many=batch)
 
 
 def run_order_created(order_id: int) -> None:
-    for hook in _created:
-        hook(order_id)
+    for hook in list(_created):
+        hook.run_one(order_id)
 
 
 def run_orders_created(order_ids: list[int], *, around: Callable[[int], AbstractContextManager] | None = None) -> None:
     """The order-created hooks for several orders written in one transaction.
 
-    An app with a batch twin is called once with all ids; any other app once per order, in order,
+    An app with a batch hook is called once with all ids; any other app once per order, in order,
     inside `around(order_id)` when given (the creating service's context for that order).
     """
     if not order_ids:
         return
-    for hook in _created:
-        twin = getattr(hook, "batch", None)
-        if twin is not None:
-            twin(list(order_ids))
-            continue
-        for order_id in order_ids:
-            with around(order_id) if around is not None else nullcontext():
-                hook(order_id)
+    for hook in list(_created):
+        hook.run_many(list(order_ids), around=around)
 
 
 def run_status_changed(change: StatusChange) -> None:
-    for hook in _status_changed:
-        hook(change)
+    for hook in list(_status_changed):
+        hook.run_one(change)
 
 
 def run_status_changed_batch(changes: list[StatusChange]) -> None:
-    """The status-changed hooks for many changes (several orders, several steps each, in order).
-
-    An app with a batch twin is called once with all changes; any other app once per change.
-    """
+    """The status-changed hooks for many changes (several orders, several steps each, in order):
+    an app's batch hook once with all of them, any other app once per change."""
     if not changes:
         return
-    for hook in _status_changed:
-        twin = getattr(hook, "batch", None)
-        if twin is not None:
-            twin(list(changes))
-        else:
-            for change in changes:
-                hook(change)
+    for hook in list(_status_changed):
+        hook.run_many(list(changes))
 
 
 def register_expiry_guard(hook: ExpiryGuard) -> None:
@@ -164,26 +166,19 @@ class MarketplaceStatusRecorded:
 MarketplaceStatusHook = Callable[[MarketplaceStatusRecorded], None]
 MarketplaceStatusBatchHook = Callable[[list[MarketplaceStatusRecorded]], None]
 
-_marketplace_status: list[tuple[MarketplaceStatusHook, MarketplaceStatusBatchHook | None]] = []
-
 
 def register_marketplace_status_recorded(
-    hook: MarketplaceStatusHook, *, batch: MarketplaceStatusBatchHook | None = None
+    hook: MarketplaceStatusHook | None = None, *, batch: MarketplaceStatusBatchHook | None = None
 ) -> None:
     """`hook(item)` per record-only status, or `batch(items)` once per batch when given."""
-    if all(existing is not hook for existing, _batch in _marketplace_status):
-        _marketplace_status.append((hook, batch))
+    register(MARKETPLACE_STATUS_RECORDED, one=hook, many=batch)
 
 
 def run_marketplace_status_recorded(items: list[MarketplaceStatusRecorded]) -> None:
     if not items:
         return
-    for hook, batch in _marketplace_status:
-        if batch is not None:
-            batch(list(items))
-        else:
-            for item in items:
-                hook(item)
+    for hook in list(_marketplace_status):
+        hook.run_many(list(items))
 
 
 # --- Read-only answers other apps give about an order ----------------------------------------

@@ -12,10 +12,10 @@ class PaymentsConfig(AppConfig):
         from orders import hooks
         from payments import selectors
         from payments.models import LineMatch
-        from payments.services.payments import on_order_created, on_order_status_changed
+        from payments.services.payments import on_order_created, on_orders_status_changed
 
         hooks.register_order_created(on_order_created)
-        hooks.register_status_changed(on_order_status_changed)
+        hooks.register_status_changed(batch=on_orders_status_changed)
         hooks.register_expiry_guard(selectors.order_expiry_block_reason)
         from payments.order_hooks import order_amount_due
 

@@ -35,27 +35,45 @@ def order_payment_summary(*, order_id: int) -> dict:
     Finance accepted); received is net of fees and refunds, so expected = received + fees +
     (refunds - overpayments given back) + outstanding always holds.
     """
+    return order_payment_summaries(order_ids=[order_id])[order_id]
+
+
+def order_payment_summaries(*, order_ids) -> dict[int, dict]:
+    """order_payment_summary for many orders in four queries whatever their number (an order
+    that does not exist gets the summary of an order with nothing due)."""
     from orders.models import Order
 
-    payments = list(
-        Payment.objects.filter(order_id=order_id).values("id", "status", "amount", "received_amount",
-                                                         "refunded_amount", "fee_amount")
-    )
-    due = JournalLine.objects.filter(entry__order_id=order_id, account=Account.RECEIVABLE,
-                                     entry__kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL,
-                                                      JournalEntry.Kind.WRITE_OFF])
-    totals = due.aggregate(d=Coalesce(Sum("debit_amount"), 0), c=Coalesce(Sum("credit_amount"), 0))
-    if payments:
-        expected = totals["d"] - totals["c"]
-    else:
-        expected = Order.objects.filter(pk=order_id).values_list("total_amount", flat=True).first() or 0
+    ids = sorted({int(pk) for pk in order_ids})
+    payments: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for row in (Payment.objects.filter(order_id__in=ids)
+                .values("id", "order_id", "status", "amount", "received_amount", "refunded_amount", "fee_amount")):
+        payments[row["order_id"]].append(row)
+    with_payments = [pk for pk in ids if payments[pk]]
+    due = dict.fromkeys(ids, 0)
+    for order_id, debit, credit in (
+        JournalLine.objects.filter(entry__order_id__in=with_payments, account=Account.RECEIVABLE,
+                                   entry__kind__in=[JournalEntry.Kind.CHARGE, JournalEntry.Kind.CHARGE_REVERSAL,
+                                                    JournalEntry.Kind.WRITE_OFF])
+        .values("entry__order_id").annotate(d=Coalesce(Sum("debit_amount"), 0), c=Coalesce(Sum("credit_amount"), 0))
+        .values_list("entry__order_id", "d", "c")
+    ) if with_payments else ():
+        due[order_id] = debit - credit
+    without = [pk for pk in ids if not payments[pk]]
+    if without:
+        due.update(Order.objects.filter(pk__in=without).values_list("pk", "total_amount"))
+    refunding = [pk for pk in with_payments if any(p["refunded_amount"] for p in payments[pk])]
+    overpaid_back: dict[int, int] = dict(
+        Refund.objects.filter(order_id__in=refunding, kind=Refund.Kind.OVERPAYMENT).values_list("payment_id")
+        .annotate(total=Sum("amount")).values_list("payment_id", "total")
+    ) if refunding else {}
+    return {pk: _summary(due[pk], payments[pk], overpaid_back) for pk in ids}
+
+
+def _summary(expected: int, payments: list[dict], overpaid_back: dict[int, int]) -> dict:
     gross = sum(p["received_amount"] for p in payments)
     fees = sum(p["fee_amount"] for p in payments)
     refunded = sum(p["refunded_amount"] for p in payments)
-    overpaid_back = dict(
-        Refund.objects.filter(order_id=order_id, kind=Refund.Kind.OVERPAYMENT).values_list("payment_id")
-        .annotate(total=Sum("amount")).values_list("payment_id", "total")
-    ) if refunded else {}
+    given_back = sum(overpaid_back.get(p["id"], 0) for p in payments)
     state = derive_order_payment_state(
         expected_amount=expected,
         payments=[PaymentFigures(p["status"], p["amount"], p["received_amount"], p["refunded_amount"],
@@ -69,7 +87,7 @@ def order_payment_summary(*, order_id: int) -> dict:
         "fees": fees,
         "refunded": refunded,
         # An overpayment given back is no longer received: it does not count against what is due.
-        "outstanding": expected - gross + sum(overpaid_back.values()),
+        "outstanding": expected - gross + given_back,
         "state": state,
     }
 

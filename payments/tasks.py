@@ -7,8 +7,6 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from core.errors import DomainError
-
 logger = logging.getLogger(__name__)
 
 
@@ -21,17 +19,13 @@ def order_payment_sync_task(self, order_id: int) -> str:
 
 @shared_task(bind=True, autoretry_for=(OperationalError,))
 def order_payment_sync_batch_task(self, order_ids: list[int]) -> int:
-    """Move many orders forward after a statement import: one task per batch, not per line."""
-    from payments.services.payments import order_payment_sync
+    """Move many orders forward after a statement import: one task and one batch write per chunk.
 
-    done = 0
-    for order_id in order_ids:
-        try:
-            order_payment_sync(order_id=order_id)
-            done += 1
-        except DomainError as exc:  # e.g. the order was cancelled meanwhile: Finance sees it in review
-            logger.warning("order %s not moved forward: %s", order_id, exc)
-    return done
+    Returns how many of the orders are now covered by their payments (paid or overpaid)."""
+    from payments.services.payments import orders_payment_sync_many
+
+    states = orders_payment_sync_many(order_ids=order_ids)
+    return sum(1 for state in states.values() if state in ("paid", "overpaid"))
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError,))

@@ -25,8 +25,7 @@ class ShippingConfig(AppConfig):
 
         # Inside the order's transaction: a cancelled order cancels its waiting parcels, a typed resi
         # is refused when another order holds it; the marketplace mirror is queued for after commit.
-        order_hooks.batch_twin(mirror.on_order_status_changed)(mirror.on_orders_status_changed)
-        order_hooks.register_status_changed(mirror.on_order_status_changed)
+        order_hooks.register_status_changed(batch=mirror.on_orders_status_changed)
         track_views.register_track_section(customer.track_section)
         order_navigation.register_pick_flow("shipping:waves")
 

@@ -12,7 +12,7 @@ service here is a batch of one; `orders_mark_paid_many` moves many orders with t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -141,6 +141,7 @@ def orders_mark_paid_many(
     actor=None,
     source: str = "staff",
     note: str = "",
+    notes: Mapping[int, str] | None = None,
     paid_at: datetime | None = None,
 ) -> list[Order]:
     """order_mark_paid for many orders in one transaction, set-based; returns the orders it changed.
@@ -149,14 +150,16 @@ def orders_mark_paid_many(
     moves to paid with its event and hooks; a cash-on-delivery order past payment gets its paid_at
     and a `payment_received` event once. Orders already paid, orders that may not be paid (cancelled)
     and ids that do not exist are skipped, so a repeat changes nothing and returns []. Rows are
-    locked in id order; the changed orders are returned in id order.
+    locked in id order; the changed orders are returned in id order. `notes` gives an order its
+    own event note instead of `note` (payments: the amount received).
     """
     now = timezone.now()
     with transaction.atomic():
         plans = []
         for order in lock_orders(order_ids).values():
             try:
-                plan = plan_mark_paid(order, actor=actor, source=source, note=note, paid_at=paid_at, now=now)
+                plan = plan_mark_paid(order, actor=actor, source=source, paid_at=paid_at, now=now,
+                                      note=notes.get(order.pk, note) if notes else note)
             except InvalidTransition:
                 continue
             if plan is not None:

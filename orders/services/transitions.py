@@ -6,7 +6,8 @@ shipping, release on cancelling) and the event row, and change nothing in the da
 `transitions_write` applies any number of plans set-based: the stock effects through catalog's
 `stock_commit_many` / `stock_release_many`, one bulk UPDATE of the changed order columns, one
 INSERT of the events, and the status-changed hooks once for the batch
-(`hooks.run_status_changed_batch`: an app's batch twin once, other apps once per change).
+(`hooks.run_status_changed_batch`: an app's batch hook once, other apps once per change; a single
+plan goes through the per-change runner), each change carrying the order row as written.
 
 The per-order services in orders.services.lifecycle are a batch of one:
 `transitions_write([plan_transition(order, target, ...)])`; `orders_mark_paid_many` is the batch.
@@ -151,7 +152,7 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
 
     Stock first (the shipped orders' reservations committed, the cancelled ones' released, one
     catalog call per kind and actor), then the orders' changed columns in one bulk UPDATE, the
-    events in one INSERT, and the status-changed hooks once with every status change, in order.
+    events in one INSERT, and the status-changed hooks with every status change, in order.
     """
     if not plans:
         return []
@@ -163,11 +164,16 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
         columns.update(plan.fields)
     Order.objects.bulk_update(list(orders.values()), sorted(columns))
     events = OrderEvent.objects.bulk_create([plan.event for plan in plans])
-    hooks.run_status_changed_batch([
+    changes = [
         hooks.StatusChange(order_id=plan.order.pk, from_status=plan.event.from_status,
-                           to_status=plan.event.to_status, event_id=plan.event.pk, source=plan.event.source)
+                           to_status=plan.event.to_status, event_id=plan.event.pk, source=plan.event.source,
+                           order=plan.order)
         for plan in plans if plan.is_status_change
-    ])
+    ]
+    if len(plans) == 1 and changes:
+        hooks.run_status_changed(changes[0])  # one order, one step (a staff action, one callback)
+    else:
+        hooks.run_status_changed_batch(changes)
     return events
 
 

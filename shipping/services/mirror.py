@@ -37,13 +37,9 @@ MIRRORED_ORDER_STATUSES = {OS.PACKED, OS.SHIPPED, OS.DELIVERED, OS.COMPLETED}
 TYPED_SOURCES = {"staff", "api"}
 
 
-def on_order_status_changed(change) -> None:
-    """orders hook (inside the transaction); uses only order_id / from / to / source."""
-    on_orders_status_changed([change])
-
-
 def on_orders_status_changed(changes) -> None:
-    """Batch twin: the same effect as on_order_status_changed per change, in order."""
+    """orders status-changed hook, batch only (inside the transaction); per change, in order, it
+    uses only order_id / from / to / source."""
     later: list[int] = []
     for change in changes:
         if change.source == SOURCE:

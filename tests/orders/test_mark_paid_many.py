@@ -37,7 +37,7 @@ def recorded(monkeypatch):
     seen = {"single": [], "batches": []}
     monkeypatch.setattr(hooks, "_status_changed", list(hooks._status_changed))
     hooks.register_status_changed(lambda change: seen["single"].append(change))
-    hooks.register_status_changed_batch(lambda changes: seen["batches"].append(list(changes)))
+    hooks.register_status_changed(batch=lambda changes: seen["batches"].append(list(changes)))
     return seen
 
 
@@ -156,7 +156,7 @@ def test_the_statements_do_not_grow_with_the_number_of_orders(
     # and only a batch hook listening (other apps' hooks count their own statements)
     seen = []
     monkeypatch.setattr(hooks, "_status_changed", [])
-    hooks.register_status_changed_batch(seen.append)
+    hooks.register_status_changed(batch=seen.append)
     # when they are marked paid in one batch
     with django_assert_max_num_queries(MARK_PAID_MANY_STATEMENTS):
         moved = orders_mark_paid_many(order_ids=[o.id for o in orders], source="gateway")

@@ -126,7 +126,8 @@ def test_create_order_with_unknown_sku_names_the_line(web_channel, buyer, make_v
 
 def test_create_order_runs_the_created_hook_inside_the_transaction(place_order, monkeypatch):
     seen = []
-    monkeypatch.setattr(hooks, "_created", [lambda order_id: seen.append(Order.objects.get(pk=order_id).number)])
+    monkeypatch.setattr(hooks, "_created", [])
+    hooks.register_order_created(lambda order_id: seen.append(Order.objects.get(pk=order_id).number))
     order = place_order()
     assert seen == [order.number]
 
@@ -227,7 +228,8 @@ def test_shipped_order_cannot_be_cancelled(place_order):
 
 def test_status_changed_hook_gets_every_transition(place_order, monkeypatch):
     changes = []
-    monkeypatch.setattr(hooks, "_status_changed", [changes.append])
+    monkeypatch.setattr(hooks, "_status_changed", [])
+    hooks.register_status_changed(changes.append)
     order = place_order()
     order_mark_paid(order_id=order.id, source="gateway")
     assert len(changes) == 1

@@ -11,8 +11,9 @@ from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
-# the order read taking the kode unik lock, the payment insert, the event with the journal entry
-ORDER_CREATED_STATEMENTS = 3
+# the order read (a direct call; order creation hands the row over), the kode unik lock, the
+# payment insert, the event with the journal entry
+ORDER_CREATED_STATEMENTS = 4
 
 
 def test_a_new_bank_transfer_order_opens_its_payment_in_a_few_statements(django_assert_max_num_queries):
@@ -65,7 +66,7 @@ def test_a_guessed_code_that_is_taken_falls_back_to_the_one_still_free(monkeypat
         for code in range(1, 1000) if code != 500
     ])
     # and a first guess that lands on a taken code
-    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 7)
+    monkeypatch.setattr("payments.services.opening.random.randint", lambda low, high: 7)
     # when another order of that amount opens its payment
     payment = payment_open(order_id=make_order(total=20_000).pk)
     # then the clash is seen and the free code is found
@@ -73,7 +74,7 @@ def test_a_guessed_code_that_is_taken_falls_back_to_the_one_still_free(monkeypat
 
 
 def test_a_free_guessed_code_is_used_as_it_is(monkeypatch, django_assert_max_num_queries):
-    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 321)
+    monkeypatch.setattr("payments.services.opening.random.randint", lambda low, high: 321)
     order = make_order(total=30_000)
     # no search for a free code: the hook's usual statements
     with django_assert_max_num_queries(ORDER_CREATED_STATEMENTS):
@@ -94,7 +95,7 @@ def _code_locks_held() -> list[tuple[int, int]]:
 @pytest.mark.parametrize(
     ("method", "locked"), [("bank_transfer", True), ("Manual-Transfer", True), ("qris", False), ("cod", False)]
 )
-def test_the_order_read_takes_the_kode_unik_lock_only_for_bank_transfers(method, locked):
+def test_the_hook_takes_the_kode_unik_lock_only_for_bank_transfers(method, locked):
     # given a new order paid by `method`
     order = make_order(total=66_000, method=method)
     # when the hook runs, then the base amount's lock is held exactly for a bank transfer

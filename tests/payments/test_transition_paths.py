@@ -21,7 +21,7 @@ AMOUNT = 125_345
 
 
 def _bank_payment(monkeypatch) -> Payment:
-    monkeypatch.setattr("payments.services.payments.random.randint", lambda low, high: 345)
+    monkeypatch.setattr("payments.services.opening.random.randint", lambda low, high: 345)
     payment = payment_open(order_id=make_order(total=AMOUNT - 345).pk)
     assert payment.amount == AMOUNT
     return payment

@@ -1,0 +1,123 @@
+"""Payments' hooks into the order lifecycle (registered in PaymentsConfig.ready()).
+
+Order created: open the expected payment in the order's transaction. Status changed (batch; one
+change is a batch of one): an order paid elsewhere books its open payment as paid, a cancelled
+order's open payments expire.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from payments.models import (
+    ALLOWED_TRANSITIONS,
+    GATEWAY_METHODS,
+    RECEIVED_STATUSES,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from payments.services.opening import (
+    _payment_open,
+    payment_method_for_order,
+)
+from payments.services.transitions import (
+    _local_today,
+    charges_reversed,
+    payment_expire,
+    payments_write,
+    plan_payment_paid,
+)
+
+
+def on_order_created(order_id: int) -> None:
+    """orders hook: open the expected payment inside the order's creating transaction.
+
+    From order creation the hook gets the row just written (no read): three statements for a bank
+    transfer, the kode unik lock, the payment INSERT choosing its code, and the event with the
+    journal entry; a direct call reads the order first. No savepoint: the hook runs inside the
+    order's transaction, which any error rolls back whole. Called twice for an order, the second
+    call finds the first payment's reference taken and does nothing.
+    """
+    from orders.models import Order, OrderStatus
+    from orders.services.create import order_in_creation
+
+    order = order_in_creation(order_id) or Order.objects.select_related("channel").get(pk=order_id)
+    if order.total_amount <= 0 or order.status == OrderStatus.CANCELLED:
+        return
+    if (order.payment_method or "").lower() == "cash" and not order.channel.is_marketplace:
+        return  # paid in cash at the counter: nothing to collect later
+    method = payment_method_for_order(order)
+    if order.status != OrderStatus.AWAITING_PAYMENT and method not in (PaymentMethod.COD, PaymentMethod.MARKETPLACE):
+        return  # already paid elsewhere (an offline sale): nothing to expect
+    with transaction.atomic(savepoint=False):
+        _payment_open(order=order, method=method, amount=None, actor=None, source="system", expires_at=None,
+                      first=True)
+
+
+def on_orders_status_changed(changes) -> None:
+    """orders status-changed hook (batch; a single change is a batch of one).
+
+    Cancelled: the order no longer expects its open payments (frees the kode unik).
+    Paid by someone else than payments (staff marked it paid after seeing the transfer, a
+    gateway integration in the orders app): the open transfer/gateway payment is recorded as
+    received, so the ledger and the order agree. Marketplace and COD orders are paid to the
+    marketplace or the courier, not to us, and wait for their payout or remittance.
+
+    One statement finds every payment the changes concern (none for most marketplace steps, and
+    none is looked for when payments moved the orders itself); the payments to book as paid are
+    locked together and written by one payments_write (the plan of payment_mark_paid); a payment
+    to expire goes through payment_expire.
+    """
+    from django.db.models import Q
+
+    from orders.models import OrderStatus
+
+    paid = [c for c in changes if c.to_status == OrderStatus.PAID and c.source != "payments"]
+    cancelled = [c for c in changes if c.to_status == OrderStatus.CANCELLED]
+    if not paid and not cancelled:
+        return
+    wanted = Q(pk__in=[])
+    if paid:
+        wanted |= Q(order_id__in={c.order_id for c in paid}, method__in=[PaymentMethod.BANK_TRANSFER, *GATEWAY_METHODS])
+    if cancelled:
+        wanted |= Q(order_id__in={c.order_id for c in cancelled}, received_amount=0)
+    found: dict[int, list[tuple[int, str, int]]] = {}
+    for pk, order_id, method, received in (
+        Payment.objects.filter(wanted, status=PaymentStatus.PENDING).order_by("pk")
+        .values_list("pk", "order_id", "method", "received_amount")
+    ):
+        found.setdefault(order_id, []).append((pk, method, received))
+    done: set[int] = set()  # a payment leaves "pending" when handled, so a later change skips it
+    to_pay: dict[int, str] = {}  # payment id -> source
+    for change in changes:
+        is_paid = change.to_status == OrderStatus.PAID and change.source != "payments"
+        for payment_id, method, received in found.get(change.order_id, ()):
+            if payment_id in done:
+                continue
+            if is_paid and (method == PaymentMethod.BANK_TRANSFER or method in GATEWAY_METHODS):
+                done.add(payment_id)
+                to_pay[payment_id] = change.source or "order"
+            elif change.to_status == OrderStatus.CANCELLED and received == 0:
+                done.add(payment_id)
+                payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+    if to_pay:
+        _payments_mark_paid_many(to_pay, note="The order was marked paid")
+
+
+def _payments_mark_paid_many(sources: dict[int, str], *, note: str) -> None:
+    """payment_mark_paid for many payments (id -> source) in one lock, one read and one write."""
+    now = timezone.now()
+    booked_on = _local_today(now)
+    with transaction.atomic():
+        rows = list(Payment.objects.select_for_update(of=("self",)).filter(pk__in=sources).order_by("pk"))
+        reversed_ = charges_reversed([p.pk for p in rows])
+        plans = [
+            plan_payment_paid(payment, now=now, booked_on=booked_on, source=sources[payment.pk], note=note,
+                              charge_reversed=payment.pk in reversed_)
+            for payment in rows
+            if payment.status not in RECEIVED_STATUSES
+            and PaymentStatus.PAID in ALLOWED_TRANSITIONS.get(payment.status, ())
+        ]
+        payments_write(plans)
