@@ -183,6 +183,7 @@ class ProductDaily(Measures):
         indexes = [
             models.Index(fields=["day", "channel_id"], name="productdaily_day_channel"),
             models.Index(fields=["product_id", "day"], name="productdaily_product_day"),
+            models.Index(fields=["variant_id", "day"], name="productdaily_variant_day"),
         ]
 
     def __str__(self) -> str:
