@@ -55,7 +55,6 @@ def _stock_rows(f: ReportFilters) -> list[dict]:
                 WHERE d.day BETWEEN %(start)s AND %(end)s AND d.variant_id IN (SELECT variant_id FROM stock)
                 {sales_filter}
                 GROUP BY d.variant_id
-            ),
             )
             -- The last sale and the last movement of each variant: one backward index scan per
             -- variant ((variant_id, day) and (variant_id, created_at)), not an aggregate over all history.
