@@ -58,12 +58,4 @@ REPORTS: dict[str, ReportSpec] = {
 
 
 def report_build(*, name: str, filters: ReportFilters) -> Report:
-    """Build one report. Its statements run in one read transaction without JIT compilation: a
-    year's aggregate over the rollups is estimated above PostgreSQL's JIT thresholds, and compiling
-    it costs more (50-300 ms on this machine) than the index-driven plan it would speed up."""
-    from django.db import connection, transaction
-
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-        return REPORTS[name].build(filters)
+    return REPORTS[name].build(filters)
