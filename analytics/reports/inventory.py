@@ -38,6 +38,12 @@ def _stock_rows(f: ReportFilters) -> list[dict]:
         params["channel"] = f.channel_id
     if f.warehouse_id:
         sales_filter += " AND d.warehouse_id = %(warehouse)s"
+    # The range's sales are read by day (the day index, rows stored in day order) and matched to
+    # the variants afterwards; only a product or category filter narrows them by variant first
+    # (per variant, the range's rows lie on as many heap pages as rows: 270,000 random reads for
+    # 30 days at 1,000,000 orders).
+    if f.product_id or f.category:
+        sales_filter += " AND d.variant_id IN (SELECT variant_id FROM stock)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -52,8 +58,7 @@ def _stock_rows(f: ReportFilters) -> list[dict]:
             sold AS (
                 SELECT d.variant_id, SUM(d.units) AS units, SUM(d.cogs_amount) AS cogs
                 FROM analytics_productdaily d
-                WHERE d.day BETWEEN %(start)s AND %(end)s AND d.variant_id IN (SELECT variant_id FROM stock)
-                {sales_filter}
+                WHERE d.day BETWEEN %(start)s AND %(end)s {sales_filter}
                 GROUP BY d.variant_id
             )
             -- The last sale and the last movement of each variant: one backward index scan per
