@@ -100,6 +100,9 @@ class OrderFact(Measures, CustomerMeasures):
         indexes = [
             models.Index(fields=["day", "channel_id"], name="orderfact_day_channel"),
             models.Index(fields=["customer_id", "placed_at"], name="orderfact_customer"),
+            # the customers report's repeat-purchase rate: an index-only scan of a range's customers
+            models.Index(fields=["day", "customer_id"], include=["orders", "new_customers"],
+                         name="orderfact_day_customer"),
             models.Index(fields=["province", "day"], name="orderfact_province_day"),
             models.Index(fields=["city", "day"], name="orderfact_city_day"),
             models.Index(fields=["day"], name="orderfact_loss_day", condition=models.Q(margin_amount__lt=0, orders=1)),
@@ -183,6 +186,7 @@ class ProductDaily(Measures):
         indexes = [
             models.Index(fields=["day", "channel_id"], name="productdaily_day_channel"),
             models.Index(fields=["product_id", "day"], name="productdaily_product_day"),
+            models.Index(fields=["variant_id", "day"], name="productdaily_variant_day"),
         ]
 
     def __str__(self) -> str:

@@ -38,6 +38,12 @@ def _stock_rows(f: ReportFilters) -> list[dict]:
         params["channel"] = f.channel_id
     if f.warehouse_id:
         sales_filter += " AND d.warehouse_id = %(warehouse)s"
+    # The range's sales are read by day (the day index, rows stored in day order) and matched to
+    # the variants afterwards; only a product or category filter narrows them by variant first
+    # (per variant, the range's rows lie on as many heap pages as rows: 270,000 random reads for
+    # 30 days at 1,000,000 orders).
+    if f.product_id or f.category:
+        sales_filter += " AND d.variant_id IN (SELECT variant_id FROM stock)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -52,24 +58,18 @@ def _stock_rows(f: ReportFilters) -> list[dict]:
             sold AS (
                 SELECT d.variant_id, SUM(d.units) AS units, SUM(d.cogs_amount) AS cogs
                 FROM analytics_productdaily d
-                WHERE d.day BETWEEN %(start)s AND %(end)s AND d.variant_id IN (SELECT variant_id FROM stock)
-                {sales_filter}
+                WHERE d.day BETWEEN %(start)s AND %(end)s {sales_filter}
                 GROUP BY d.variant_id
-            ),
-            recent AS (
-                SELECT d.variant_id, MAX(d.day) AS last_sale FROM analytics_productdaily d
-                WHERE d.variant_id IN (SELECT variant_id FROM stock) AND d.units > 0
-                GROUP BY d.variant_id
-            ),
-            moved AS (
-                SELECT m.variant_id, MAX(m.created_at) AS last_move FROM catalog_stockmovement m
-                WHERE m.variant_id IN (SELECT variant_id FROM stock WHERE available <= 0)
-                GROUP BY m.variant_id
             )
+            -- The last sale and the last movement of each variant: one backward index scan per
+            -- variant ((variant_id, day) and (variant_id, created_at)), not an aggregate over all history.
             SELECT st.variant_id, st.sku, st.product, st.variant, st.cost_amount, st.price_amount, st.on_hand,
-                   st.available, COALESCE(so.units, 0), COALESCE(so.cogs, 0), r.last_sale, mv.last_move
+                   st.available, COALESCE(so.units, 0), COALESCE(so.cogs, 0),
+                   (SELECT d.day FROM analytics_productdaily d WHERE d.variant_id = st.variant_id AND d.units > 0
+                    ORDER BY d.day DESC LIMIT 1),
+                   CASE WHEN st.available <= 0 THEN (SELECT MAX(m.created_at) FROM catalog_stockmovement m
+                                                     WHERE m.variant_id = st.variant_id) END
             FROM stock st LEFT JOIN sold so ON so.variant_id = st.variant_id
-            LEFT JOIN recent r ON r.variant_id = st.variant_id LEFT JOIN moved mv ON mv.variant_id = st.variant_id
             """,  # noqa: S608 (the WHERE parts are constants; values are parameters)
             params,
         )

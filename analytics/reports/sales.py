@@ -69,9 +69,14 @@ def _by_channel(f: ReportFilters) -> list[dict]:
     return sorted(rows, key=lambda r: -r["net_amount"])
 
 
-def _by_product(f: ReportFilters, *, order_by: str = "-net_amount", limit: int = TOP_PRODUCTS) -> list[dict]:
-    qs = line_source(f, product_ids=product_ids_for(f))
-    rows = grouped(qs, "product_id")
+def _product_totals(f: ReportFilters) -> list[dict]:
+    """Every product's sums for these filters (one aggregate; the tables rank the same rows)."""
+    return grouped(line_source(f, product_ids=product_ids_for(f)), "product_id")
+
+
+def _by_product(f: ReportFilters, *, order_by: str = "-net_amount", limit: int = TOP_PRODUCTS,
+                rows: list[dict] | None = None) -> list[dict]:
+    rows = [dict(r) for r in (_product_totals(f) if rows is None else rows)]
     rows.sort(key=lambda r: (-r[order_by.lstrip("-")] if order_by.startswith("-") else r[order_by]))
     rows = rows[:limit]
     names = _names("catalog.Product", [r["product_id"] for r in rows])
@@ -281,9 +286,10 @@ def profit_report(f: ReportFilters) -> Report:
         [{"label": str(_("Gross margin")), "data": [r["margin_amount"] for r in channels]}], table="by_channel",
         kind=MONEY,
     ))
+    product_totals = _product_totals(f)
     for key, title, order_by in (("top_margin", _("Products with the highest margin"), "-margin_amount"),
                                  ("low_margin", _("Products with the lowest margin"), "margin_amount")):
-        products = _by_product(f, order_by=order_by)
+        products = _by_product(f, order_by=order_by, rows=product_totals)
         report.tables.append(Table(
             key, title,
             [Column("product", _("Product"), TEXT), Column("units", _("Units"), NUMBER),

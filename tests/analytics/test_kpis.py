@@ -148,6 +148,23 @@ def test_new_and_returning_customers_across_channels_and_a_cancelled_first_order
     assert rows["2026-03-01"]["new_customers"] == 1 and rows["2026-03-06"]["new_customers"] == 1
 
 
+@pytest.mark.parametrize(("start", "end", "channel", "active", "repeat_rate"), [
+    # Siti's o4 is her first kept order (o3 cancelled); Budi's o5 follows his o1/o2 of 1 March
+    (date(2026, 3, 6), date(2026, 3, 7), None, 2, Decimal("50.0")),
+    # o5 alone in the range and the channel: Budi bought before the range, so he is a repeat buyer
+    (date(2026, 3, 7), date(2026, 3, 7), "web", 1, Decimal("100.0")),
+    # o2 (Shopee) alone in the channel, but o1 (web) the same day is his second order by the end
+    (date(2026, 3, 1), date(2026, 3, 1), "shp", 1, Decimal("100.0")),
+    (date(2026, 3, 6), date(2026, 3, 6), "shp", 1, Decimal("0.0")),
+])
+def test_repeat_rate_counts_every_kept_order_up_to_the_end_of_the_range(refreshed, start, end, channel, active,
+                                                                         repeat_rate):
+    channel_id = getattr(refreshed, channel).pk if channel else None
+    report = report_build(name="customers", filters=_filters(refreshed, start=start, end=end, channel_id=channel_id))
+    assert report.kpi("active").value == active
+    assert report.kpi("repeat_rate").value == repeat_rate
+
+
 def test_conversion_counts_orders_on_the_days_with_visits(refreshed):
     visits_set(channel_id=refreshed.web.pk, day=date(2026, 3, 1), visits=100)
     visits_set(channel_id=refreshed.web.pk, day=date(2026, 3, 7), visits=50)
