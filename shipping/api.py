@@ -245,11 +245,11 @@ class ShipmentViewSet(viewsets.GenericViewSet):
             qs = qs.filter(tracking_number=params["resi"].strip())
         if params.get("courier"):
             qs = qs.filter(courier_key=params["courier"].strip().lower())
-        if params.get("status"):
+        if "status" in params:  # given empty is not "any status": the schema lists the values
             if params["status"] not in ShipmentStatus.values:
                 raise serializers.ValidationError({"status": [f"Unknown status {params['status']!r}."]})
             qs = qs.filter(status=params["status"])
-        if params.get("direction"):
+        if "direction" in params:
             if params["direction"] not in ShipmentDirection.values:
                 raise serializers.ValidationError({"direction": [f"Unknown direction {params['direction']!r}."]})
             qs = qs.filter(direction=params["direction"])

@@ -96,3 +96,11 @@ def test_a_rate_quote_for_an_order(api_client, place_order, jne_reg):
     order = place_order([("KAOS-L", 2)])
     answer = api_client(roles.WAREHOUSE).post("/api/v1/shipping/rates/", {"order": order.pk}, format="json")
     assert answer.status_code == 200 and answer.json()["options"][0]["price_amount"] == 11_000
+
+
+@pytest.mark.parametrize("query", ["status=", "status=nope", "direction=", "direction=sideways"])
+def test_an_empty_or_unknown_enum_filter_is_a_400(api_client, query):
+    response = api_client(roles.WAREHOUSE).get(f"/api/v1/shipments/?{query}")
+
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()["error"]["fields"]
