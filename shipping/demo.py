@@ -17,9 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
+from shipping.couriers_data import load as load_couriers
 from shipping.models import (
     ChannelShippingPolicy,
     Courier,
+    CourierService,
     PackagePreset,
     Shipment,
     ShipmentStatus,
@@ -61,6 +63,7 @@ SERVICES = [("jne", "reg", 9_000, 1, 2), ("jne", "yes", 18_000, 1, 1), ("jnt", "
 
 
 def seed(ctx) -> None:
+    load_couriers(Courier, CourierService)  # the migration's couriers, should a database flush have removed them
     _settings()
     _bins(ctx)
     _rates(ctx)
