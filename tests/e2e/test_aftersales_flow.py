@@ -6,16 +6,9 @@ leaves a review and answers the satisfaction question."""
 from __future__ import annotations
 
 import io
-import os
-import re
-import shutil
-
-import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from aftersales.models import Case, ReturnRequest, Review, SlaPolicy, SurveyResponse
 from catalog.models import StockLevel, StockMovement
@@ -34,45 +27,15 @@ from orders.services import (
     order_mark_shipped,
 )
 from payments.models import Refund
+from tests.e2e.browser import BROWSER_TEST, login, open_page
 from tests.factories import ChannelFactory, UserFactory
 from tests.orders.factories import VariantFactory
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-tests-123"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+pytestmark = BROWSER_TEST
 
 
 def new_page(browser):
-    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-def login(page, base: str, username: str, path: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    return open_page(browser, height=1000)
 
 
 def test_complaint_and_return_from_the_order_page_to_refund_restock_review_and_csat(

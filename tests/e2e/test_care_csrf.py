@@ -9,16 +9,11 @@ opened.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from aftersales.models import Case
 from catalog.services import stock_receive
@@ -34,30 +29,17 @@ from orders.services import (
     order_mark_paid,
     order_mark_shipped,
 )
+from tests.e2e.browser import BROWSER_TEST, open_page
 from tests.factories import ChannelFactory
 from tests.orders.factories import VariantFactory
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
     cache.clear()  # the care actions' rate limit lives in Redis
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield
     cache.clear()
 
 
@@ -80,8 +62,7 @@ def delivered_order(settings, tmp_path):
 
 def test_the_complaint_form_posts_from_the_order_page_with_csrf_protection(live_server, browser, delivered_order):
     order = delivered_order
-    page = browser.new_context(locale="id-ID").new_page()
-    page.set_default_timeout(20_000)
+    page = open_page(browser)
     posts: list[tuple[int, str]] = []
     page.on("response", lambda r: posts.append((r.status, r.request.header_value("origin") or ""))
             if r.request.method == "POST" else None)
@@ -116,9 +97,7 @@ def test_a_cross_site_post_to_the_complaint_url_is_refused(live_server, browser,
         '<input name="complaint-description" value="forged">'
         '<button id="go" type="submit">go</button></form></body></html>'
     )
-    context = browser.new_context(locale="id-ID")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = open_page(browser)
     # The customer has visited their order page before (so a CSRF cookie exists on the site).
     page.goto(f"{live_server.url}/track/{order.number}/{order.access_key}/")
     page.route("http://attacker.test/**", lambda route: route.fulfill(status=200, content_type="text/html",

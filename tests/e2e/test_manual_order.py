@@ -6,66 +6,31 @@ Runs the Django live server on the test database and drives Debian's Chromium th
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
-import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from catalog.services import stock_receive
 from channels.models import Channel
 from core import roles
 from orders.models import Order
+from tests.e2e.browser import BROWSER_TEST, login
 from tests.factories import ChannelFactory, UserFactory
 from tests.orders.factories import VariantFactory
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-tests-123"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
-@pytest.fixture
-def browser_page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, browser_page):
+def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, page):
     # given: a WhatsApp channel, a product with 10 in stock and a customer-service agent
     roles.sync_role_permissions()
     channel = ChannelFactory(kind=Channel.Kind.WHATSAPP, name="WhatsApp Toko", code="WA")
     variant = VariantFactory(sku="KAOS-E2E-L", name="Hitam / L", price_amount=85_000)
     stock_receive(variant_id=variant.pk, quantity=10, reason="stok awal")
     UserFactory(username="cs-rina", role=roles.CUSTOMER_SERVICE)
-    page = browser_page
 
     # when: the agent logs in
-    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/orders/new/")
-    page.fill("#id_username", "cs-rina")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/dashboard/orders/new/$"))
+    login(page, live_server.url, "cs-rina", "/dashboard/orders/new/")
 
     # and fills in the chat order: channel, customer by phone, a SKU found with its live stock
     page.select_option("#id_channel", str(channel.pk))
@@ -110,7 +75,7 @@ def test_agent_creates_a_whatsapp_order_and_sees_it_in_the_list(live_server, bro
     expect(row).to_contain_text("Rp 182.000")
 
 
-def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, browser_page):
+def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, page):
     # given: only one unit in stock
     roles.sync_role_permissions()
     channel = ChannelFactory(kind=Channel.Kind.INSTAGRAM, name="Instagram Toko", code="IG")
@@ -119,12 +84,7 @@ def test_a_shortage_is_shown_in_the_browser_and_nothing_is_saved(live_server, br
     scarf = VariantFactory(sku="SYAL-E2E", price_amount=30_000)
     stock_receive(variant_id=scarf.pk, quantity=5, reason="stok awal")
     UserFactory(username="cs-joko", role=roles.CUSTOMER_SERVICE)
-    page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/orders/new/")
-    page.fill("#id_username", "cs-joko")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/dashboard/orders/new/$"))
+    login(page, live_server.url, "cs-joko", "/dashboard/orders/new/")
 
     # when: the agent orders three
     page.select_option("#id_channel", str(channel.pk))

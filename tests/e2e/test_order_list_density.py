@@ -4,48 +4,24 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from playwright.sync_api import sync_playwright
 
 from catalog.services import stock_receive
 from channels.models import Channel
 from core import roles
 from orders.services import AddressInput, CustomerInput, LineInput, order_create
+from tests.e2e.browser import BROWSER_TEST, login, open_page
 from tests.factories import ChannelFactory, UserFactory
 from tests.orders.factories import VariantFactory
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-tests-123"
 WIDTH, HEIGHT = 1366, 900
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
-def page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="id-ID", viewport={"width": WIDTH, "height": HEIGHT})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def page(browser):
+    return open_page(browser, width=WIDTH, height=HEIGHT)
 
 
 def _orders(count: int) -> None:
@@ -72,11 +48,7 @@ def test_at_least_twenty_orders_are_visible_at_1366_by_900(live_server, page):
     UserFactory(username="cs-rina", role=roles.CUSTOMER_SERVICE)
 
     # when: the agent opens the order list
-    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/orders/")
-    page.fill("#id_username", "cs-rina")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/dashboard/orders/$"))
+    login(page, live_server.url, "cs-rina", "/dashboard/orders/")
 
     # then: 20 or more order rows lie entirely inside the first screen
     bottoms = page.eval_on_selector_all(

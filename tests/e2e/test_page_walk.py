@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from django.core.cache import cache
 from django.core.management import call_command
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.e2e.browser import BROWSER_TEST
+
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 def _check_pages():

@@ -3,18 +3,12 @@ revises an SOP step, and a warehouse staff member acknowledges the revision."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from datetime import timedelta
-
-import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.utils import timezone
 from openpyxl import load_workbook
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from analytics.services.rollups import rollup_mark_all, rollup_refresh
 from catalog.services import stock_receive
@@ -24,44 +18,14 @@ from orders.models import Order
 from orders.services import CustomerInput, LineInput, order_create
 from sop.handbook_id import handbook_load
 from tests.catalog.factories import ProductFactory, VariantFactory
+from tests.e2e.browser import BROWSER_TEST, login, open_page
 from tests.factories import ChannelFactory, UserFactory
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-tests-123"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+pytestmark = BROWSER_TEST
 
 
 def _page(browser):
-    context = browser.new_context(locale="id-ID", viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-def _login(page, base: str, username: str, next_url: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
+    return open_page(browser, width=1366, accept_downloads=True)
 
 
 def _shop():
@@ -94,7 +58,7 @@ def test_owner_reads_reports_exports_follows_a_breach_revises_the_sop_and_staff_
     page = _page(browser)
 
     # the owner opens the reports
-    _login(page, base, "pemilik", "/dashboard/reports/sales/")
+    login(page, base, "pemilik", "/dashboard/reports/sales/")
     expect(page.locator("#report-title")).to_contain_text("Penjualan")
     expect(page.locator("[data-kpi='orders'] .kpi-value")).to_have_text("3")
     expect(page.locator("canvas[data-chart]").first).to_be_visible()
@@ -142,7 +106,7 @@ def test_owner_reads_reports_exports_follows_a_breach_revises_the_sop_and_staff_
 
     # and a warehouse staff member acknowledges it
     staff = _page(browser)
-    _login(staff, base, "gudang-andi", "/dashboard/sop/")
+    login(staff, base, "gudang-andi", "/dashboard/sop/")
     expect(staff.locator("[data-pending='kirim-tepat-waktu']")).to_be_visible()
     staff.click("#acknowledge-all")
     expect(staff.locator("#ack-done")).to_be_visible()

@@ -10,18 +10,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import shutil
 from datetime import UTC, datetime
-
-import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pypdf
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from catalog.services import stock_receive
 from channels.models import Channel
@@ -30,35 +24,12 @@ from orders.models import OrderStatus
 from orders.services import AddressInput, CustomerInput, LineInput, order_confirm, order_create, order_mark_paid
 from shipping.couriers_data import load as load_couriers
 from shipping.models import Courier, CourierService, Shipment, ShipmentStatus, ShippingSettings
+from tests.e2e.browser import BROWSER_TEST, login
 from tests.factories import ChannelFactory, UserFactory
 from tests.orders.factories import VariantFactory
 from tests.shipping.factories import account
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-tests-123"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def browser_page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+pytestmark = BROWSER_TEST
 
 
 def _order(channel, lines, name):
@@ -78,7 +49,7 @@ def _scan(page, code: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_the_warehouse_day_and_the_customer_tracking_page(live_server, browser_page, settings):
+def test_the_warehouse_day_and_the_customer_tracking_page(live_server, page, settings):
     # given: two paid, confirmed web orders, barcoded products, a warehouse clerk, a Biteship account
     settings.CELERY_TASK_ALWAYS_EAGER = True
     roles.sync_role_permissions()
@@ -93,14 +64,9 @@ def test_the_warehouse_day_and_the_customer_tracking_page(live_server, browser_p
     second = _order(channel, [("TOPI-E2E", 1)], "Joko Susilo")
     account("biteship", base_url="http://127.0.0.1:9", secret="hook-e2e")
     UserFactory(username="gudang-ani", role=roles.WAREHOUSE)
-    page = browser_page
 
     # when: the clerk logs in and builds a pick wave of both orders
-    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/shipping/waves/")
-    page.fill("#id_username", "gudang-ani")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/dashboard/shipping/waves/$"))
+    login(page, live_server.url, "gudang-ani", "/dashboard/shipping/waves/")
     page.check(f"tr[data-order='{first.number}'] input[type=checkbox]")
     page.check(f"tr[data-order='{second.number}'] input[type=checkbox]")
     page.click("#create-wave")

@@ -8,48 +8,26 @@ client never sends an Origin header, so only a real browser shows it.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from catalog.services import stock_receive
 from channels.models import Channel
 from orders.services import CustomerInput, LineInput, order_create
+from tests.e2e.browser import BROWSER_TEST
 from tests.factories import ChannelFactory
 from tests.orders.factories import VariantFactory
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(autouse=True)
+def _fresh_failure_counter():
     cache.clear()  # the look-up's failure counter lives in Redis
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    yield
     cache.clear()
 
 
