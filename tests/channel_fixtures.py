@@ -42,32 +42,6 @@ def make_channel(db):
 
 
 @pytest.fixture
-def make_variant(db):
-    """A catalog variant with `stock` units in the default warehouse."""
-    from catalog.services.stock import stock_receive
-    from tests.catalog.factories import VariantFactory
-
-    def make(sku: str, *, price: int = 50_000, stock: int = 10):
-        variant = VariantFactory(sku=sku, price_amount=price)
-        if stock:
-            stock_receive(variant_id=variant.id, quantity=stock, reason="test stock")
-        return variant
-
-    return make
-
-
-@pytest.fixture
-def stock_of():
-    from catalog.models import StockLevel
-
-    def figures(variant) -> tuple[int, int]:
-        levels = StockLevel.objects.filter(variant=variant)
-        return sum(lv.on_hand for lv in levels), sum(lv.reserved for lv in levels)
-
-    return figures
-
-
-@pytest.fixture
 def post_push(client):
     """POST a signed push from the fake to the app through the Django test client."""
 

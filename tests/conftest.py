@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from core import roles
@@ -86,3 +87,58 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
             close_pool = getattr(conn, "close_pool", None)
             if close_pool is not None:
                 close_pool()
+
+
+@pytest.fixture
+def english():
+    """Messages in English, whatever the compiled catalogues say."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def web_channel(db):
+    from channels.models import Channel
+    from tests.factories import ChannelFactory
+
+    return ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
+
+
+@pytest.fixture
+def shopee_channel(db):
+    from channels.models import Channel
+    from tests.factories import ChannelFactory
+
+    return ChannelFactory(kind=Channel.Kind.SHOPEE, name="Shopee", code="SHP", shop_id="727720655")
+
+
+@pytest.fixture
+def make_variant(db):
+    """make_variant("KAOS-L", price=85_000, stock=10, barcode="", weight=250): a variant with `stock`
+    units in the default warehouse, its product read along."""
+    from catalog.models import ProductVariant
+    from catalog.services import stock_receive
+    from tests.orders.factories import VariantFactory
+
+    def make(sku: str, *, price: int = 85_000, stock: int = 10, barcode: str = "", weight: int = 250):
+        variant = VariantFactory(sku=sku, barcode=barcode, price_amount=price)
+        if variant.product.weight_grams != weight:
+            variant.product.weight_grams = weight
+            variant.product.save(update_fields=["weight_grams"])
+        if stock:
+            stock_receive(variant_id=variant.pk, quantity=stock, reason="test stock")
+        return ProductVariant.objects.select_related("product").get(pk=variant.pk)
+
+    return make
+
+
+@pytest.fixture
+def stock_of():
+    """stock_of(variant) -> (on hand, reserved) over every warehouse."""
+    from catalog.models import StockLevel
+
+    def figures(variant) -> tuple[int, int]:
+        levels = StockLevel.objects.filter(variant=variant)
+        return sum(level.on_hand for level in levels), sum(level.reserved for level in levels)
+
+    return figures

@@ -7,9 +7,7 @@ from tests.channel_fixtures import (  # noqa: F401 - fixtures
     SHOPEE_CALLBACK,
     fake,
     make_channel,
-    make_variant,
     post_push,
-    stock_of,
 )
 
 

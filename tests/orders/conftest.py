@@ -3,32 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from catalog.models import StockLevel
-from catalog.services import stock_receive
-from channels.models import Channel
 from orders.inputs import ExternalOrder, ExternalOrderLine
 from orders.services import CustomerInput, LineInput, order_create
 from tests.factories import ChannelFactory
-from tests.orders.factories import VariantFactory
-
-
-@pytest.fixture
-def english():
-    """Service messages in English, whatever the compiled catalogues say."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def web_channel(db):
-    return ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
-
-
-@pytest.fixture
-def shopee_channel(db):
-    return ChannelFactory(kind=Channel.Kind.SHOPEE, name="Shopee", code="SHP", shop_id="727720655")
 
 
 @pytest.fixture
@@ -37,28 +16,6 @@ def make_channel(db):
         return ChannelFactory(kind=kind, name=f"{kind} {code}", code=code, shop_id=f"shop-{code}")
 
     return make
-
-
-@pytest.fixture
-def make_variant(db):
-    """make_variant("KAOS-L", price=85000, stock=10): a variant with `stock` units in the default warehouse."""
-
-    def make(sku: str, *, price: int = 85_000, stock: int = 10):
-        variant = VariantFactory(sku=sku, price_amount=price)
-        if stock:
-            stock_receive(variant_id=variant.id, quantity=stock, reason="test stock")
-        return variant
-
-    return make
-
-
-@pytest.fixture
-def stock_of():
-    def figures(variant) -> tuple[int, int]:
-        levels = StockLevel.objects.filter(variant=variant)
-        return sum(lv.on_hand for lv in levels), sum(lv.reserved for lv in levels)
-
-    return figures
 
 
 @pytest.fixture

@@ -1,22 +1,23 @@
 from __future__ import annotations
 
+import functools
+
 import pytest
-from django.utils import translation
 
 from catalog.models import ProductVariant
-from catalog.services import stock_receive
-from channels.models import Channel
 from orders.services import AddressInput, CustomerInput, LineInput, order_confirm, order_create
 from shipping.models import Courier, CourierService
-from tests.factories import ChannelFactory
-from tests.orders.factories import VariantFactory
 
 
 @pytest.fixture(autouse=True)
-def english():
+def _english(english):
     """Messages in English in these tests, whatever the compiled catalogues say."""
-    with translation.override("en"):
-        yield
+
+
+@pytest.fixture
+def make_variant(make_variant):
+    """The shared make_variant with 20 units in stock unless told otherwise."""
+    return functools.partial(make_variant, stock=20)
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +39,6 @@ def sender(db):
 
 
 @pytest.fixture
-def web_channel(db):
-    return ChannelFactory(kind=Channel.Kind.WEBSITE, name="Website", code="WEB")
-
-
-@pytest.fixture
-def shopee_channel(db):
-    return ChannelFactory(kind=Channel.Kind.SHOPEE, name="Shopee", code="SHP", shop_id="727720655")
-
-
-@pytest.fixture
 def jne(db) -> Courier:
     return Courier.objects.get(code="jne")
 
@@ -55,19 +46,6 @@ def jne(db) -> Courier:
 @pytest.fixture
 def jne_reg(db) -> CourierService:
     return CourierService.objects.get(courier__code="jne", code="reg")
-
-
-@pytest.fixture
-def make_variant(db):
-    def make(sku: str, *, stock: int = 20, barcode: str = "", weight: int = 250, price: int = 85_000):
-        variant = VariantFactory(sku=sku, barcode=barcode, price_amount=price)
-        variant.product.weight_grams = weight
-        variant.product.save(update_fields=["weight_grams"])
-        if stock:
-            stock_receive(variant_id=variant.pk, quantity=stock, reason="test stock")
-        return ProductVariant.objects.select_related("product").get(pk=variant.pk)
-
-    return make
 
 
 @pytest.fixture
@@ -100,17 +78,6 @@ def place_order(web_channel, make_variant):
         return order
 
     return place
-
-
-@pytest.fixture
-def stock_of():
-    from catalog.models import StockLevel
-
-    def figures(variant) -> tuple[int, int]:
-        levels = StockLevel.objects.filter(variant=variant)
-        return sum(lv.on_hand for lv in levels), sum(lv.reserved for lv in levels)
-
-    return figures
 
 
 @pytest.fixture
