@@ -19,6 +19,7 @@ from marketplaces.adapters import lazada, shopee, tiktok, tokopedia
 from orders.models import Order
 from tests.channel_fixtures import SHOPEE_CALLBACK
 from tests.fakes.marketplace import Credentials
+from tests.webhook_fuzz import fuzz_body
 
 Status = InboundDelivery.Status
 CREDS = Credentials()
@@ -171,29 +172,9 @@ def test_signed_pushes_older_than_the_retry_window_are_refused_as_replays(
 
 # --- generated input --------------------------------------------------------------------------
 
-text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=30)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=20,
-)
-scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30), st.floats(), text,
-    st.lists(st.integers(), max_size=3),
-)
-
-
 def _fuzz_body(data, provider: str) -> bytes:
-    kind = data.draw(st.sampled_from(["mutated", "random-json", "raw"]))
-    if kind == "raw":
-        return data.draw(st.binary(max_size=300))
-    if kind == "random-json":
-        return json.dumps(data.draw(json_values)).encode("utf-8", "surrogatepass")
     payload = push(provider)
-    target = payload["data"] if "data" in payload and data.draw(st.booleans()) else payload
-    key = data.draw(st.sampled_from(sorted(target)))
-    target[key] = data.draw(scalar)
-    return json.dumps(payload).encode("utf-8", "surrogatepass")
+    return fuzz_body(data, payload, inner=payload.get("data"))
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -17,6 +17,7 @@ from core.models import InboundDelivery
 from shipping.models import Shipment, ShipmentStatus
 from shipping.services.inbound import delivery_process
 from tests.shipping.factories import account
+from tests.webhook_fuzz import fuzz_body
 
 pytestmark = pytest.mark.django_db
 Status = InboundDelivery.Status
@@ -125,31 +126,9 @@ def test_an_unusable_time_ends_the_delivery_instead_of_retrying_it(post, shipmen
 
 # --- generated input --------------------------------------------------------------------------
 
-text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=30)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=20,
-)
-scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30), st.floats(allow_nan=False),
-    text, st.lists(st.integers(), max_size=3), st.dictionaries(text, st.integers(), max_size=2),
-)
-
-
 def _fuzz_body(data, provider: str) -> bytes:
-    kind = data.draw(st.sampled_from(["mutated", "mutated", "random-json", "raw"]))
-    if kind == "raw":
-        return data.draw(st.binary(max_size=300))
-    if kind == "random-json":
-        return json.dumps(data.draw(json_values)).encode("utf-8", "surrogatepass")
     payload = push(provider)
-    target = payload
-    if provider == "kiriminaja" and data.draw(st.booleans()):
-        target = payload["data"][0]
-    key = data.draw(st.sampled_from(sorted(target)))
-    target[key] = data.draw(scalar)
-    return json.dumps(payload).encode("utf-8", "surrogatepass")
+    return fuzz_body(data, payload, inner=payload["data"][0] if provider == "kiriminaja" else None)
 
 
 @pytest.mark.parametrize("provider", URLS)
