@@ -10,15 +10,10 @@ from core.deadlines import forget_cached_calendar
 from orders.services import (
     CustomerInput,
     LineInput,
-    order_confirm,
     order_create,
-    order_mark_delivered,
-    order_mark_packed,
-    order_mark_paid,
-    order_mark_shipped,
 )
 from tests.factories import ChannelFactory
-from tests.orders.factories import VariantFactory
+from tests.orders.factories import VariantFactory, deliver
 
 
 @pytest.fixture(autouse=True)
@@ -61,12 +56,7 @@ def delivered_order(web_channel, variant):
             customer=CustomerInput(name="Rina Kusuma", phone=phone, email="rina@example.id"),
             payment_method="bank_transfer",
         )
-        if paid:
-            order_mark_paid(order_id=order.pk)
-        order_confirm(order_id=order.pk)
-        order_mark_packed(order_id=order.pk)
-        order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number=f"CM{order.pk:08d}")
-        return order_mark_delivered(order_id=order.pk)
+        return deliver(order, paid=paid)
 
     return make
 

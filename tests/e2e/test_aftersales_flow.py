@@ -19,17 +19,12 @@ from core.deadlines import forget_cached_calendar
 from orders.services import (
     CustomerInput,
     LineInput,
-    order_confirm,
     order_create,
-    order_mark_delivered,
-    order_mark_packed,
-    order_mark_paid,
-    order_mark_shipped,
 )
 from payments.models import Refund
 from tests.e2e.browser import BROWSER_TEST, login, open_page
 from tests.factories import ChannelFactory, UserFactory
-from tests.orders.factories import VariantFactory
+from tests.orders.factories import VariantFactory, deliver
 
 pytestmark = BROWSER_TEST
 
@@ -50,11 +45,7 @@ def test_complaint_and_return_from_the_order_page_to_refund_restock_review_and_c
     stock_receive(variant_id=variant.pk, quantity=10, reason="stok awal")
     order = order_create(channel_id=channel.pk, lines=[LineInput(sku=variant.sku, quantity=2)],
                          customer=CustomerInput(name="Rina Kusuma", phone="0812-3456-7001"))
-    order_mark_paid(order_id=order.pk)
-    order_confirm(order_id=order.pk)
-    order_mark_packed(order_id=order.pk)
-    order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number="CM123")
-    order_mark_delivered(order_id=order.pk)
+    deliver(order, tracking_number="CM123")
     for username, role in (("cs-rina", roles.CUSTOMER_SERVICE), ("gudang-budi", roles.WAREHOUSE),
                            ("keuangan-sari", roles.FINANCE)):
         UserFactory(username=username, role=role)

@@ -22,16 +22,11 @@ from core.deadlines import forget_cached_calendar
 from orders.services import (
     CustomerInput,
     LineInput,
-    order_confirm,
     order_create,
-    order_mark_delivered,
-    order_mark_packed,
-    order_mark_paid,
-    order_mark_shipped,
 )
 from tests.e2e.browser import BROWSER_TEST, open_page
 from tests.factories import ChannelFactory
-from tests.orders.factories import VariantFactory
+from tests.orders.factories import VariantFactory, deliver
 
 pytestmark = BROWSER_TEST
 
@@ -52,11 +47,7 @@ def delivered_order(settings, tmp_path):
     stock_receive(variant_id=variant.pk, quantity=5, reason="stok awal")
     order = order_create(channel_id=channel.pk, lines=[LineInput(sku=variant.sku, quantity=1)],
                          customer=CustomerInput(name="Rina Kusuma", phone="0812-3456-7001"))
-    order_mark_paid(order_id=order.pk)
-    order_confirm(order_id=order.pk)
-    order_mark_packed(order_id=order.pk)
-    order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number="CARE123")
-    order_mark_delivered(order_id=order.pk)
+    deliver(order, tracking_number="CARE123")
     return order
 
 

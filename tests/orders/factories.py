@@ -24,3 +24,22 @@ class VariantFactory(factory.django.DjangoModelFactory):
     name = "Hitam / L"
     price_amount = 85_000
     cost_amount = 40_000
+
+
+def deliver(order, *, paid: bool = True, tracking_number: str | None = None):
+    """Walk `order` through the normal fulfilment steps (paid, confirmed, packed, shipped by JNE)
+    to delivered, through the services; returns the delivered order."""
+    from orders.services import (
+        order_confirm,
+        order_mark_delivered,
+        order_mark_packed,
+        order_mark_paid,
+        order_mark_shipped,
+    )
+
+    if paid:
+        order_mark_paid(order_id=order.pk)
+    order_confirm(order_id=order.pk)
+    order_mark_packed(order_id=order.pk)
+    order_mark_shipped(order_id=order.pk, courier="JNE", tracking_number=tracking_number or f"CM{order.pk:08d}")
+    return order_mark_delivered(order_id=order.pk)
