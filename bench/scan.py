@@ -174,10 +174,10 @@ def main() -> None:
     try:
         wait_until_up(port)
         # Warm every worker (imports, connection pool, first query plans) before the clock starts,
-        # as a server that has been up all morning is: a few GETs of the scan URL (405, no writes).
+        # as a server that has been up all morning is: GETs of a manifest's page (nothing written).
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for _ in range(workers * worker_threads * 2):
-            warm.request("GET", f"/dashboard/shipping/handover/{next(iter(plan['manifests']))}/scan/",
+            warm.request("GET", f"/dashboard/shipping/handover/{next(iter(plan['manifests']))}/",
                          headers=_headers(port, plan["session"]))
             warm.getresponse().read()
         warm.close()
