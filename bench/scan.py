@@ -123,6 +123,34 @@ def scanner(port: int, session: str, manifest_id: str, codes: list[str], latenci
             failures.append((code, response.status, body[:200]))
 
 
+def _proc_cpu(pid: str) -> tuple[int, float]:
+    """(parent pid, user + system CPU seconds) of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu(server_pid: int, database: str) -> dict[str, float]:
+    """CPU seconds so far of what serves the scans and nothing else on the machine: gunicorn (master
+    and workers), the PostgreSQL backends connected to the benchmark's database (their process
+    title names it), and this client process. PostgreSQL's shared background writers are left out."""
+    gunicorn = postgres = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent, cpu = _proc_cpu(pid)
+            if int(pid) == server_pid or parent == server_pid:
+                gunicorn += cpu
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                title = f.read().decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if title.startswith("postgres:") and f" {database} " in title:
+            postgres += cpu
+    own = os.times()
+    return {"gunicorn": gunicorn, "postgres": postgres, "client": own.user + own.system}
+
+
 def _cpu_busy() -> float:
     """Busy CPU seconds of the whole machine so far (every process: client, gunicorn, PostgreSQL)."""
     with open("/proc/stat") as f:
@@ -189,7 +217,8 @@ def main() -> None:
                                     kwargs={"interval": args.interval, "service": service,
                                             "start_at": begin + n * args.interval / len(manifests)})
                    for n, (manifest_id, codes) in enumerate(manifests)]
-        cpu_started = _cpu_busy()
+        database = args.database_url.rsplit("/", 1)[1]
+        cpu_started, own_started = _cpu_busy(), _own_cpu(server.pid, database)
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -197,6 +226,8 @@ def main() -> None:
             thread.join()
         elapsed = time.perf_counter() - started
         cpu_spent = _cpu_busy() - cpu_started
+        own_end = _own_cpu(server.pid, database)
+        own_spent = {name: own_end[name] - own_started[name] for name in own_end}
     finally:
         server.terminate()
         server.wait(15)
@@ -216,8 +247,11 @@ def main() -> None:
         own = sorted(value * 1000 for value in service)
         print(f"  request alone (from its actual send): p50 {statistics.median(own):.1f}, p95 {pct(own, 95):.1f}, "
               f"max {own[-1]:.1f} ms")
+    print("CPU of the benchmark's own processes per scan: " + ", ".join(
+        f"{name} {value / len(ms) * 1000:.1f} ms" for name, value in own_spent.items())
+        + f"; total {sum(own_spent.values()) / len(ms) * 1000:.1f} ms")
     share = cpu_spent / elapsed / (os.cpu_count() or 1)
-    print(f"machine CPU (client + gunicorn + PostgreSQL, all processes): {cpu_spent:.1f} s, "
+    print(f"whole machine CPU (every process, other people's too): {cpu_spent:.1f} s, "
           f"{cpu_spent / len(ms) * 1000:.1f} ms per scan, {share:.0%} of the cores")
     print(check)
 
