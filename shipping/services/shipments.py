@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -199,9 +199,13 @@ def _stamp(plan: TransitionPlan) -> set[str]:
     return changed
 
 
-def write_transitions(plans: Sequence[TransitionPlan]) -> list[ShipmentEvent]:
+def write_transitions(
+    plans: Sequence[TransitionPlan], *, locked_orders: Mapping[int, Order] | None = None
+) -> list[ShipmentEvent]:
     """Apply plans to locked shipments: one UPDATE per changed field set, one INSERT of events, the
-    orders moved to their derived state, and the notices after commit. Inside a transaction."""
+    orders moved to their derived state, and the notices after commit. Inside a transaction.
+
+    `locked_orders`: order rows the caller locked in this transaction (see orders_sync)."""
     plans = [p for p in plans if p is not None]
     if not plans:
         return []
@@ -229,7 +233,7 @@ def write_transitions(plans: Sequence[TransitionPlan]) -> list[ShipmentEvent]:
             Shipment.objects.bulk_update(rows, sorted(names))
     created = ShipmentEvent.objects.bulk_create(events)
     orders_sync(order_ids={p.shipment.order_id for p in plans if p.shipment.direction == ShipmentDirection.OUTBOUND},
-                actor=plans[0].actor)
+                actor=plans[0].actor, locked_orders=locked_orders)
     hooks.run_status_changed([
         hooks.StatusChange(shipment_id=p.shipment.pk, order_id=p.shipment.order_id, direction=p.shipment.direction,
                            from_status=event.from_status, to_status=p.target, at=p.at, source=p.source)
@@ -321,12 +325,17 @@ _ORDER_SERVICES = {
 }
 
 
-def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]:
+def orders_sync(
+    *, order_ids: Iterable[int], actor=None, locked_orders: Mapping[int, Order] | None = None
+) -> dict[int, list[str]]:
     """Move each order to the state its (outbound) shipments say, through the orders app's services.
 
     One query for any number of orders when none has to move (the poll's usual case); the
     orders that do move go through order_confirm / order_mark_packed / order_mark_shipped /
-    order_mark_delivered one step at a time, in the caller's transaction.
+    order_mark_delivered one step at a time, in the caller's transaction. An order in
+    `locked_orders` (its row, locked by the caller in this transaction: the hand-over scan) takes
+    the same steps through the orders app's planner and writer directly, which is what those
+    services do once they hold the lock, without their savepoint and second lock (3 statements).
     """
     from orders import services as order_services
 
@@ -354,6 +363,9 @@ def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]
         steps = order_steps(order_status=status, is_cod=payment_method == "cod",
                             delivery_state=derive_delivery_state(statuses[order_id]), all_packed=packed[order_id])
         for step in steps:
+            if locked_orders and order_id in locked_orders:
+                _order_step_locked(locked_orders[order_id], step, actor=actor, resi=resi.get(order_id))
+                continue
             call = getattr(order_services, _ORDER_SERVICES[step])
             kwargs = {"order_id": order_id, "actor": actor, "source": SOURCE}
             if step == OS.SHIPPED and order_id in resi:
@@ -362,6 +374,25 @@ def orders_sync(*, order_ids: Iterable[int], actor=None) -> dict[int, list[str]]
         if steps:
             moved[order_id] = steps
     return moved
+
+
+def _order_step_locked(order: Order, step: str, *, actor, resi: tuple[str, str] | None) -> None:
+    """One order step on a row the caller holds locked: orders' `_move` after its lock, i.e.
+    `transitions_write([plan_transition(...)])` (the stock commit on shipped, event, hooks); the
+    shipped step's courier and resi fields as order_mark_shipped sets them."""
+    from orders.services.transitions import plan_transition as plan_order_step
+    from orders.services.transitions import transitions_write
+
+    if order.status == step:
+        return
+    fields = {}
+    if step == OS.SHIPPED and resi:
+        courier, number = resi
+        if courier:
+            fields["courier"] = courier.strip()[:60]
+        if number:
+            fields["tracking_number"] = number.strip()[:64]
+    transitions_write([plan_order_step(order, step, actor=actor, source=SOURCE, fields=fields)])
 
 
 # --- creating shipments ---------------------------------------------------------------------------

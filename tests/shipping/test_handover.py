@@ -101,3 +101,119 @@ def test_a_scan_reads_what_it_needs_once_and_leaves_messages_to_after_commit(
     # the customer's "shipped" message is recorded as a durable trigger, rendered after commit
     assert NotificationTrigger.objects.filter(order_id=result.shipment.order_id, event="order_shipped").exists()
     assert not Notification.objects.filter(order_id=result.shipment.order_id, event="order_shipped").exists()
+
+
+def test_a_scan_ships_the_order_through_the_orders_app_with_every_record(packed, jne, stock_of,
+                                                                         django_assert_max_num_queries):
+    from catalog.models import StockMovement
+    from orders.models import OrderEvent
+    from orders.services import order_mark_packed
+    from shipping.models import ManifestItem, ShipmentEvent, TrackingEvent
+
+    warm = packed("CM-HS0")
+    shipment = packed("CM-HS1")
+    for parcel in (warm, shipment):
+        order_mark_packed(order_id=parcel.order_id)
+    variant = shipment.order.lines.get().variant
+    manifest = handover.manifest_open(courier_id=jne.pk)
+    handover.manifest_scan(manifest_id=manifest.pk, code="CM-HS0")  # the process's first scan fills its caches
+    on_hand, reserved = stock_of(variant)
+
+    # manifest; order and parcel locked; 4 rows written; the order's shipped step (stock through the
+    # ledger, event, notification trigger); the pickup's count
+    with django_assert_max_num_queries(26):
+        result = handover.manifest_scan(manifest_id=manifest.pk, code="CM-HS1")
+
+    assert result.ok and result.count == 2 and "CM-HS1" in result.message and "(2 in this pickup)" in result.message
+    shipment.refresh_from_db()
+    order = shipment.order
+    order.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PICKED_UP and shipment.dispatched_at and shipment.last_tracking_at
+    assert order.status == OrderStatus.SHIPPED and order.shipped_at
+    assert (order.courier, order.tracking_number) == (shipment.courier_name, "CM-HS1")
+    assert stock_of(variant) == (on_hand - 1, reserved - 1)  # the reservation committed
+    assert StockMovement.objects.filter(reference=f"order:{order.pk}", kind="shipment").count() == 1
+    assert not order.lines.filter(stock_reserved=True).exists()
+    event = OrderEvent.objects.get(order=order, to_status=OrderStatus.SHIPPED)
+    assert (event.from_status, event.source) == (OrderStatus.PACKED, "shipping")
+    assert ManifestItem.objects.get(shipment=shipment).manifest == manifest
+    assert TrackingEvent.objects.filter(shipment=shipment, source="staff", status=ShipmentStatus.PICKED_UP).count() == 1
+    assert ShipmentEvent.objects.filter(shipment=shipment, to_status=ShipmentStatus.PICKED_UP,
+                                        note=manifest.number).count() == 1
+
+
+def test_a_scan_of_a_processing_order_takes_it_through_packed_to_shipped(packed, jne):
+    shipment = packed("CM-HP1")  # parcel packed, order still "processing"
+    manifest = handover.manifest_open(courier_id=jne.pk)
+
+    assert handover.manifest_scan(manifest_id=manifest.pk, code="CM-HP1").ok
+
+    shipment.order.refresh_from_db()
+    steps = list(shipment.order.events.filter(kind="status_changed").values_list("to_status", flat=True))
+    assert shipment.order.status == OrderStatus.SHIPPED
+    assert steps[-2:] == [OrderStatus.PACKED, OrderStatus.SHIPPED]
+
+
+def test_a_pickup_without_a_courier_takes_any_couriers_parcel_and_refuses_a_second_manifest(packed, jne):
+    packed("JP-HN1", courier=Courier.objects.get(code="jnt"))
+    anyone = handover.manifest_open(courier_id=None)
+    jnt = handover.manifest_open(courier_id=Courier.objects.get(code="jnt").pk)
+
+    assert handover.manifest_scan(manifest_id=anyone.pk, code="JP-HN1").ok
+    again = handover.manifest_scan(manifest_id=jnt.pk, code="JP-HN1")
+
+    assert not again.ok and anyone.number in again.message
+    assert not jnt.items.exists()
+
+
+def test_an_unpaid_order_and_a_return_parcel_are_refused_and_nothing_is_written(place_order, jne):
+    from shipping.models import ManifestItem, ShipmentDirection
+
+    unpaid = place_order(paid=False, confirm=False)
+    shipment_create(order_id=unpaid.pk, courier_id=jne.pk, tracking_number="CM-HU1")
+    back = place_order()
+    returning = shipment_create(order_id=back.pk, courier_id=jne.pk, tracking_number="CM-HR1")
+    Shipment.objects.filter(pk=returning.pk).update(direction=ShipmentDirection.RETURN)
+    manifest = handover.manifest_open(courier_id=jne.pk)
+
+    not_paid = handover.manifest_scan(manifest_id=manifest.pk, code="CM-HU1")
+    coming_back = handover.manifest_scan(manifest_id=manifest.pk, code="CM-HR1")
+
+    assert not not_paid.ok and "not paid" in not_paid.message
+    assert not coming_back.ok and "return parcel" in coming_back.message
+    assert not ManifestItem.objects.exists()
+    assert set(Shipment.objects.values_list("status", flat=True)) == {ShipmentStatus.CREATED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_scanning_the_same_resi_at_once_hand_it_over_once(packed, jne):
+    import threading
+
+    from django.db import connection
+    from django.utils import translation
+
+    from shipping.models import ManifestItem
+
+    shipment = packed("CM-HT1")
+    desks = [handover.manifest_open(courier_id=jne.pk), handover.manifest_open(courier_id=None)]
+    results, barrier = [], threading.Barrier(len(desks))
+
+    def scan(manifest_id: int) -> None:
+        try:
+            barrier.wait()
+            with translation.override("en"):  # the language is per thread
+                results.append(handover.manifest_scan(manifest_id=manifest_id, code="CM-HT1"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan, args=(m.pk,)) for m in desks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(r.ok for r in results) == [False, True]
+    assert "already scanned" in next(r for r in results if not r.ok).message
+    assert ManifestItem.objects.filter(shipment=shipment).count() == 1
+    shipment.order.refresh_from_db()
+    assert shipment.order.status == OrderStatus.SHIPPED
