@@ -37,6 +37,7 @@ TABLES = {
     "analytics_productdaily": "day, channel_id, warehouse_id, variant_id",
     "analytics_productmonthly": "month, channel_id, warehouse_id, product_id",
     "analytics_geomonthly": "month, channel_id, province, city",
+    "analytics_activitymonthly": "month, channel_id, kind, ref_day",
 }
 # Each monthly rollup equals its daily rollup summed per month (checked beside the rebuild).
 MONTHLY = {
@@ -80,7 +81,7 @@ def _monthly_mismatches() -> dict[str, int]:
             cursor.execute(f"SELECT * FROM {table} LIMIT 0")  # noqa: S608 (constants)
             measures = [m for m in (*_MEASURES, *_CUSTOMER_MEASURES) if m in {c.name for c in cursor.description}]
             cols = f"month, channel_id, {dims}, {', '.join(measures)}"
-            summed = (f"SELECT date_trunc('month', day)::date AS month, channel_id, {dims}, "
+            summed = (f"SELECT date_trunc('month', day)::date AS month, channel_id, {dims}, "  # noqa: S608 (constants)
                       f"{', '.join(f'SUM({m})::bigint' for m in measures)} FROM {daily} GROUP BY 1, channel_id, {dims}")
             cursor.execute(
                 f"SELECT COUNT(*) FROM (({summed}) EXCEPT ALL (SELECT {cols} FROM {table})) a"  # noqa: S608
