@@ -226,6 +226,24 @@ class ProductMonthly(Measures):
         return f"{self.month:%Y-%m} product {self.product_id}"
 
 
+class VariantMonthly(models.Model):
+    """`ProductDaily`'s units and cost of goods per calendar month, channel, warehouse and variant:
+    the inventory report's sales per variant over a range's whole months."""
+
+    month = models.DateField(help_text=_("First day of the month."))
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    variant_id = models.BigIntegerField(null=True)
+    units = models.BigIntegerField(default=0)
+    cogs_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "channel_id"], name="variantmonthly_month_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} variant {self.variant_id}"
+
+
 class GeoMonthly(Measures, CustomerMeasures):
     """`GeoDaily` summed per calendar month, channel, province and city (whole months of a range)."""
 

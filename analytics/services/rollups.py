@@ -12,7 +12,7 @@ them from the source rows:
 2. the `CustomerFact` of every customer touched, and each of their orders' new/returning flag
    (a cancellation can make a later order the customer's first: its key is added);
 3. the rollups (`SalesDaily`, `GeoDaily`, `ProductDaily`) of every key, by SQL aggregation;
-4. the month-grain rollups (`ProductMonthly`, `GeoMonthly` summed from the daily rollups,
+4. the month-grain rollups (`ProductMonthly`, `VariantMonthly`, `GeoMonthly` summed from the daily rollups,
    `ActivityMonthly` counted from the order facts) of every (month, channel) of those keys.
 
 A cost change is recorded with the moment it is made (catalog's VariantCostHistory.effective_at),
@@ -51,7 +51,8 @@ Key = tuple[date, int]
 DERIVED_TABLES = ("analytics_orderfact", "analytics_linefact", "analytics_customerfact", "analytics_salesdaily",
                   "analytics_geodaily", "analytics_productdaily")
 # Month-grain rollups, summed from the daily ones for every (month, channel) a refresh touches.
-DERIVED_TABLES += ("analytics_productmonthly", "analytics_geomonthly", "analytics_activitymonthly")
+DERIVED_TABLES += ("analytics_productmonthly", "analytics_geomonthly", "analytics_activitymonthly",
+                   "analytics_variantmonthly")
 
 
 @dataclass(frozen=True)
@@ -439,6 +440,7 @@ _MONTHLY_ROLLUPS = [
     # (table, daily source, dimensions besides month and channel, measures)
     ("analytics_productmonthly", "analytics_productdaily", ("warehouse_id", "product_id"), _MEASURES),
     ("analytics_geomonthly", "analytics_geodaily", ("province", "city"), _MEASURES + _CUSTOMER_MEASURES),
+    ("analytics_variantmonthly", "analytics_productdaily", ("warehouse_id", "variant_id"), ("units", "cogs_amount")),
 ]
 
 

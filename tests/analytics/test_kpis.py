@@ -249,9 +249,12 @@ def test_whole_months_from_the_monthly_rollups_equal_the_daily_ones(refreshed, s
     if "channel" in extra:
         extra["channel_id"] = getattr(refreshed, extra.pop("channel")).pk
     f = _filters(refreshed, start=start, end=end, **extra)
-    reports = {name: report_build(name=name, filters=f) for name in ("sales", "profit")}
-    with mock.patch("analytics.reports.base.month_split", lambda s, e: (None, [(s, e)])):
-        daily = {name: report_build(name=name, filters=f) for name in ("sales", "profit")}
+    names = ("sales", "profit", "inventory")
+    reports = {name: report_build(name=name, filters=f) for name in names}
+    days_only = lambda s, e: (None, [(s, e)])  # noqa: E731
+    with mock.patch("analytics.reports.base.month_split", days_only), \
+            mock.patch("analytics.reports.inventory.month_split", days_only):
+        daily = {name: report_build(name=name, filters=f) for name in names}
     for name, report in reports.items():
         assert [(k.key, k.value, k.previous, k.last_year) for k in report.kpis] == \
             [(k.key, k.value, k.previous, k.last_year) for k in daily[name].kpis]

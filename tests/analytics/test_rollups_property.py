@@ -38,11 +38,13 @@ TABLES = {
     "analytics_productmonthly": "month, channel_id, warehouse_id, product_id",
     "analytics_geomonthly": "month, channel_id, province, city",
     "analytics_activitymonthly": "month, channel_id, kind, ref_day",
+    "analytics_variantmonthly": "month, channel_id, warehouse_id, variant_id",
 }
 # Each monthly rollup equals its daily rollup summed per month (checked beside the rebuild).
 MONTHLY = {
     "analytics_productmonthly": ("analytics_productdaily", "warehouse_id, product_id"),
     "analytics_geomonthly": ("analytics_geodaily", "province, city"),
+    "analytics_variantmonthly": ("analytics_productdaily", "warehouse_id, variant_id"),
 }
 
 create = st.tuples(
