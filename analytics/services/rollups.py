@@ -427,12 +427,13 @@ def _recompute(keys: list[Key]) -> int:
         all_keys = sorted(set(keys) | extra_keys)
         if extra_keys:
             _recompute_facts_only(cursor, sorted(extra_keys - set(keys)), customers)
-        all_keys = sorted(set(all_keys) | _customers_refresh(cursor, sorted(customers)))
+        activity_keys: set[Key] = set()
+        all_keys = sorted(set(all_keys) | _customers_refresh(cursor, sorted(customers), activity=activity_keys))
         params = _key_params(all_keys)
         for delete, insert in _ROLLUPS:
             cursor.execute(delete, params)
             cursor.execute(insert, params)
-        _monthly_refresh(cursor, all_keys)
+        _monthly_refresh(cursor, all_keys, activity_keys=activity_keys)
     return orders
 
 
@@ -458,14 +459,16 @@ ACTIVITY_MONTHLY_GROUP = """
 """
 
 
-def _monthly_refresh(cursor, keys: list[Key]) -> None:
+def _monthly_refresh(cursor, keys: list[Key], *, activity_keys: set[Key] = frozenset()) -> None:
     """Step 4: the month-grain rollups of every (month, channel) of `keys`, summed from the daily ones.
 
     A whole month of one channel is re-summed (about 14,000 ProductDaily rows at 1,000,000 orders),
     so the monthly rows equal the daily ones grouped by month whatever changed inside the month.
     """
     months = sorted({(day.replace(day=1), channel) for day, channel in keys})
-    if not months:
+    # ActivityMonthly also for the keys whose orders only changed their previous/next order days.
+    activity_months = sorted(set(months) | {(day.replace(day=1), channel) for day, channel in activity_keys})
+    if not activity_months:
         return
     params = {"months": [m[0] for m in months], "channels": [m[1] for m in months]}
     for table, source, dims, measures in _MONTHLY_ROLLUPS:
@@ -487,6 +490,7 @@ def _monthly_refresh(cursor, keys: list[Key]) -> None:
             """,  # noqa: S608 (table and column names are constants)
             params,
         )
+    params = {"months": [m[0] for m in activity_months], "channels": [m[1] for m in activity_months]}
     cursor.execute(
         "DELETE FROM analytics_activitymonthly WHERE (month, channel_id) IN "
         "(SELECT * FROM unnest(%(months)s::date[], %(channels)s::bigint[]))",
@@ -520,8 +524,13 @@ def _recompute_facts_only(cursor, keys: list[Key], customers: set[int]) -> None:
     customers |= {row[0] for row in cursor.fetchall() if row[0] is not None}
 
 
-def _customers_refresh(cursor, customers: list[int]) -> set[Key]:
-    """CustomerFact of these customers and their orders' new/returning flags; the keys whose flags moved."""
+def _customers_refresh(cursor, customers: list[int], *, activity: set[Key] | None = None) -> set[Key]:
+    """CustomerFact of these customers and their orders' new/returning flags; the keys whose flags moved.
+
+    The orders' previous/next kept order days too: the keys where only those moved go to `activity`
+    (they change ActivityMonthly alone, not the daily rollups: a rebuild would otherwise recompute
+    every earlier key again in each batch).
+    """
     if not customers:
         return set()
     cursor.execute("DELETE FROM analytics_customerfact WHERE customer_id = ANY(%s)", [customers])
@@ -547,7 +556,10 @@ def _customers_refresh(cursor, customers: list[int]) -> set[Key]:
             SELECT f.order_id,
                    CASE WHEN f.orders = 1 AND f.order_id = cf.first_order_id THEN 1 ELSE 0 END AS is_new,
                    CASE WHEN f.orders = 1 AND f.order_id <> cf.first_order_id THEN 1 ELSE 0 END AS is_returning,
-                   k.prev_day, k.prev_channel_day, k.next_day
+                   k.prev_day, k.prev_channel_day, k.next_day,
+                   f.new_customers <> CASE WHEN f.orders = 1 AND f.order_id = cf.first_order_id THEN 1 ELSE 0 END
+                   OR f.returning_orders <> CASE WHEN f.orders = 1 AND f.order_id <> cf.first_order_id
+                                                 THEN 1 ELSE 0 END AS flags_moved
             FROM analytics_orderfact f LEFT JOIN analytics_customerfact cf ON cf.customer_id = f.customer_id
             LEFT JOIN (
                 SELECT order_id,
@@ -563,11 +575,14 @@ def _customers_refresh(cursor, customers: list[int]) -> set[Key]:
           AND (f.new_customers <> x.is_new OR f.returning_orders <> x.is_returning
                OR f.prev_day IS DISTINCT FROM x.prev_day OR f.prev_channel_day IS DISTINCT FROM x.prev_channel_day
                OR f.next_day IS DISTINCT FROM x.next_day)
-        RETURNING f.day, f.channel_id
+        RETURNING f.day, f.channel_id, x.flags_moved
         """,
         {"customers": customers},
     )
-    return {(row[0], row[1]) for row in cursor.fetchall()}
+    rows = cursor.fetchall()
+    if activity is not None:
+        activity |= {(row[0], row[1]) for row in rows}
+    return {(row[0], row[1]) for row in rows if row[2]}
 
 
 def rollup_refresh(*, max_keys: int = BATCH_KEYS, scan: bool = True) -> RefreshResult:
