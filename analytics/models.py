@@ -95,10 +95,20 @@ class OrderFact(Measures, CustomerMeasures):
     city = models.CharField(max_length=100)
     status = models.CharField(max_length=20)
     placed_at = models.DateTimeField()
+    # For a kept order with a customer: the day of the customer's previous kept order (any channel,
+    # and on this order's channel) and of the next one, in (placed_at, order id) order. A customer
+    # ordered in [s, e] exactly once with an order of the range whose previous day is before s.
+    prev_day = models.DateField(null=True)
+    prev_channel_day = models.DateField(null=True)
+    next_day = models.DateField(null=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["day", "channel_id"], name="orderfact_day_channel"),
+            # the customers report's active and repeat customers on the edge days of a range
+            models.Index(fields=["day"], include=["channel_id", "prev_day", "prev_channel_day", "next_day",
+                                                  "new_customers"],
+                         condition=models.Q(orders=1, customer_id__isnull=False), name="orderfact_activity"),
             models.Index(fields=["customer_id", "placed_at"], name="orderfact_customer"),
             # the customers report's repeat-purchase rate: an index-only scan of a range's customers
             models.Index(fields=["day", "customer_id"], include=["orders", "new_customers"],
@@ -191,6 +201,90 @@ class ProductDaily(Measures):
 
     def __str__(self) -> str:
         return f"{self.day} variant {self.variant_id}"
+
+
+class ProductMonthly(Measures):
+    """`ProductDaily` summed per calendar month, channel, warehouse and product (no variant).
+
+    About 1/20 of ProductDaily's rows: the reports read a range's whole months here and only its
+    edge days from ProductDaily (`analytics.reports.base.line_sums`). `orders` is, as in the daily
+    rollup, the sum over the product's variants of the orders containing each.
+    """
+
+    month = models.DateField(help_text=_("First day of the month."))
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    product_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "channel_id"], name="productmonthly_month_channel"),
+            models.Index(fields=["product_id", "month"], name="productmonthly_product_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} product {self.product_id}"
+
+
+class VariantMonthly(models.Model):
+    """`ProductDaily`'s units and cost of goods per calendar month, channel, warehouse and variant:
+    the inventory report's sales per variant over a range's whole months."""
+
+    month = models.DateField(help_text=_("First day of the month."))
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    variant_id = models.BigIntegerField(null=True)
+    units = models.BigIntegerField(default=0)
+    cogs_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "channel_id"], name="variantmonthly_month_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} variant {self.variant_id}"
+
+
+class GeoMonthly(Measures, CustomerMeasures):
+    """`GeoDaily` summed per calendar month, channel, province and city (whole months of a range)."""
+
+    month = models.DateField(help_text=_("First day of the month."))
+    channel_id = models.BigIntegerField()
+    province = models.CharField(max_length=100)
+    city = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "channel_id"], name="geomonthly_month_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.city}, {self.province}"
+
+
+class ActivityMonthly(models.Model):
+    """Kept orders with a customer per month and channel, counted by a day they refer to: the
+    active and repeat customers of a range's whole months (analytics.reports.customers).
+
+    kind PREV: by `OrderFact.prev_day`; PREV_CHANNEL: by `prev_channel_day`; NEXT_OF_FIRST: a
+    customer's first order, by `next_day`. NULL `ref_day`: no such order.
+    """
+
+    PREV, PREV_CHANNEL, NEXT_OF_FIRST = 1, 2, 3
+
+    month = models.DateField(help_text=_("First day of the month."))
+    channel_id = models.BigIntegerField()
+    kind = models.PositiveSmallIntegerField()
+    ref_day = models.DateField(null=True)
+    orders = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "channel_id"], name="activitymonthly_month_channel"),
+            # the report's sums: an index-only scan of one kind's months
+            models.Index(fields=["kind", "month", "channel_id"], include=["ref_day", "orders"],
+                         name="activitymonthly_kind_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} channel {self.channel_id} kind {self.kind}: {self.orders}"
 
 
 class CustomerFact(models.Model):

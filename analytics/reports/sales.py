@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from analytics.filters import ReportFilters
-from analytics.models import GeoDaily, LineFact, OrderFact
+from analytics.models import LineFact, OrderFact
 from analytics.reports.base import (
     MEASURES,
     MONEY,
@@ -25,9 +25,10 @@ from analytics.reports.base import (
     compare,
     grouped,
     kpis_from,
-    line_source,
+    line_sums,
     order_source,
     period_labels,
+    place_sums,
     product_ids_for,
     totals,
 )
@@ -50,8 +51,11 @@ SERIES_MEASURES = ("orders", "units", "gross_amount", "net_amount", "margin_amou
 
 def _series(f: ReportFilters, measures=SERIES_MEASURES) -> list[dict]:
     product_ids = product_ids_for(f)
-    qs = order_source(f) if product_ids is None else line_source(f, product_ids=product_ids)
-    by_period = {as_date(row["period"]): row for row in grouped(qs, "period", measures, granularity=f.granularity)}
+    if product_ids is None:
+        rows = grouped(order_source(f), "period", measures, granularity=f.granularity)
+    else:
+        rows = line_sums(f, ("period",), measures, product_ids=product_ids)
+    by_period = {as_date(row["period"]): row for row in rows}
     return [
         {"period": day, **{m: int(by_period.get(day, {}).get(m, 0)) for m in measures}} for day in period_labels(f)
     ]
@@ -59,8 +63,10 @@ def _series(f: ReportFilters, measures=SERIES_MEASURES) -> list[dict]:
 
 def _by_channel(f: ReportFilters) -> list[dict]:
     product_ids = product_ids_for(f)
-    qs = order_source(f) if product_ids is None else line_source(f, product_ids=product_ids)
-    rows = grouped(qs, "channel_id")
+    if product_ids is None:
+        rows = grouped(order_source(f), "channel_id")
+    else:
+        rows = line_sums(f, ("channel_id",), product_ids=product_ids)
     names = _names("channels.Channel", [r["channel_id"] for r in rows])
     for row in rows:
         row["channel"] = names.get(row["channel_id"], "?")
@@ -69,9 +75,10 @@ def _by_channel(f: ReportFilters) -> list[dict]:
     return sorted(rows, key=lambda r: -r["net_amount"])
 
 
-def _product_totals(f: ReportFilters) -> list[dict]:
-    """Every product's sums for these filters (one aggregate; the tables rank the same rows)."""
-    return grouped(line_source(f, product_ids=product_ids_for(f)), "product_id")
+def _product_totals(f: ReportFilters, measures=MEASURES) -> list[dict]:
+    """Every product's sums for these filters (the tables rank the same rows): the measures asked for,
+    from the month rollup's whole months and the daily rollup's edge days."""
+    return line_sums(f, ("product_id",), measures, product_ids=product_ids_for(f))
 
 
 def _by_product(f: ReportFilters, *, order_by: str = "-net_amount", limit: int = TOP_PRODUCTS,
@@ -87,14 +94,12 @@ def _by_product(f: ReportFilters, *, order_by: str = "-net_amount", limit: int =
 
 
 def _place_source(f: ReportFilters):
-    """Rows with province and city: the geo rollup, or the facts when a warehouse or product is asked for."""
+    """Rows with province and city when a warehouse or product is asked for: the facts."""
     product_ids = product_ids_for(f)
     if product_ids is not None:
         qs = LineFact.objects.filter(day__gte=f.start, day__lte=f.end, product_id__in=product_ids)
-    elif f.warehouse_id:
-        qs = OrderFact.objects.filter(day__gte=f.start, day__lte=f.end)
     else:
-        qs = GeoDaily.objects.filter(day__gte=f.start, day__lte=f.end)
+        qs = OrderFact.objects.filter(day__gte=f.start, day__lte=f.end)
     for name in ("channel_id", "warehouse_id", "province", "city"):
         if getattr(f, name):
             qs = qs.filter(**{name: getattr(f, name)})
@@ -103,11 +108,17 @@ def _place_source(f: ReportFilters):
 
 def _by_place(f: ReportFilters, by: str) -> list[dict]:
     keys = ("province",) if by == "province" else ("province", "city")
-    rows = list(
-        _place_source(f).values(*keys)
-        .annotate(**{m: Coalesce(Sum(m), 0) for m in ("orders", "units", "net_amount")})
-        .order_by("-net_amount", *keys)[:50]
-    )
+    measures = ("orders", "units", "net_amount")
+    if f.has_product or f.warehouse_id:
+        rows = list(
+            _place_source(f).values(*keys)
+            .annotate(**{m: Coalesce(Sum(m), 0) for m in measures})
+            .order_by("-net_amount", *keys)[:50]
+        )
+    else:  # the geo rollups: whole months from the monthly one
+        rows = place_sums(f, keys, measures)
+        rows.sort(key=lambda r: -r["net_amount"])  # stable: ties stay in (province, city) order
+        rows = rows[:50]
     for row in rows:
         row["province"] = row["province"] or _("(no province)")
         if by == "city":
@@ -168,7 +179,7 @@ def sales_report(f: ReportFilters) -> Report:
         [{"label": str(_("Net revenue")), "data": [r["net_amount"] for r in channels]}], table="by_channel",
         kind=MONEY,
     ))
-    products = _by_product(f)
+    products = _by_product(f, rows=_product_totals(f, ("orders", "units", "net_amount", "margin_amount")))
     report.tables.append(Table(
         "top_products", _("Top products"),
         [Column("product", _("Product"), TEXT), Column("orders", _("Orders"), NUMBER),
@@ -286,7 +297,8 @@ def profit_report(f: ReportFilters) -> Report:
         [{"label": str(_("Gross margin")), "data": [r["margin_amount"] for r in channels]}], table="by_channel",
         kind=MONEY,
     ))
-    product_totals = _product_totals(f)
+    product_totals = _product_totals(f, ("units", "net_amount", "cogs_amount", "fee_amount", "packing_amount",
+                                         "margin_amount"))
     for key, title, order_by in (("top_margin", _("Products with the highest margin"), "-margin_amount"),
                                  ("low_margin", _("Products with the lowest margin"), "margin_amount")):
         products = _by_product(f, order_by=order_by, rows=product_totals)

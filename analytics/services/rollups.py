@@ -11,7 +11,9 @@ them from the source rows:
    to its lines;
 2. the `CustomerFact` of every customer touched, and each of their orders' new/returning flag
    (a cancellation can make a later order the customer's first: its key is added);
-3. the rollups (`SalesDaily`, `GeoDaily`, `ProductDaily`) of every key, by SQL aggregation.
+3. the rollups (`SalesDaily`, `GeoDaily`, `ProductDaily`) of every key, by SQL aggregation;
+4. the month-grain rollups (`ProductMonthly`, `VariantMonthly`, `GeoMonthly` summed from the daily rollups,
+   `ActivityMonthly` counted from the order facts) of every (month, channel) of those keys.
 
 A cost change is recorded with the moment it is made (catalog's VariantCostHistory.effective_at),
 so it never changes the cost of an order already placed, and needs no mark; a change of a channel's
@@ -48,6 +50,9 @@ LOCK_KEY = 7_310_013
 Key = tuple[date, int]
 DERIVED_TABLES = ("analytics_orderfact", "analytics_linefact", "analytics_customerfact", "analytics_salesdaily",
                   "analytics_geodaily", "analytics_productdaily")
+# Month-grain rollups, summed from the daily ones for every (month, channel) a refresh touches.
+DERIVED_TABLES += ("analytics_productmonthly", "analytics_geomonthly", "analytics_activitymonthly",
+                   "analytics_variantmonthly")
 
 
 @dataclass(frozen=True)
@@ -345,7 +350,10 @@ def _rollup_sql(table: str, source: str, dims: tuple[str, ...], measures: tuple[
     delete = f"DELETE FROM {table} WHERE {keys_filter}"  # noqa: S608 (table names are constants)
     insert = (
         f"INSERT INTO {table} ({cols}) SELECT {', '.join(dims)}, {sums} FROM {source} "  # noqa: S608
-        f"WHERE {keys_filter} GROUP BY {', '.join(dims)}"
+        f"WHERE {keys_filter} GROUP BY {', '.join(dims)} "
+        # Rows stored in day order: a range of days is read from a few heap pages, not from every
+        # page of the table (30 days of ProductDaily: 2,800 pages instead of 20,700, 225 -> 79 ms).
+        "ORDER BY day, channel_id"
     )
     return delete, insert
 
@@ -419,12 +427,82 @@ def _recompute(keys: list[Key]) -> int:
         all_keys = sorted(set(keys) | extra_keys)
         if extra_keys:
             _recompute_facts_only(cursor, sorted(extra_keys - set(keys)), customers)
-        all_keys = sorted(set(all_keys) | _customers_refresh(cursor, sorted(customers)))
+        activity_keys: set[Key] = set()
+        all_keys = sorted(set(all_keys) | _customers_refresh(cursor, sorted(customers), activity=activity_keys))
         params = _key_params(all_keys)
         for delete, insert in _ROLLUPS:
             cursor.execute(delete, params)
             cursor.execute(insert, params)
+        _monthly_refresh(cursor, all_keys, activity_keys=activity_keys)
     return orders
+
+
+_MONTHLY_ROLLUPS = [
+    # (table, daily source, dimensions besides month and channel, measures)
+    ("analytics_productmonthly", "analytics_productdaily", ("warehouse_id", "product_id"), _MEASURES),
+    ("analytics_geomonthly", "analytics_geodaily", ("province", "city"), _MEASURES + _CUSTOMER_MEASURES),
+    ("analytics_variantmonthly", "analytics_productdaily", ("warehouse_id", "variant_id"), ("units", "cogs_amount")),
+]
+
+
+# ActivityMonthly from the order facts (the caller adds the join that picks the months).
+ACTIVITY_MONTHLY_INSERT = """
+    INSERT INTO analytics_activitymonthly (month, channel_id, kind, ref_day, orders)
+    SELECT date_trunc('month', f.day)::date, f.channel_id, v.kind, v.ref_day, COUNT(*)
+    FROM analytics_orderfact f
+    CROSS JOIN LATERAL (VALUES (1, f.prev_day), (2, f.prev_channel_day),
+                               (CASE WHEN f.new_customers = 1 THEN 3 END, f.next_day)) AS v(kind, ref_day)
+"""
+ACTIVITY_MONTHLY_GROUP = """
+    WHERE f.orders = 1 AND f.customer_id IS NOT NULL AND v.kind IS NOT NULL
+    GROUP BY 1, f.channel_id, v.kind, v.ref_day ORDER BY 1, f.channel_id
+"""
+
+
+def _monthly_refresh(cursor, keys: list[Key], *, activity_keys: set[Key] = frozenset()) -> None:
+    """Step 4: the month-grain rollups of every (month, channel) of `keys`, summed from the daily ones.
+
+    A whole month of one channel is re-summed (about 14,000 ProductDaily rows at 1,000,000 orders),
+    so the monthly rows equal the daily ones grouped by month whatever changed inside the month.
+    """
+    months = sorted({(day.replace(day=1), channel) for day, channel in keys})
+    # ActivityMonthly also for the keys whose orders only changed their previous/next order days.
+    activity_months = sorted(set(months) | {(day.replace(day=1), channel) for day, channel in activity_keys})
+    if not activity_months:
+        return
+    params = {"months": [m[0] for m in months], "channels": [m[1] for m in months]}
+    for table, source, dims, measures in _MONTHLY_ROLLUPS:
+        sums = ", ".join(f"SUM(d.{m})" for m in measures)
+        cursor.execute(
+            f"DELETE FROM {table} WHERE (month, channel_id) IN "  # noqa: S608 (table names are constants)
+            "(SELECT * FROM unnest(%(months)s::date[], %(channels)s::bigint[]))",
+            params,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (month, channel_id, {", ".join(dims)}, {", ".join(measures)})
+            SELECT k.month, k.channel_id, {", ".join(f"d.{d}" for d in dims)}, {sums}
+            FROM unnest(%(months)s::date[], %(channels)s::bigint[]) AS k(month, channel_id)
+            JOIN {source} d ON d.channel_id = k.channel_id
+                 AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
+            GROUP BY k.month, k.channel_id, {", ".join(f"d.{d}" for d in dims)}
+            ORDER BY k.month, k.channel_id
+            """,  # noqa: S608 (table and column names are constants)
+            params,
+        )
+    params = {"months": [m[0] for m in activity_months], "channels": [m[1] for m in activity_months]}
+    cursor.execute(
+        "DELETE FROM analytics_activitymonthly WHERE (month, channel_id) IN "
+        "(SELECT * FROM unnest(%(months)s::date[], %(channels)s::bigint[]))",
+        params,
+    )
+    cursor.execute(
+        ACTIVITY_MONTHLY_INSERT
+        + "JOIN unnest(%(months)s::date[], %(channels)s::bigint[]) AS k(month, channel_id) "
+        "ON f.channel_id = k.channel_id AND f.day >= k.month AND f.day < (k.month + interval '1 month')::date "
+        + ACTIVITY_MONTHLY_GROUP,
+        params,
+    )
 
 
 def _recompute_facts_only(cursor, keys: list[Key], customers: set[int]) -> None:
@@ -446,8 +524,13 @@ def _recompute_facts_only(cursor, keys: list[Key], customers: set[int]) -> None:
     customers |= {row[0] for row in cursor.fetchall() if row[0] is not None}
 
 
-def _customers_refresh(cursor, customers: list[int]) -> set[Key]:
-    """CustomerFact of these customers and their orders' new/returning flags; the keys whose flags moved."""
+def _customers_refresh(cursor, customers: list[int], *, activity: set[Key] | None = None) -> set[Key]:
+    """CustomerFact of these customers and their orders' new/returning flags; the keys whose flags moved.
+
+    The orders' previous/next kept order days too: the keys where only those moved go to `activity`
+    (they change ActivityMonthly alone, not the daily rollups: a rebuild would otherwise recompute
+    every earlier key again in each batch).
+    """
     if not customers:
         return set()
     cursor.execute("DELETE FROM analytics_customerfact WHERE customer_id = ANY(%s)", [customers])
@@ -467,21 +550,39 @@ def _customers_refresh(cursor, customers: list[int]) -> set[Key]:
     cursor.execute(
         """
         UPDATE analytics_orderfact f
-        SET new_customers = x.is_new, returning_orders = x.is_returning
+        SET new_customers = x.is_new, returning_orders = x.is_returning,
+            prev_day = x.prev_day, prev_channel_day = x.prev_channel_day, next_day = x.next_day
         FROM (
             SELECT f.order_id,
                    CASE WHEN f.orders = 1 AND f.order_id = cf.first_order_id THEN 1 ELSE 0 END AS is_new,
-                   CASE WHEN f.orders = 1 AND f.order_id <> cf.first_order_id THEN 1 ELSE 0 END AS is_returning
+                   CASE WHEN f.orders = 1 AND f.order_id <> cf.first_order_id THEN 1 ELSE 0 END AS is_returning,
+                   k.prev_day, k.prev_channel_day, k.next_day,
+                   f.new_customers <> CASE WHEN f.orders = 1 AND f.order_id = cf.first_order_id THEN 1 ELSE 0 END
+                   OR f.returning_orders <> CASE WHEN f.orders = 1 AND f.order_id <> cf.first_order_id
+                                                 THEN 1 ELSE 0 END AS flags_moved
             FROM analytics_orderfact f LEFT JOIN analytics_customerfact cf ON cf.customer_id = f.customer_id
-            WHERE f.customer_id = ANY(%s)
+            LEFT JOIN (
+                SELECT order_id,
+                       LAG(day) OVER (PARTITION BY customer_id ORDER BY placed_at, order_id) AS prev_day,
+                       LAG(day) OVER (PARTITION BY customer_id, channel_id ORDER BY placed_at, order_id)
+                           AS prev_channel_day,
+                       LEAD(day) OVER (PARTITION BY customer_id ORDER BY placed_at, order_id) AS next_day
+                FROM analytics_orderfact WHERE customer_id = ANY(%(customers)s) AND orders = 1
+            ) k ON k.order_id = f.order_id
+            WHERE f.customer_id = ANY(%(customers)s)
         ) x
         WHERE f.order_id = x.order_id
-          AND (f.new_customers <> x.is_new OR f.returning_orders <> x.is_returning)
-        RETURNING f.day, f.channel_id
+          AND (f.new_customers <> x.is_new OR f.returning_orders <> x.is_returning
+               OR f.prev_day IS DISTINCT FROM x.prev_day OR f.prev_channel_day IS DISTINCT FROM x.prev_channel_day
+               OR f.next_day IS DISTINCT FROM x.next_day)
+        RETURNING f.day, f.channel_id, x.flags_moved
         """,
-        [customers],
+        {"customers": customers},
     )
-    return {(row[0], row[1]) for row in cursor.fetchall()}
+    rows = cursor.fetchall()
+    if activity is not None:
+        activity |= {(row[0], row[1]) for row in rows}
+    return {(row[0], row[1]) for row in rows if row[2]}
 
 
 def rollup_refresh(*, max_keys: int = BATCH_KEYS, scan: bool = True) -> RefreshResult:

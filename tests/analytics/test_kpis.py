@@ -156,6 +156,15 @@ def test_new_and_returning_customers_across_channels_and_a_cancelled_first_order
     # o2 (Shopee) alone in the channel, but o1 (web) the same day is his second order by the end
     (date(2026, 3, 1), date(2026, 3, 1), "shp", 1, Decimal("100.0")),
     (date(2026, 3, 6), date(2026, 3, 6), "shp", 1, Decimal("0.0")),
+    # whole months (read from ActivityMonthly) with and without edge days: Budi, Siti (one order, o4)
+    # and Andi (o_prev in February before o_next)
+    (date(2026, 3, 1), date(2026, 3, 31), None, 3, Decimal("66.7")),
+    (date(2026, 3, 1), date(2026, 3, 31), "web", 2, Decimal("100.0")),
+    (date(2026, 2, 15), date(2026, 3, 31), None, 3, Decimal("66.7")),
+    (date(2026, 2, 1), date(2026, 2, 28), None, 1, Decimal("0.0")),
+    # a year: Dewi (o_ly), Andi (only o_prev by 5 March) and Budi (o1, o2)
+    (date(2025, 3, 1), date(2026, 3, 5), None, 3, Decimal("33.3")),
+    (date(2025, 3, 1), date(2026, 3, 5), "shp", 1, Decimal("100.0")),
 ])
 def test_repeat_rate_counts_every_kept_order_up_to_the_end_of_the_range(refreshed, start, end, channel, active,
                                                                          repeat_rate):
@@ -226,3 +235,44 @@ def test_operations_says_what_is_not_available_instead_of_zero(refreshed):
 def test_range_end_is_inclusive_and_previous_period_has_the_same_length(refreshed):
     f = _filters(refreshed)
     assert f.previous().start == f.start - timedelta(days=7) and f.previous().end == f.start - timedelta(days=1)
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 15), date(2026, 3, 31)),
+    (date(2026, 2, 1), date(2026, 3, 7)), (date(2025, 3, 1), date(2026, 3, 31)),
+])
+@pytest.mark.parametrize("extra", [{}, {"category": "Pakaian"}, {"channel": "shp"}, {"granularity": "month"}])
+def test_whole_months_from_the_monthly_rollups_equal_the_daily_ones(refreshed, start, end, extra):
+    from unittest import mock
+
+    extra = dict(extra)
+    if "channel" in extra:
+        extra["channel_id"] = getattr(refreshed, extra.pop("channel")).pk
+    f = _filters(refreshed, start=start, end=end, **extra)
+    names = ("sales", "profit", "inventory")
+    reports = {name: report_build(name=name, filters=f) for name in names}
+    days_only = lambda s, e: (None, [(s, e)])  # noqa: E731
+    with mock.patch("analytics.reports.base.month_split", days_only), \
+            mock.patch("analytics.reports.inventory.month_split", days_only):
+        daily = {name: report_build(name=name, filters=f) for name in names}
+    for name, report in reports.items():
+        assert [(k.key, k.value, k.previous, k.last_year) for k in report.kpis] == \
+            [(k.key, k.value, k.previous, k.last_year) for k in daily[name].kpis]
+        for table in report.tables:
+            assert table.rows == daily[name].table(table.key).rows, (name, table.key)
+    assert reports["sales"].table("top_products").rows  # the range has sales
+
+
+def test_month_split_reads_whole_months_and_the_edge_days():
+    from analytics.reports.base import month_split
+
+    assert month_split(date(2026, 3, 1), date(2026, 3, 31)) == ((date(2026, 3, 1), date(2026, 3, 1)), [])
+    assert month_split(date(2026, 2, 15), date(2026, 4, 3)) == (
+        (date(2026, 3, 1), date(2026, 3, 1)),
+        [(date(2026, 2, 15), date(2026, 2, 28)), (date(2026, 4, 1), date(2026, 4, 3))])
+    assert month_split(date(2025, 12, 5), date(2026, 12, 4)) == (
+        (date(2026, 1, 1), date(2026, 11, 1)),
+        [(date(2025, 12, 5), date(2025, 12, 31)), (date(2026, 12, 1), date(2026, 12, 4))])
+    assert month_split(date(2026, 3, 2), date(2026, 3, 31)) == (None, [(date(2026, 3, 2), date(2026, 3, 31))])
+    assert month_split(date(2026, 2, 1), date(2026, 3, 30)) == ((date(2026, 2, 1), date(2026, 2, 1)),
+                                                                [(date(2026, 3, 1), date(2026, 3, 30))])
