@@ -112,7 +112,7 @@ def _payments_mark_paid_many(sources: dict[int, str], *, note: str) -> None:
     booked_on = _local_today(now)
     with transaction.atomic():
         rows = list(Payment.objects.select_for_update(of=("self",)).filter(pk__in=sources).order_by("pk"))
-        reversed_ = charges_reversed([p.pk for p in rows])
+        reversed_ = charges_reversed(rows)
         plans = [
             plan_payment_paid(payment, now=now, booked_on=booked_on, source=sources[payment.pk], note=note,
                               charge_reversed=payment.pk in reversed_)

@@ -14,16 +14,8 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
 from payments import conf
-from payments.models import (
-    GATEWAY_METHODS,
-    Account,
-    JournalEntry,
-    JournalLine,
-    Payment,
-    PaymentEvent,
-    PaymentMethod,
-    PaymentStatus,
-)
+from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
+from payments.services import journal
 from payments.services.transitions import _local_today
 
 logger = logging.getLogger(__name__)
@@ -178,41 +170,14 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
 
 
 def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> None:
-    """The 'opened' event and the charge journal entry with its two lines, in one statement.
-
-    The charge's key is new (the payment was inserted in this transaction), so no lookup first.
-    """
-    quote = connection.ops.quote_name
+    """The 'opened' event and the charge journal entry with its two lines, in one statement."""
     data = {"amount": payment.amount, "unique_code": payment.unique_code}
     note = ""
     if payment.match_by_order_number:
         data["match_by_order_number"] = True
         note = NO_CODE_NOTE
-    event = PaymentEvent(
-        payment=payment, kind="opened", from_status="", to_status=payment.status,
-        actor=actor if getattr(actor, "pk", None) else None, source=source, note=note, data=data,
-    )
-    entry = JournalEntry(
-        key=f"charge:{payment.pk}", kind=JournalEntry.Kind.CHARGE, booked_on=booked_on,
-        description=f"Due for {payment.reference}"[:255], order_id=payment.order_id, payment_id=payment.pk,
-    )
-    lines = [(Account.RECEIVABLE, payment.amount, 0), (Account.SALES, 0, payment.amount)]
-    if sum(d for _a, d, _c in lines) != sum(c for _a, _d, c in lines):
-        raise ValueError(f"journal entry {entry.key} does not balance: {lines}")
-    event_columns, event_params = _insert_parts(event)
-    entry_columns, entry_params = _insert_parts(entry)
-    line_columns = ", ".join(quote(c) for c in ("entry_id", "account", "debit_amount", "credit_amount"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH ev AS (INSERT INTO {quote(PaymentEvent._meta.db_table)} ({', '.join(event_columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(event_columns))})), "
-            f"je AS (INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(entry_columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(entry_columns))}) RETURNING {quote('id')}) "
-            f"INSERT INTO {quote(JournalLine._meta.db_table)} ({line_columns}) "
-            f"SELECT je.{quote('id')}, v.account, v.debit, v.credit FROM je CROSS JOIN "
-            f"(VALUES (%s, %s::bigint, %s::bigint), (%s, %s::bigint, %s::bigint)) AS v(account, debit, credit)",
-            [*event_params, *entry_params, *(value for line in lines for value in line)],
-        )
+    event = journal.Event(payment.pk, "opened", "", payment.status, getattr(actor, "pk", None), source, note, data)
+    journal.journal_post_many([journal.charge_posting(payment=payment, booked_on=booked_on)], events=[event])
 
 
 def _payment_open(

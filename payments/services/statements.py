@@ -324,7 +324,7 @@ def _settle(matches: list[tuple[int, Payment, date | None]], now) -> None:
     transfer becomes paid exactly as a Finance approval or a gateway callback would make it, an
     expired one goes to review with the money booked. One set-based write for all of them."""
     today = timezone.localdate(now)
-    reversed_ids = payment_services.charges_reversed([p.pk for _lid, p, _d in matches])
+    reversed_ids = payment_services.charges_reversed([p for _lid, p, _d in matches])
     plans = []
     for line_id, payment, booked_on in matches:
         data = {"line_id": line_id}
