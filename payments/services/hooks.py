@@ -18,14 +18,11 @@ from payments.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from payments.services.opening import (
-    _payment_open,
-    payment_method_for_order,
-)
+from payments.services.opening import _payment_open, payment_method_for_order
 from payments.services.transitions import (
     _local_today,
     charges_reversed,
-    payment_expire,
+    payments_expire_many,
     payments_write,
     plan_payment_paid,
 )
@@ -67,8 +64,8 @@ def on_orders_status_changed(changes) -> None:
 
     One statement finds every payment the changes concern (none for most marketplace steps, and
     none is looked for when payments moved the orders itself); the payments to book as paid are
-    locked together and written by one payments_write (the plan of payment_mark_paid); a payment
-    to expire goes through payment_expire.
+    locked together and written by one payments_write (the plan of payment_mark_paid); those to
+    expire by one payments_expire_many.
     """
     from django.db.models import Q
 
@@ -91,6 +88,7 @@ def on_orders_status_changed(changes) -> None:
         found.setdefault(order_id, []).append((pk, method, received))
     done: set[int] = set()  # a payment leaves "pending" when handled, so a later change skips it
     to_pay: dict[int, str] = {}  # payment id -> source
+    to_expire: list[int] = []
     for change in changes:
         is_paid = change.to_status == OrderStatus.PAID and change.source != "payments"
         for payment_id, method, received in found.get(change.order_id, ()):
@@ -101,7 +99,9 @@ def on_orders_status_changed(changes) -> None:
                 to_pay[payment_id] = change.source or "order"
             elif change.to_status == OrderStatus.CANCELLED and received == 0:
                 done.add(payment_id)
-                payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+                to_expire.append(payment_id)
+    if to_expire:
+        payments_expire_many(payment_ids=to_expire, source="system", note="Order cancelled")
     if to_pay:
         _payments_mark_paid_many(to_pay, note="The order was marked paid")
 

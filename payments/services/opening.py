@@ -30,26 +30,14 @@ NO_CODE_NOTE = "Match by order number, no unique code"
 
 
 METHOD_ALIASES = {
-    "bank_transfer": PaymentMethod.BANK_TRANSFER,
-    "transfer": PaymentMethod.BANK_TRANSFER,
-    "bank": PaymentMethod.BANK_TRANSFER,
-    "manual_transfer": PaymentMethod.BANK_TRANSFER,
-    "virtual_account": PaymentMethod.VIRTUAL_ACCOUNT,
-    "va": PaymentMethod.VIRTUAL_ACCOUNT,
-    "bank_transfer_va": PaymentMethod.VIRTUAL_ACCOUNT,
-    "echannel": PaymentMethod.VIRTUAL_ACCOUNT,
-    "ewallet": PaymentMethod.EWALLET,
-    "e_wallet": PaymentMethod.EWALLET,
-    "gopay": PaymentMethod.EWALLET,
-    "ovo": PaymentMethod.EWALLET,
-    "dana": PaymentMethod.EWALLET,
-    "shopeepay": PaymentMethod.EWALLET,
-    "qris": PaymentMethod.QRIS,
-    "card": PaymentMethod.CARD,
-    "credit_card": PaymentMethod.CARD,
-    "cod": PaymentMethod.COD,
-    "cash_on_delivery": PaymentMethod.COD,
-    "marketplace": PaymentMethod.MARKETPLACE,
+    "bank_transfer": PaymentMethod.BANK_TRANSFER, "transfer": PaymentMethod.BANK_TRANSFER,
+    "bank": PaymentMethod.BANK_TRANSFER, "manual_transfer": PaymentMethod.BANK_TRANSFER,
+    "virtual_account": PaymentMethod.VIRTUAL_ACCOUNT, "va": PaymentMethod.VIRTUAL_ACCOUNT,
+    "bank_transfer_va": PaymentMethod.VIRTUAL_ACCOUNT, "echannel": PaymentMethod.VIRTUAL_ACCOUNT,
+    "ewallet": PaymentMethod.EWALLET, "e_wallet": PaymentMethod.EWALLET, "gopay": PaymentMethod.EWALLET,
+    "ovo": PaymentMethod.EWALLET, "dana": PaymentMethod.EWALLET, "shopeepay": PaymentMethod.EWALLET,
+    "qris": PaymentMethod.QRIS, "card": PaymentMethod.CARD, "credit_card": PaymentMethod.CARD, "cod": PaymentMethod.COD,
+    "cash_on_delivery": PaymentMethod.COD, "marketplace": PaymentMethod.MARKETPLACE,
 }
 
 
@@ -81,9 +69,7 @@ def _free_unique_codes(base_amount: int) -> list[int]:
     raising, lowering = _code_space(base_amount)
     used = set(
         Payment.objects.filter(
-            method=PaymentMethod.BANK_TRANSFER,
-            status=PaymentStatus.PENDING,
-            amount__gte=base_amount - lowering,
+            method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PENDING, amount__gte=base_amount - lowering,
             amount__lte=base_amount + raising,
         ).values_list("amount", flat=True)
     )
@@ -151,8 +137,7 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
             f"ORDER BY code < 0, random() LIMIT 1) AS c"
         )
         params += [
-            raising, lowering,
-            payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
+            raising, lowering, payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
             payment.base_amount - lowering, payment.base_amount + raising,
         ]
     with connection.cursor() as cursor:
@@ -181,7 +166,7 @@ def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> N
 
 
 def _payment_open(
-    *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool,
+    *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool
 ) -> Payment | None:
     """Open the payment inside the caller's transaction. None when `first` and the order's first
     payment exists already (the order-created hook called twice)."""
@@ -235,15 +220,8 @@ def _payment_open(
     return payment
 
 
-def payment_open(
-    *,
-    order_id: int,
-    method: str | None = None,
-    amount: int | None = None,
-    actor=None,
-    source: str = "system",
-    expires_at: datetime | None = None,
-) -> Payment:
+def payment_open(*, order_id: int, method: str | None = None, amount: int | None = None, actor=None,
+    source: str = "system", expires_at: datetime | None = None) -> Payment:
     """Open the payment we expect for an order.
 
     Bank transfers get a kode unik added to the amount (+1..+999, then -1..-999 down to the floor

@@ -10,13 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from payments.models import (
-    GATEWAY_METHODS,
-    Payment,
-    PaymentMethod,
-    PaymentStatus,
-)
-from payments.services.transitions import payment_expire
+from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
+from payments.services.transitions import payments_expire_many
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +80,8 @@ def expire_overdue(*, limit: int = 500) -> int:
     for order_id in list(overdue_orders_queryset().values_list("pk", flat=True)[:limit]):
         try:
             with transaction.atomic():
-                for payment_id in Payment.objects.filter(
-                    order_id=order_id, status=PaymentStatus.PENDING, received_amount=0
-                ).values_list("pk", flat=True):
-                    payment_expire(payment_id=payment_id, source="system")
+                payments_expire_many(payment_ids=Payment.objects.filter(
+                    order_id=order_id, status=PaymentStatus.PENDING, received_amount=0).values_list("pk", flat=True))
                 order_services.order_expire(order_id=order_id, actor=None, source="system",
                                             note="Payment window passed")
             done += 1

@@ -1,12 +1,6 @@
-"""The payment state machine: the money-in planner and writer, and one service per transition.
-
-Each transition locks the payment row, returns early when the payment is already where the
-caller wants it (so a webhook and a Finance approval racing each other give one result), checks
-ALLOWED_TRANSITIONS, writes a PaymentEvent and posts to the journal in the same transaction.
-Money in (paid, received, flagged for review) is planned by the pure `plan_payment_transition`
-and written by `payments_write`, for one payment or for a whole bank statement alike. The order
-moves forward after commit (payments.services.order_sync, in batches).
-"""
+"""The payment state machine: pure planners, one set-based writer (`payments_write`) for one
+payment or a whole bank statement alike, and one service per transition: lock, return early when
+already there, check ALLOWED_TRANSITIONS, write status, event and journal in one transaction."""
 
 from __future__ import annotations
 
@@ -19,15 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
-from payments.models import (
-    ALLOWED_TRANSITIONS,
-    RECEIVED_STATUSES,
-    Account,
-    JournalEntry,
-    Payment,
-    PaymentEvent,
-    PaymentStatus,
-)
+from payments.models import ALLOWED_TRANSITIONS, RECEIVED_STATUSES, Account, JournalEntry, Payment, PaymentStatus
 from payments.services import journal
 
 # Orders moved forward per batched task after a batch of payment transitions.
@@ -39,17 +25,10 @@ def _local_today(moment: datetime | None = None) -> date:
 
 
 def _event(payment: Payment, kind: str, from_status: str, to_status: str, *, actor, source: str, note: str = "",
-           data: dict | None = None) -> PaymentEvent:
-    return PaymentEvent.objects.create(
-        payment=payment,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor if getattr(actor, "pk", None) else None,
-        source=source,
-        note=note,
-        data=data or {},
-    )
+           data: dict | None = None) -> None:
+    actor_id = getattr(actor, "pk", None)
+    journal.journal_post_many((), events=[journal.Event(payment.pk, kind, from_status, to_status, actor_id, source,
+                                                        note, data or {})])
 
 
 def _lock(payment_id: int) -> Payment:
@@ -81,24 +60,10 @@ class PaymentPlan:
     postings: list[journal.Posting] = field(default_factory=list)
 
 
-def plan_payment_transition(
-    payment: Payment,
-    *,
-    target: str,
-    kind: str,
-    now: datetime,
-    booked_on: date,
-    actor=None,
-    source: str,
-    note: str = "",
-    received_amount: int | None = None,
-    fee_amount: int | None = None,
-    receipt_fee: int = 0,
-    receipt_key: str | None = None,
-    provider_reference: str = "",
-    charge_reversed: bool = False,
-    data: dict | None = None,
-) -> PaymentPlan:
+def plan_payment_transition(payment: Payment, *, target: str, kind: str, now: datetime, booked_on: date, actor=None,
+    source: str, note: str = "", received_amount: int | None = None, fee_amount: int | None = None,
+    receipt_fee: int = 0, receipt_key: str | None = None, provider_reference: str = "", charge_reversed: bool = False,
+    data: dict | None = None) -> PaymentPlan:
     """The pure planner of every money-in transition (paid, flagged for review, received).
 
     From the payment row as it is (locked by the caller) and the input: the new status (checked
@@ -142,7 +107,7 @@ def plan_payment_transition(
     return PaymentPlan(payment=payment, fields=tuple(sorted(fields)), event=event, postings=postings)
 
 
-def payments_write(plans: list[PaymentPlan]) -> None:
+def payments_write(plans: list[PaymentPlan], *, sync_orders: bool = True) -> None:
     """Write N planned transitions inside the caller's transaction (rows locked): one UPDATE of
     the payments from arrays, then the events and journal postings in one statement
     (`journal.journal_post_many`); the orders move forward after commit, in batches.
@@ -164,10 +129,10 @@ def payments_write(plans: list[PaymentPlan]) -> None:
             params,
         )
     journal.journal_post_many([item for plan in plans for item in plan.postings], events=[p.event for p in plans])
-    order_ids = sorted({plan.payment.order_id for plan in plans})
+    order_ids = sorted({plan.payment.order_id for plan in plans}) if sync_orders else []
     if len(order_ids) == 1:
         _schedule_order_sync(order_ids[0])
-    else:
+    elif order_ids:
         _schedule_order_syncs(order_ids)
 
 
@@ -204,11 +169,9 @@ def _charge_reversed(payment: Payment) -> bool:
     return payment.pk in charges_reversed([payment])
 
 
-def plan_payment_paid(
-    payment: Payment, *, now: datetime, booked_on: date, actor=None, source: str, note: str = "",
+def plan_payment_paid(payment: Payment, *, now: datetime, booked_on: date, actor=None, source: str, note: str = "",
     received_amount: int | None = None, fee_amount: int = 0, provider_reference: str = "",
-    charge_reversed: bool = False, data: dict | None = None,
-) -> PaymentPlan:
+    charge_reversed: bool = False, data: dict | None = None) -> PaymentPlan:
     """pending/needs_review -> paid, the whole expected amount received unless told otherwise.
 
     The one plan behind a Finance approval, a gateway callback and a statement credit matched to
@@ -224,10 +187,8 @@ def plan_payment_paid(
     )
 
 
-def plan_payment_flagged(
-    payment: Payment, *, now: datetime, booked_on: date, reason: str, actor=None, source: str,
-    received_amount: int | None = None, data: dict | None = None,
-) -> PaymentPlan:
+def plan_payment_flagged(payment: Payment, *, now: datetime, booked_on: date, reason: str, actor=None, source: str,
+    received_amount: int | None = None, data: dict | None = None) -> PaymentPlan:
     """pending/expired -> needs_review, booking money received with it (a late transfer...)."""
     return plan_payment_transition(
         payment, target=PaymentStatus.NEEDS_REVIEW, kind="flagged", now=now, booked_on=booked_on, actor=actor,
@@ -235,17 +196,9 @@ def plan_payment_flagged(
     )
 
 
-def payment_mark_paid(
-    *,
-    payment_id: int,
-    actor=None,
-    source: str = "staff",
-    note: str = "",
-    received_amount: int | None = None,
-    fee_amount: int = 0,
-    provider_reference: str = "",
-    booked_on: date | None = None,
-) -> Payment:
+def payment_mark_paid(*, payment_id: int, actor=None, source: str = "staff", note: str = "",
+    received_amount: int | None = None, fee_amount: int = 0, provider_reference: str = "",
+    booked_on: date | None = None) -> Payment:
     """pending/needs_review -> paid, posting the receipt. Safe to call twice: a received payment
     is returned unchanged, so a webhook and a manual approval at once give one receipt."""
     with transaction.atomic():
@@ -263,18 +216,8 @@ def payment_mark_paid(
     return payment
 
 
-def payment_receive(
-    *,
-    payment_id: int,
-    amount: int,
-    key: str,
-    actor=None,
-    source: str = "staff",
-    note: str = "",
-    booked_on: date | None = None,
-    fee_amount: int = 0,
-    data: dict | None = None,
-) -> Payment:
+def payment_receive(*, payment_id: int, amount: int, key: str, actor=None, source: str = "staff", note: str = "",
+    booked_on: date | None = None, fee_amount: int = 0, data: dict | None = None) -> Payment:
     """Money arrived for a payment (a statement line matched by hand, part of a split...).
 
     Received in full -> paid; less -> stays pending (order partially paid); for an expired
@@ -307,8 +250,7 @@ def payment_receive(
     return payment
 
 
-def payment_accept_short(
-    *, payment_id: int, shortfall: int, reason: str, key: str, actor, source: str = "staff",
+def payment_accept_short(*, payment_id: int, shortfall: int, reason: str, key: str, actor, source: str = "staff"
 ) -> Payment:
     """Finance accepts less than expected as the whole payment: the shortfall is written off (no
     longer due, so the order counts as paid) and the payment goes pending/needs_review -> paid.
@@ -338,8 +280,7 @@ def payment_accept_short(
 
 def payment_flag_for_review(
     *, payment_id: int, reason: str, actor=None, source: str = "system", received_amount: int | None = None,
-    booked_on: date | None = None,
-) -> Payment:
+    booked_on: date | None = None) -> Payment:
     """pending/expired -> needs_review (amount mismatch, fraud challenge, late transfer)."""
     with transaction.atomic():
         payment = _lock(payment_id)
@@ -352,42 +293,52 @@ def payment_flag_for_review(
     return payment
 
 
+def _plan_closed(payment: Payment, *, target: str, now: datetime, reversed_ids: set[int], actor, source: str,
+                 note: str) -> PaymentPlan:
+    """pending/needs_review -> expired or failed: the status, the event and the charge reversed."""
+    _check(payment, target)
+    old, payment.status, payment.updated_at = payment.status, target, now
+    postings = [] if payment.pk in reversed_ids else [journal.charge_reversal_posting(payment=payment,
+                                                                                      booked_on=_local_today(now))]
+    event = journal.Event(payment.pk, target, old, target, getattr(actor, "pk", None), source, note, {})
+    return PaymentPlan(payment=payment, fields=("status", "updated_at"), event=event, postings=postings)
+
+
 def payment_mark_failed(*, payment_id: int, reason: str, actor=None, source: str = "staff") -> Payment:
     """pending/needs_review -> failed (denied, cancelled, rejected). Money received must be refunded instead."""
     with transaction.atomic():
         payment = _lock(payment_id)
         if payment.status == PaymentStatus.FAILED:
             return payment
-        _check(payment, PaymentStatus.FAILED)
+        plan = _plan_closed(payment, target=PaymentStatus.FAILED, now=timezone.now(),
+                            reversed_ids=charges_reversed([payment]), actor=actor, source=source, note=reason)
         if payment.received_amount > payment.refunded_amount:
-            raise Conflict(
-                f"Payment {payment.reference} has money received; refund it instead of failing it."
-            )
-        old = payment.status
-        payment.status = PaymentStatus.FAILED
-        payment.save(update_fields=["status", "updated_at"])
-        if not _charge_reversed(payment):
-            journal.post_charge_reversal(payment=payment, booked_on=_local_today())
-        _event(payment, "failed", old, payment.status, actor=actor, source=source, note=reason)
-        _schedule_order_sync(payment.order_id)
+            raise Conflict(f"Payment {payment.reference} has money received; refund it instead of failing it.")
+        payments_write([plan])
     return payment
 
 
 def payment_expire(*, payment_id: int, actor=None, source: str = "system", note: str = "") -> Payment:
-    """pending -> expired: the payment window passed with nothing received. Frees the kode unik."""
+    """pending -> expired: a batch of one of `payments_expire_many`."""
+    rows = payments_expire_many(payment_ids=[payment_id], actor=actor, source=source, note=note)
+    if not rows:
+        raise NotFound(f"Payment {payment_id} does not exist.")
+    return rows[0]
+
+
+def payments_expire_many(*, payment_ids, actor=None, source: str = "system", note: str = "") -> list[Payment]:
+    """pending -> expired for many payments in one lock and one write: the window passed (or the
+    order was cancelled) with nothing received. Frees the kode unik; the charge is reversed.
+    Payments already expired are returned unchanged."""
+    now = timezone.now()
     with transaction.atomic():
-        payment = _lock(payment_id)
-        if payment.status == PaymentStatus.EXPIRED:
-            return payment
-        _check(payment, PaymentStatus.EXPIRED)
-        old = payment.status
-        payment.status = PaymentStatus.EXPIRED
-        payment.save(update_fields=["status", "updated_at"])
-        if not _charge_reversed(payment):
-            journal.post_charge_reversal(payment=payment, booked_on=_local_today())
-        _event(payment, "expired", old, payment.status, actor=actor, source=source,
-               note=note or "Payment window passed")
-    return payment
+        rows = list(Payment.objects.select_for_update(of=("self",)).filter(pk__in=list(payment_ids)).order_by("pk"))
+        todo = [payment for payment in rows if payment.status != PaymentStatus.EXPIRED]
+        reversed_ids = charges_reversed(todo)
+        payments_write([_plan_closed(payment, target=PaymentStatus.EXPIRED, now=now, reversed_ids=reversed_ids,
+                                     actor=actor, source=source, note=note or "Payment window passed")
+                        for payment in todo], sync_orders=False)
+    return rows
 
 
 def payment_note_provider_status(*, payment_id: int, status: str, source: str, note: str = "") -> Payment:
