@@ -69,21 +69,18 @@ def unnest(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence])
 
 
 def array_literal(values: Iterable) -> str:
-    """A PostgreSQL array literal: psycopg's own list adapter escapes element by element in Python,
-    10 times slower here (1.3 s for 9,000 matches' columns)."""
+    """A PostgreSQL array literal, one parameter: psycopg's list adapter escapes each element in
+    Python (1.3 s for 9,000 matches' columns under cProfile, against 0.3 s for this)."""
     return "{" + ",".join(
         "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values
     ) + "}"
 
 
 def journal_post_many(postings: Iterable[Posting], *, events: Sequence[Event] = ()) -> None:
-    """Book postings in one statement; a key booked before (or twice in the batch) is skipped.
-
-    `events` are inserted by the same statement. The entries come from
-    arrays (`unnest`) with ON CONFLICT (key) DO NOTHING, their lines join the RETURNING by key.
-    Measured on 9,000 statement matches: 0.2 s against 1.6 s for the ORM's read of the booked keys
-    and two `bulk_create`s (building 27,000 model instances and their per-field preparation).
-    """
+    """Book postings, and insert `events`, in one statement: entries from arrays with ON CONFLICT
+    (key) DO NOTHING (a key booked before or twice is skipped), their lines joined by key. Measured
+    in-process on 9,000 statement matches (cProfile, loaded machine): 3.8 s for the events'
+    and journal's three `bulk_create`s and the read of booked keys, 1.2 s for this statement."""
     wanted: dict[str, Posting] = {}
     for item in postings:
         if item.lines:

@@ -98,17 +98,11 @@ def _mark_saved(obj, pk: int) -> None:
 
 
 def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -> bool:
-    """INSERT the payment ... ON CONFLICT DO NOTHING: one statement, no savepoint.
-
-    With `pick_code` the kode unik is chosen in the same statement: a code whose amount no open
-    bank transfer expects, a raising one (+1..+999) at random while any is free, else a lowering
-    one (-1..-999, never below the floor amount). The caller holds the base amount's advisory lock,
-    taken in an earlier statement, so this statement's snapshot sees every committed allocation.
-    False when nothing was inserted: the reference exists, no code is free, or the amount clashed
-    with another base amount's allocation at the same moment (the partial unique index decided).
-    With `guess` the code is a random raising one tried as it is: nearly always free in a real
-    shop, and far cheaper than looking at the taken ones; a clash returns False and the caller looks.
-    """
+    """INSERT the payment ... ON CONFLICT DO NOTHING, one statement, no savepoint. With `pick_code`
+    the same statement picks a code no open transfer's amount uses (raising at random while free,
+    then lowering, never below the floor); the caller holds the base amount's advisory lock. With
+    `guess` a random raising code is tried as it is (nearly always free, far cheaper). False when
+    nothing was inserted: the reference exists, no code is free, or the partial unique index refused."""
     quote = connection.ops.quote_name
     table = quote(Payment._meta.db_table)
     raising, lowering = _code_space(payment.base_amount)
@@ -166,7 +160,7 @@ def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> N
 
 
 def _payment_open(
-    *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool
+        *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool
 ) -> Payment | None:
     """Open the payment inside the caller's transaction. None when `first` and the order's first
     payment exists already (the order-created hook called twice)."""
@@ -221,16 +215,10 @@ def _payment_open(
 
 
 def payment_open(*, order_id: int, method: str | None = None, amount: int | None = None, actor=None,
-    source: str = "system", expires_at: datetime | None = None) -> Payment:
-    """Open the payment we expect for an order.
-
-    Bank transfers get a kode unik added to the amount (+1..+999, then -1..-999 down to the floor
-    amount), unique among open bank transfers: allocation is serialised per base amount with a
-    transaction-level advisory lock, and the partial unique index on open bank-transfer amounts is
-    the backstop (a clash with another base amount is retried with another code). When every code
-    of the amount is taken the payment expects the plain amount, flagged `match_by_order_number`:
-    the order is never refused for a payment-matching reason.
-    """
+        source: str = "system", expires_at: datetime | None = None) -> Payment:
+    """Open the payment we expect for an order. A bank transfer gets a kode unik (+1..+999, then
+    -1..-999) unique among open transfers (an advisory lock per base amount, a partial unique index as
+    backstop); with every code taken it expects the plain amount and is matched by order number."""
     from orders.models import Order
 
     with transaction.atomic():

@@ -25,14 +25,8 @@ def order_payment_sync(*, order_id: int) -> str:
 
 
 def orders_payment_sync_many(*, order_ids) -> dict[int, str]:
-    """Move every order whose payments cover it from awaiting payment to paid, in one batch.
-
-    The payment summaries of all the orders come from a constant number of queries
-    (selectors.order_payment_summaries); the orders to move go through orders_mark_paid_many once
-    (the order-transition planner and writer: status, paid_at, event, status-changed hooks), each
-    with the note "Payments received: Rp <received>". Orders cancelled meanwhile are skipped.
-    Returns each order's derived payment state. Idempotent.
-    """
+    """Move every order whose payments cover it from awaiting payment to paid: summaries in a
+    constant number of queries, one orders_mark_paid_many. Returns each order's payment state."""
     from orders.models import Order, OrderStatus
     from orders.services import orders_mark_paid_many
     from payments.selectors import order_payment_summaries

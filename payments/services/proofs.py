@@ -91,8 +91,8 @@ def _lock_pending_proof(proof_id: int) -> PaymentProof:
 
 
 def proof_approve(
-    *, proof_id: int, actor, line_id: int | None = None, received_amount: int | None = None, note: str = "",
-    decision: str | None = None) -> PaymentProof:
+        *, proof_id: int, actor, line_id: int | None = None, received_amount: int | None = None, note: str = "",
+        decision: str | None = None) -> PaymentProof:
     """Finance accepts a proof: with a statement line, that credit is matched; else the payment is
     marked paid for the received (default: expected) amount. Recorded with who and when."""
     from payments.services.statements import statement_line_match

@@ -16,7 +16,7 @@ from time import perf_counter
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -57,7 +57,7 @@ def line_fingerprint(*, account: str, line: ParsedLine, occurrence: int) -> str:
 
 
 def statement_import_create(*, data: bytes, filename: str, fmt: str, bank_account_id: int | None = None,
-    column_mapping: dict | None = None, actor=None, run: bool = True) -> StatementImport:
+        column_mapping: dict | None = None, actor=None, run: bool = True) -> StatementImport:
     """Store an uploaded statement and queue its import (after commit)."""
     errors = {}
     if fmt not in StatementImport.Format.values:
@@ -221,22 +221,16 @@ def _statement_import_run(job: StatementImport) -> StatementImport:
         "statement import %s: %s rows; parse+fingerprint+known %.2fs, hash join %.2fs, writes %.2fs",
         job.pk, len(rows), parsed_at - started, joined_at - parsed_at, written_at - joined_at,
     )
-    counts = _line_counts(job.pk)
+    done = Q(match_status__in=[LineMatch.MATCHED, LineMatch.MANUAL, LineMatch.SPLIT])
+    counts = StatementLine.objects.filter(statement_import_id=job.pk).aggregate(
+        matched=Count("id", filter=done), ambiguous=Count("id", filter=Q(match_status=LineMatch.AMBIGUOUS)),
+        left=Count("id", filter=Q(match_status__in=[LineMatch.UNMATCHED, LineMatch.AMBIGUOUS])))
     StatementImport.objects.filter(pk=job.pk).update(
         status=StatementImport.Status.DONE, finished_at=timezone.now(), rows_matched=counts["matched"],
         rows_ambiguous=counts["ambiguous"], rows_left=counts["left"],
     )
     job.refresh_from_db()
     return job
-
-
-def _line_counts(import_id: int) -> dict[str, int]:
-    qs = StatementLine.objects.filter(statement_import_id=import_id)
-    return {
-        "matched": qs.filter(match_status__in=[LineMatch.MATCHED, LineMatch.MANUAL, LineMatch.SPLIT]).count(),
-        "ambiguous": qs.filter(match_status=LineMatch.AMBIGUOUS).count(),
-        "left": qs.filter(match_status__in=[LineMatch.UNMATCHED, LineMatch.AMBIGUOUS]).count(),
-    }
 
 
 def _existing_fingerprints(rows: list[tuple]) -> set[str]:
@@ -340,16 +334,11 @@ def order_number_payments(*, earliest: date | None = None) -> dict[str, list[tup
 
 
 def find_matches(lines: list[tuple[int, int, date, str]]) -> tuple[list[tuple[int, int, str]], list[int]]:
-    """Hash join of credit lines (id, amount, booked_on, description) with open bank-transfer payments.
-
-    Candidates are bank transfers with nothing received yet, pending or expired (a transfer made
-    in time but imported after the window closed), whose window [created day, expiry day] holds
-    the line's date: by exact amount for those with a kode unik; for those opened without one
-    (every code taken) by their order number in the description and the exact amount, which then
-    wins over amount-only candidates. Returns ([(line_id, payment_id, payment_status)],
-    ambiguous_line_ids): a pair only when the line has one candidate and that payment is claimed
-    by no other line.
-    """
+    """Hash join of credit lines (id, amount, booked_on, description) with open bank transfers
+    (nothing received; pending, or expired when the line's date is in their window): by exact amount,
+    or, for those without a kode unik, by order number in the description (winning over amount-only
+    candidates). Returns ([(line_id, payment_id, status)], ambiguous line ids): a pair when the line
+    has one candidate that no other line claims."""
     if not lines:
         return [], []
     amounts = {line[1] for line in lines}
@@ -465,15 +454,11 @@ def _check_decision(*, difference: int, decision: str | None, reason: str) -> No
 
 
 def statement_line_match(
-    *, line_id: int, payment_id: int, actor, note: str = "", decision: str | None = None, reason: str = ""
+        *, line_id: int, payment_id: int, actor, note: str = "", decision: str | None = None, reason: str = ""
 ) -> StatementLine:
-    """Finance matches a credit to a payment by hand (the whole credit).
-
-    When the credit differs from what the payment still expects, Finance chooses (with a reason):
-    more -> refund the difference or keep it as the customer's credit; less -> keep the rest
-    outstanding (the payment waits for it, the order is not paid) or accept as paid (Finance role
-    only; the rest is written off). The choice and reason are recorded on the payment's event.
-    """
+    """Finance matches a whole credit to a payment by hand. A credit that differs needs a decision and
+    a reason (more: refund or keep as credit; less: keep outstanding, or accept as paid, Finance only,
+    the rest written off), recorded on the payment's event."""
     reason = (reason or "").strip()
     with transaction.atomic():
         line = _lock_line(line_id)
@@ -498,7 +483,7 @@ def statement_line_match(
 
 
 def statement_line_split(
-    *, line_id: int, allocations: list[tuple[int, int | None]], actor, note: str = ""
+        *, line_id: int, allocations: list[tuple[int, int | None]], actor, note: str = ""
 ) -> StatementLine:
     """Apply one credit to several payments ([(payment_id, amount)], amounts summing to the line)."""
     with transaction.atomic():
@@ -527,11 +512,13 @@ def _allocate(line: StatementLine, allocations: list[tuple[int, int]], *, actor,
             payment_id=payment_id, amount=amount, key=f"receipt:alloc:{allocation.pk}", actor=actor, source="statement",
             note=note or f"Statement credit {line.booked_on} matched by hand", booked_on=line.booked_on, data=data,
         )
-    line.match_status = LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT
     line.payment_id = allocations[0][0]
-    line.matched_at = timezone.now()
+    return _close_line(line, LineMatch.MANUAL if len(allocations) == 1 else LineMatch.SPLIT, actor=actor, note=note)
+
+
+def _close_line(line: StatementLine, status: str, *, actor, note: str) -> StatementLine:
+    line.match_status, line.matched_at, line.note = status, timezone.now(), note
     line.matched_by = actor if getattr(actor, "pk", None) else None
-    line.note = note
     line.save(update_fields=["match_status", "payment", "matched_at", "matched_by", "note"])
     return line
 
@@ -542,10 +529,4 @@ def statement_line_mark_not_ours(*, line_id: int, actor, reason: str) -> Stateme
     if not reason:
         raise DomainError("Say why this credit is not ours.", detail={"reason": "required"})
     with transaction.atomic():
-        line = _lock_line(line_id)
-        line.match_status = LineMatch.NOT_OURS
-        line.matched_at = timezone.now()
-        line.matched_by = actor if getattr(actor, "pk", None) else None
-        line.note = reason
-        line.save(update_fields=["match_status", "matched_at", "matched_by", "note"])
-    return line
+        return _close_line(_lock_line(line_id), LineMatch.NOT_OURS, actor=actor, note=reason)
