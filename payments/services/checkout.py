@@ -1,14 +1,9 @@
 """Gateway checkout: the hosted page where a customer pays a VA, e-wallet, QRIS or card payment.
 
-The page is made the first time the customer asks for it (Midtrans Snap: POST /snap/v1/transactions;
-Xendit: POST /v2/invoices), never inside the order's transaction: placing an order does not wait
-for a gateway. The answer is stored on the payment and reused until the payment is settled. The
-gateway's callbacks (services.gateways) then move the payment; the page's own reference is our
-payment reference, so a callback finds its payment.
-
-Midtrans refuses an order_id it has seen before. If a page was made but not stored (a crash, a
-timeout after Midtrans answered), the next attempt asks again as `<reference>~2`, `~3`; the
-callback side strips the suffix (services.gateways._find_payment).
+Made on the customer's first ask (Midtrans Snap, Xendit invoice), never inside the order's
+transaction, stored on the payment and reused; the page's reference is our payment reference, so
+the callbacks (services.gateways) find it. Midtrans refuses an order_id it has seen, so a page
+made but not stored is asked again as `<reference>~2`, `~3` (the callback side strips the suffix).
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Payment gateway notifications (Midtrans, Xendit): verification, intake and processing.
-
-The endpoint verifies and stores the raw delivery through core.inbox and answers at once;
-`gateway_delivery_process` (in a task) maps the provider's status to our payment services.
-Statuses that would move a payment backwards (a late `pending` after `settlement`) are recorded
-as events and change nothing.
-"""
+"""Payment gateway notifications (Midtrans, Xendit): core.inbox verifies and stores the raw delivery
+and answers at once; `gateway_delivery_process` (a task) maps the provider's status to our payment
+services. A status that would move a payment backwards is recorded as an event and changes nothing."""
 
 from __future__ import annotations
 

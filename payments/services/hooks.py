@@ -18,28 +18,19 @@ from payments.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from payments.services.opening import (
-    _payment_open,
-    payment_method_for_order,
-)
+from payments.services.opening import _payment_open, payment_method_for_order
 from payments.services.transitions import (
     _local_today,
     charges_reversed,
-    payment_expire,
+    payments_expire_many,
     payments_write,
     plan_payment_paid,
 )
 
 
 def on_order_created(order_id: int) -> None:
-    """orders hook: open the expected payment inside the order's creating transaction.
-
-    From order creation the hook gets the row just written (no read): three statements for a bank
-    transfer, the kode unik lock, the payment INSERT choosing its code, and the event with the
-    journal entry; a direct call reads the order first. No savepoint: the hook runs inside the
-    order's transaction, which any error rolls back whole. Called twice for an order, the second
-    call finds the first payment's reference taken and does nothing.
-    """
+    """orders hook: open the expected payment inside the order's creating transaction (no savepoint:
+    an error rolls the order back whole). Called twice for an order, the second call does nothing."""
     from orders.models import Order, OrderStatus
     from orders.services.create import order_in_creation
 
@@ -57,19 +48,10 @@ def on_order_created(order_id: int) -> None:
 
 
 def on_orders_status_changed(changes) -> None:
-    """orders status-changed hook (batch; a single change is a batch of one).
-
-    Cancelled: the order no longer expects its open payments (frees the kode unik).
-    Paid by someone else than payments (staff marked it paid after seeing the transfer, a
-    gateway integration in the orders app): the open transfer/gateway payment is recorded as
-    received, so the ledger and the order agree. Marketplace and COD orders are paid to the
-    marketplace or the courier, not to us, and wait for their payout or remittance.
-
-    One statement finds every payment the changes concern (none for most marketplace steps, and
-    none is looked for when payments moved the orders itself); the payments to book as paid are
-    locked together and written by one payments_write (the plan of payment_mark_paid); a payment
-    to expire goes through payment_expire.
-    """
+    """orders status-changed hook (batch). Cancelled: the open payments nothing was paid on expire
+    (payments_expire_many). Paid by someone else than payments: the open transfer/gateway payment is
+    recorded as received (one payments_write, the plan of payment_mark_paid). Marketplace and COD
+    orders wait for their payout or remittance."""
     from django.db.models import Q
 
     from orders.models import OrderStatus
@@ -89,19 +71,19 @@ def on_orders_status_changed(changes) -> None:
         .values_list("pk", "order_id", "method", "received_amount")
     ):
         found.setdefault(order_id, []).append((pk, method, received))
-    done: set[int] = set()  # a payment leaves "pending" when handled, so a later change skips it
-    to_pay: dict[int, str] = {}  # payment id -> source
+    to_pay: dict[int, str] = {}  # payment id -> source; the first change concerning a payment decides
+    to_expire: dict[int, None] = {}
     for change in changes:
         is_paid = change.to_status == OrderStatus.PAID and change.source != "payments"
         for payment_id, method, received in found.get(change.order_id, ()):
-            if payment_id in done:
+            if payment_id in to_pay or payment_id in to_expire:
                 continue
             if is_paid and (method == PaymentMethod.BANK_TRANSFER or method in GATEWAY_METHODS):
-                done.add(payment_id)
                 to_pay[payment_id] = change.source or "order"
             elif change.to_status == OrderStatus.CANCELLED and received == 0:
-                done.add(payment_id)
-                payment_expire(payment_id=payment_id, source="system", note="Order cancelled")
+                to_expire[payment_id] = None
+    if to_expire:
+        payments_expire_many(payment_ids=list(to_expire), source="system", note="Order cancelled")
     if to_pay:
         _payments_mark_paid_many(to_pay, note="The order was marked paid")
 
@@ -112,7 +94,7 @@ def _payments_mark_paid_many(sources: dict[int, str], *, note: str) -> None:
     booked_on = _local_today(now)
     with transaction.atomic():
         rows = list(Payment.objects.select_for_update(of=("self",)).filter(pk__in=sources).order_by("pk"))
-        reversed_ = charges_reversed([p.pk for p in rows])
+        reversed_ = charges_reversed(rows)
         plans = [
             plan_payment_paid(payment, now=now, booked_on=booked_on, source=sources[payment.pk], note=note,
                               charge_reversed=payment.pk in reversed_)

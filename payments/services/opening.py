@@ -14,16 +14,8 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
 from payments import conf
-from payments.models import (
-    GATEWAY_METHODS,
-    Account,
-    JournalEntry,
-    JournalLine,
-    Payment,
-    PaymentEvent,
-    PaymentMethod,
-    PaymentStatus,
-)
+from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
+from payments.services import journal
 from payments.services.transitions import _local_today
 
 logger = logging.getLogger(__name__)
@@ -38,26 +30,14 @@ NO_CODE_NOTE = "Match by order number, no unique code"
 
 
 METHOD_ALIASES = {
-    "bank_transfer": PaymentMethod.BANK_TRANSFER,
-    "transfer": PaymentMethod.BANK_TRANSFER,
-    "bank": PaymentMethod.BANK_TRANSFER,
-    "manual_transfer": PaymentMethod.BANK_TRANSFER,
-    "virtual_account": PaymentMethod.VIRTUAL_ACCOUNT,
-    "va": PaymentMethod.VIRTUAL_ACCOUNT,
-    "bank_transfer_va": PaymentMethod.VIRTUAL_ACCOUNT,
-    "echannel": PaymentMethod.VIRTUAL_ACCOUNT,
-    "ewallet": PaymentMethod.EWALLET,
-    "e_wallet": PaymentMethod.EWALLET,
-    "gopay": PaymentMethod.EWALLET,
-    "ovo": PaymentMethod.EWALLET,
-    "dana": PaymentMethod.EWALLET,
-    "shopeepay": PaymentMethod.EWALLET,
-    "qris": PaymentMethod.QRIS,
-    "card": PaymentMethod.CARD,
-    "credit_card": PaymentMethod.CARD,
-    "cod": PaymentMethod.COD,
-    "cash_on_delivery": PaymentMethod.COD,
-    "marketplace": PaymentMethod.MARKETPLACE,
+    "bank_transfer": PaymentMethod.BANK_TRANSFER, "transfer": PaymentMethod.BANK_TRANSFER,
+    "bank": PaymentMethod.BANK_TRANSFER, "manual_transfer": PaymentMethod.BANK_TRANSFER,
+    "virtual_account": PaymentMethod.VIRTUAL_ACCOUNT, "va": PaymentMethod.VIRTUAL_ACCOUNT,
+    "bank_transfer_va": PaymentMethod.VIRTUAL_ACCOUNT, "echannel": PaymentMethod.VIRTUAL_ACCOUNT,
+    "ewallet": PaymentMethod.EWALLET, "e_wallet": PaymentMethod.EWALLET, "gopay": PaymentMethod.EWALLET,
+    "ovo": PaymentMethod.EWALLET, "dana": PaymentMethod.EWALLET, "shopeepay": PaymentMethod.EWALLET,
+    "qris": PaymentMethod.QRIS, "card": PaymentMethod.CARD, "credit_card": PaymentMethod.CARD, "cod": PaymentMethod.COD,
+    "cash_on_delivery": PaymentMethod.COD, "marketplace": PaymentMethod.MARKETPLACE,
 }
 
 
@@ -89,9 +69,7 @@ def _free_unique_codes(base_amount: int) -> list[int]:
     raising, lowering = _code_space(base_amount)
     used = set(
         Payment.objects.filter(
-            method=PaymentMethod.BANK_TRANSFER,
-            status=PaymentStatus.PENDING,
-            amount__gte=base_amount - lowering,
+            method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PENDING, amount__gte=base_amount - lowering,
             amount__lte=base_amount + raising,
         ).values_list("amount", flat=True)
     )
@@ -120,17 +98,11 @@ def _mark_saved(obj, pk: int) -> None:
 
 
 def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -> bool:
-    """INSERT the payment ... ON CONFLICT DO NOTHING: one statement, no savepoint.
-
-    With `pick_code` the kode unik is chosen in the same statement: a code whose amount no open
-    bank transfer expects, a raising one (+1..+999) at random while any is free, else a lowering
-    one (-1..-999, never below the floor amount). The caller holds the base amount's advisory lock,
-    taken in an earlier statement, so this statement's snapshot sees every committed allocation.
-    False when nothing was inserted: the reference exists, no code is free, or the amount clashed
-    with another base amount's allocation at the same moment (the partial unique index decided).
-    With `guess` the code is a random raising one tried as it is: nearly always free in a real
-    shop, and far cheaper than looking at the taken ones; a clash returns False and the caller looks.
-    """
+    """INSERT the payment ... ON CONFLICT DO NOTHING, one statement, no savepoint. With `pick_code`
+    the same statement picks a code no open transfer's amount uses (raising at random while free,
+    then lowering, never below the floor); the caller holds the base amount's advisory lock. With
+    `guess` a random raising code is tried as it is (nearly always free, far cheaper). False when
+    nothing was inserted: the reference exists, no code is free, or the partial unique index refused."""
     quote = connection.ops.quote_name
     table = quote(Payment._meta.db_table)
     raising, lowering = _code_space(payment.base_amount)
@@ -159,8 +131,7 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
             f"ORDER BY code < 0, random() LIMIT 1) AS c"
         )
         params += [
-            raising, lowering,
-            payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
+            raising, lowering, payment.base_amount, PaymentMethod.BANK_TRANSFER, PaymentStatus.PENDING,
             payment.base_amount - lowering, payment.base_amount + raising,
         ]
     with connection.cursor() as cursor:
@@ -178,45 +149,18 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
 
 
 def _write_opened(payment: Payment, *, actor, source: str, booked_on: date) -> None:
-    """The 'opened' event and the charge journal entry with its two lines, in one statement.
-
-    The charge's key is new (the payment was inserted in this transaction), so no lookup first.
-    """
-    quote = connection.ops.quote_name
+    """The 'opened' event and the charge journal entry with its two lines, in one statement."""
     data = {"amount": payment.amount, "unique_code": payment.unique_code}
     note = ""
     if payment.match_by_order_number:
         data["match_by_order_number"] = True
         note = NO_CODE_NOTE
-    event = PaymentEvent(
-        payment=payment, kind="opened", from_status="", to_status=payment.status,
-        actor=actor if getattr(actor, "pk", None) else None, source=source, note=note, data=data,
-    )
-    entry = JournalEntry(
-        key=f"charge:{payment.pk}", kind=JournalEntry.Kind.CHARGE, booked_on=booked_on,
-        description=f"Due for {payment.reference}"[:255], order_id=payment.order_id, payment_id=payment.pk,
-    )
-    lines = [(Account.RECEIVABLE, payment.amount, 0), (Account.SALES, 0, payment.amount)]
-    if sum(d for _a, d, _c in lines) != sum(c for _a, _d, c in lines):
-        raise ValueError(f"journal entry {entry.key} does not balance: {lines}")
-    event_columns, event_params = _insert_parts(event)
-    entry_columns, entry_params = _insert_parts(entry)
-    line_columns = ", ".join(quote(c) for c in ("entry_id", "account", "debit_amount", "credit_amount"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH ev AS (INSERT INTO {quote(PaymentEvent._meta.db_table)} ({', '.join(event_columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(event_columns))})), "
-            f"je AS (INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(entry_columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(entry_columns))}) RETURNING {quote('id')}) "
-            f"INSERT INTO {quote(JournalLine._meta.db_table)} ({line_columns}) "
-            f"SELECT je.{quote('id')}, v.account, v.debit, v.credit FROM je CROSS JOIN "
-            f"(VALUES (%s, %s::bigint, %s::bigint), (%s, %s::bigint, %s::bigint)) AS v(account, debit, credit)",
-            [*event_params, *entry_params, *(value for line in lines for value in line)],
-        )
+    event = journal.Event(payment.pk, "opened", "", payment.status, getattr(actor, "pk", None), source, note, data)
+    journal.journal_post_many([journal.charge_posting(payment=payment, booked_on=booked_on)], events=[event])
 
 
 def _payment_open(
-    *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool,
+        *, order, method: str, amount: int | None, actor, source: str, expires_at: datetime | None, first: bool
 ) -> Payment | None:
     """Open the payment inside the caller's transaction. None when `first` and the order's first
     payment exists already (the order-created hook called twice)."""
@@ -270,24 +214,11 @@ def _payment_open(
     return payment
 
 
-def payment_open(
-    *,
-    order_id: int,
-    method: str | None = None,
-    amount: int | None = None,
-    actor=None,
-    source: str = "system",
-    expires_at: datetime | None = None,
-) -> Payment:
-    """Open the payment we expect for an order.
-
-    Bank transfers get a kode unik added to the amount (+1..+999, then -1..-999 down to the floor
-    amount), unique among open bank transfers: allocation is serialised per base amount with a
-    transaction-level advisory lock, and the partial unique index on open bank-transfer amounts is
-    the backstop (a clash with another base amount is retried with another code). When every code
-    of the amount is taken the payment expects the plain amount, flagged `match_by_order_number`:
-    the order is never refused for a payment-matching reason.
-    """
+def payment_open(*, order_id: int, method: str | None = None, amount: int | None = None, actor=None,
+        source: str = "system", expires_at: datetime | None = None) -> Payment:
+    """Open the payment we expect for an order. A bank transfer gets a kode unik (+1..+999, then
+    -1..-999) unique among open transfers (an advisory lock per base amount, a partial unique index as
+    backstop); with every code taken it expects the plain amount and is matched by order number."""
     from orders.models import Order
 
     with transaction.atomic():

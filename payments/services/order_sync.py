@@ -10,13 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from payments.models import (
-    GATEWAY_METHODS,
-    Payment,
-    PaymentMethod,
-    PaymentStatus,
-)
-from payments.services.transitions import payment_expire
+from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
+from payments.services.transitions import payments_expire_many
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +25,8 @@ def order_payment_sync(*, order_id: int) -> str:
 
 
 def orders_payment_sync_many(*, order_ids) -> dict[int, str]:
-    """Move every order whose payments cover it from awaiting payment to paid, in one batch.
-
-    The payment summaries of all the orders come from a constant number of queries
-    (selectors.order_payment_summaries); the orders to move go through orders_mark_paid_many once
-    (the order-transition planner and writer: status, paid_at, event, status-changed hooks), each
-    with the note "Payments received: Rp <received>". Orders cancelled meanwhile are skipped.
-    Returns each order's derived payment state. Idempotent.
-    """
+    """Move every order whose payments cover it from awaiting payment to paid: summaries in a
+    constant number of queries, one orders_mark_paid_many. Returns each order's payment state."""
     from orders.models import Order, OrderStatus
     from orders.services import orders_mark_paid_many
     from payments.selectors import order_payment_summaries
@@ -85,10 +74,8 @@ def expire_overdue(*, limit: int = 500) -> int:
     for order_id in list(overdue_orders_queryset().values_list("pk", flat=True)[:limit]):
         try:
             with transaction.atomic():
-                for payment_id in Payment.objects.filter(
-                    order_id=order_id, status=PaymentStatus.PENDING, received_amount=0
-                ).values_list("pk", flat=True):
-                    payment_expire(payment_id=payment_id, source="system")
+                payments_expire_many(payment_ids=Payment.objects.filter(
+                    order_id=order_id, status=PaymentStatus.PENDING, received_amount=0).values_list("pk", flat=True))
                 order_services.order_expire(order_id=order_id, actor=None, source="system",
                                             note="Payment window passed")
             done += 1

@@ -2,7 +2,7 @@
 opening, transitions (planner, writer, one service per transition), refunds, hooks, order_sync."""
 
 from payments.services.hooks import on_order_created, on_orders_status_changed
-from payments.services.opening import METHOD_ALIASES, NO_CODE_NOTE, payment_method_for_order, payment_open
+from payments.services.opening import payment_open
 from payments.services.order_sync import (
     expire_overdue,
     order_payment_sync,
@@ -11,7 +11,6 @@ from payments.services.order_sync import (
 )
 from payments.services.refunds import refund_create
 from payments.services.transitions import (
-    PaymentPlan,
     _event,
     charges_reversed,
     payment_accept_short,
@@ -24,14 +23,12 @@ from payments.services.transitions import (
     payments_write,
     plan_payment_flagged,
     plan_payment_paid,
-    plan_payment_transition,
 )
 
 __all__ = [
-    "METHOD_ALIASES", "NO_CODE_NOTE", "PaymentPlan", "_event", "charges_reversed", "expire_overdue",
-    "on_order_created", "on_orders_status_changed", "order_payment_sync", "orders_payment_sync_many",
-    "overdue_orders_queryset", "payment_accept_short", "payment_expire", "payment_flag_for_review",
-    "payment_mark_failed", "payment_mark_paid", "payment_method_for_order", "payment_note_provider_status",
-    "payment_open", "payment_receive", "payments_write", "plan_payment_flagged", "plan_payment_paid",
-    "plan_payment_transition", "refund_create",
+    "_event", "charges_reversed", "expire_overdue", "on_order_created", "on_orders_status_changed",
+    "order_payment_sync", "orders_payment_sync_many", "overdue_orders_queryset", "payment_accept_short",
+    "payment_expire", "payment_flag_for_review", "payment_mark_failed", "payment_mark_paid",
+    "payment_note_provider_status", "payment_open", "payment_receive", "payments_write", "plan_payment_flagged",
+    "plan_payment_paid", "refund_create",
 ]

@@ -71,12 +71,8 @@ def proof_upload(
         if payment.proofs.filter(status=PaymentProof.Status.PENDING).count() >= 3:
             raise Conflict("Three proofs are already waiting; Finance will check them soon.")
         proof = PaymentProof(
-            payment=payment,
-            content_type=content_type,
-            size=len(data),
-            sender_name=sender_name.strip()[:120],
-            sender_bank=sender_bank.strip()[:60],
-            declared_amount=declared_amount,
+            payment=payment, content_type=content_type, size=len(data), sender_name=sender_name.strip()[:120],
+            sender_bank=sender_bank.strip()[:60], declared_amount=declared_amount,
         )
         proof.file.save(f"{secrets.token_hex(8)}.{ext}", ContentFile(data), save=False)
         proof.save()
@@ -95,9 +91,8 @@ def _lock_pending_proof(proof_id: int) -> PaymentProof:
 
 
 def proof_approve(
-    *, proof_id: int, actor, line_id: int | None = None, received_amount: int | None = None, note: str = "",
-    decision: str | None = None,
-) -> PaymentProof:
+        *, proof_id: int, actor, line_id: int | None = None, received_amount: int | None = None, note: str = "",
+        decision: str | None = None) -> PaymentProof:
     """Finance accepts a proof: with a statement line, that credit is matched; else the payment is
     marked paid for the received (default: expected) amount. Recorded with who and when."""
     from payments.services.statements import statement_line_match

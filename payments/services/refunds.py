@@ -5,28 +5,15 @@ from __future__ import annotations
 from django.db import transaction
 
 from core.errors import DomainError
-from payments.models import (
-    PaymentStatus,
-)
+from payments.models import PaymentStatus
 from payments.services import journal
 from payments.services.transitions import _check, _event, _local_today, _lock, _schedule_order_sync
 
 
-def refund_create(
-    *,
-    payment_id: int,
-    amount: int,
-    reason: str,
-    kind: str = "other",
-    reference: str = "",
-    actor=None,
-    source: str = "staff",
-):
-    """Give money back on a payment (full or partial), linked to a cancellation or return.
-
-    paid/partially_refunded -> partially_refunded or refunded; needs_review -> refunded (money we
-    cannot keep, e.g. a late transfer for a cancelled order) only for the whole amount.
-    """
+def refund_create(*, payment_id: int, amount: int, reason: str, kind: str = "other", reference: str = "", actor=None,
+        source: str = "staff"):
+    """Give money back on a payment (full or partial): paid/partially_refunded -> partially_refunded
+    or refunded; needs_review -> refunded, in full only."""
     from payments.models import Refund
 
     reason = (reason or "").strip()

@@ -52,8 +52,7 @@ COD_COLUMNS = {
     "resi": ("resi", "no resi", "awb", "waybill", "tracking number", "nomor resi"),
     "order": ("order", "order number", "no pesanan", "order id"),
     "collected": ("collected", "cod amount", "nilai cod", "amount collected", "cod"),
-    "fee": ("cod fee", "fee", "biaya cod"),
-    "returned": ("returned", "status", "retur"),
+    "fee": ("cod fee", "fee", "biaya cod"), "returned": ("returned", "status", "retur"),
 }
 
 
@@ -115,14 +114,11 @@ def parse_settlement(data: bytes) -> list[_Settled]:
             continue
         result.append(
             _Settled(
-                external=external,
-                settled_on=parse_date(row[cols["settled_on"]]) if "settled_on" in cols else None,
-                gross=_amount(row, cols.get("gross")),
-                commission=abs(_amount(row, cols.get("commission"))),
+                external=external, settled_on=parse_date(row[cols["settled_on"]]) if "settled_on" in cols else None,
+                gross=_amount(row, cols.get("gross")), commission=abs(_amount(row, cols.get("commission"))),
                 service_fee=abs(_amount(row, cols.get("service_fee"))),
                 shipping_subsidy=_amount(row, cols.get("shipping_subsidy")),
-                voucher=abs(_amount(row, cols.get("voucher"))),
-                adjustments=_amount(row, cols.get("adjustments")),
+                voucher=abs(_amount(row, cols.get("voucher"))), adjustments=_amount(row, cols.get("adjustments")),
                 net=_amount(row, cols.get("net")),
             )
         )
