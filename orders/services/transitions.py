@@ -3,11 +3,13 @@
 `plan_transition` and `plan_mark_paid` are pure: from a locked order and a target they work out
 the new field values (status, timestamps, extra fields, updated_at), the stock effect (commit on
 shipping, release on cancelling) and the event row, and change nothing in the database.
-`transitions_write` applies any number of plans set-based: the stock effects through catalog's
-`stock_commit_many` / `stock_release_many`, one bulk UPDATE of the changed order columns, one
-INSERT of the events, and the status-changed hooks once for the batch
-(`hooks.run_status_changed_batch`: an app's batch hook once, other apps once per change; a single
-plan goes through the per-change runner), each change carrying the order row as written.
+`plan_change` plans what is no status step (field values, a timeline note) the same way, so a
+marketplace upsert is one list of plans. `transitions_write` applies any number of plans
+set-based: the stock effects through catalog's `stock_commit_many` / `stock_release_many`, one
+bulk UPDATE of the changed order columns, one INSERT of the events, and the status-changed hooks
+once for the batch (`hooks.run_status_changed_batch`: an app's batch hook once, other apps once
+per change; a single plan goes through the per-change runner), each change carrying the order
+row as written.
 
 The per-order services in orders.services.lifecycle are a batch of one:
 `transitions_write([plan_transition(order, target, ...)])`; `orders_mark_paid_many` is the batch.
