@@ -139,8 +139,12 @@ class Drain:
         """Claim and process batches until none is left (see the module); returns what `process` counted."""
         try:
             done, more = claim_loop(
-                claim=claim, process=process, release=release, on_idle=lambda: self.idle(scope=scope),
-                resume=lambda: self.resume(scope=scope), deadline=time.monotonic() + self.run_seconds,
+                claim=claim,
+                process=process,
+                release=release,
+                on_idle=lambda: self.idle(scope=scope),
+                resume=lambda: self.resume(scope=scope),
+                deadline=time.monotonic() + self.run_seconds,
             )
         except Exception:
             self.idle(scope=scope)
