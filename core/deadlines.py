@@ -17,7 +17,6 @@ A clock that pauses (a complaint waiting on the customer) sums `between()` over 
 from __future__ import annotations
 
 import threading
-import time as monotonic_clock
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -29,6 +28,8 @@ import holidays as holidays_lib
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from core.ttl import TTLCache
 
 Interval = tuple[time, time]
 
@@ -291,8 +292,10 @@ VERSION_KEY = "core:business-calendar:version"
 # How stale another process's calendar may be after a change: it re-reads the version this often.
 VERSION_CHECK_SECONDS = 2.0
 
-_lock = threading.Lock()
-_cached: tuple[BusinessCalendar | None, str | None, float] = (None, None, 0.0)
+# The shared version as this process last read it (re-read once it is VERSION_CHECK_SECONDS old),
+# and the calendar built for each version (kept until the version changes or _publish_change).
+_version: TTLCache[str | None] = TTLCache(ttl=VERSION_CHECK_SECONDS, max_entries=1)
+_calendars: TTLCache[BusinessCalendar] = TTLCache(ttl=float("inf"), max_entries=4)
 # Set while this thread's open transaction has changed the calendar and not committed yet.
 _pending = threading.local()
 
@@ -321,22 +324,13 @@ def business_calendar() -> BusinessCalendar:
     VERSION_CHECK_SECONDS. Inside the transaction that made a change, the calendar is read fresh
     (and not kept), so that transaction sees its own change and a rollback leaves nothing behind.
     """
-    global _cached
     if getattr(_pending, "active", False):
         if transaction.get_connection().in_atomic_block:
             return build_business_calendar()
         _pending.active = False  # that transaction ended without a commit
-    now = monotonic_clock.monotonic()
-    calendar, version, checked_at = _cached
-    if calendar is not None and now - checked_at < VERSION_CHECK_SECONDS:
-        return calendar
-    # Read the version before the rows: a change committed meanwhile only causes one more rebuild.
-    current = cache.get(VERSION_KEY)
-    if calendar is None or current != version:
-        calendar = build_business_calendar()
-    with _lock:
-        _cached = (calendar, current, now)
-    return calendar
+    # The version before the rows: a change committed meanwhile only causes one more rebuild.
+    version = _version.get_or_set("version", lambda: cache.get(VERSION_KEY))
+    return _calendars.get_or_set(version, build_business_calendar)
 
 
 def business_calendar_invalidate() -> None:
@@ -351,19 +345,15 @@ def business_calendar_invalidate() -> None:
 
 
 def _publish_change() -> None:
-    global _cached
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    _pending.active = False
-    with _lock:
-        _cached = (None, None, 0.0)
+    forget_cached_calendar()
 
 
 def forget_cached_calendar() -> None:
     """Drop this process's copy only (tests start from a clean process state)."""
-    global _cached
     _pending.active = False
-    with _lock:
-        _cached = (None, None, 0.0)
+    _version.clear()
+    _calendars.clear()
 
 
 def _on_calendar_row_changed(sender, **kwargs) -> None:

@@ -6,7 +6,8 @@ or running": whoever marks work while it exists queues nothing, so a burst of wr
 Redis round trip each and one task in all. The marker expires by itself (`marker_ttl`) if a worker
 dies mid-drain; each app's periodic sweep catches what is left in between.
 
-The drain (`Drain.run`) claims a batch atomically (the caller's `claim`, e.g. SELECT ... FOR
+The drain (`Drain.run`, its loop `claim_loop` shared with drains that keep their own marker
+handling, as the marketplace push drain) claims a batch atomically (the caller's `claim`, e.g. SELECT ... FOR
 UPDATE SKIP LOCKED and delete), processes it, and goes on until a claim comes back empty. Then it
 drops the marker and claims once more: work committed between the last claim and the drop saw the
 marker and queued nothing. It carries on only if it takes the marker back (else a newer drain has
@@ -136,26 +137,67 @@ class Drain:
         release: Callable[[Sequence], None] | None = None,
     ) -> int:
         """Claim and process batches until none is left (see the module); returns what `process` counted."""
-        done = 0
-        deadline = time.monotonic() + self.run_seconds
-        while True:
+        try:
+            done, more = claim_loop(
+                claim=claim,
+                process=process,
+                release=release,
+                on_idle=lambda: self.idle(scope=scope),
+                resume=lambda: self.resume(scope=scope),
+                deadline=time.monotonic() + self.run_seconds,
+            )
+        except Exception:
+            self.idle(scope=scope)
+            self.failed(*args, scope=scope)
+            raise
+        if more:
+            self.task().delay(*args)  # the marker stays: this drain goes on in a fresh task
+        else:
+            self.succeeded(scope=scope)
+        return done
+
+
+def claim_loop(
+    *,
+    claim: Callable[[], Sequence],
+    process: Callable[[Sequence], int],
+    release: Callable[[Sequence], None] | None = None,
+    on_idle: Callable[[], None] | None = None,
+    resume: Callable[[], bool] | None = None,
+    deadline: float | None = None,
+    max_batches: int | None = None,
+) -> tuple[int, bool]:
+    """The loop of every drain: claim a batch, process it, until a claim comes back empty.
+
+    The first time the work runs out, `on_idle()` (drop the drain's marker) and claim once more:
+    work committed just before saw the marker and queued nothing, so it is not left behind. Late
+    work found then is processed if `resume()` takes the marker back (the loop then idles again
+    when it runs out next); when a newer drain holds it, the batch is given back (`release`) and
+    the loop ends. Without `resume` the loop goes on without the marker and ends at the next empty
+    claim. An exception from `process` gives its batch back and propagates. Returns (what
+    `process` counted, whether it stopped at `deadline` (time.monotonic) or `max_batches` with
+    work perhaps left).
+    """
+    done = batches = 0
+    marked = on_idle is not None
+    while True:
+        batch = claim()
+        if not batch:
+            if not marked:
+                return done, False
+            on_idle()
             batch = claim()
-            if not batch:
-                self.idle(scope=scope)
-                batch = claim()
-                if not batch or not self.resume(scope=scope):
-                    if batch and release is not None:  # a newer drain holds the marker: leave it the work
-                        release(batch)
-                    self.succeeded(scope=scope)
-                    return done
-            try:
-                done += process(batch)
-            except Exception:
-                if release is not None:
+            marked = bool(batch) and resume is not None and resume()
+            if not batch or (resume is not None and not marked):
+                if batch and release is not None:  # a newer drain holds the marker: leave it the work
                     release(batch)
-                self.idle(scope=scope)
-                self.failed(*args, scope=scope)
-                raise
-            if time.monotonic() > deadline:
-                self.task().delay(*args)  # the marker stays: this drain goes on in a fresh task
-                return done
+                return done, False
+        try:
+            done += process(batch)
+        except Exception:
+            if release is not None:
+                release(batch)
+            raise
+        batches += 1
+        if (deadline is not None and time.monotonic() > deadline) or (max_batches and batches >= max_batches):
+            return done, True

@@ -19,8 +19,9 @@ from channels.adapters import get_adapter
 from channels.adapters.base import AdapterError, TransientAdapterError
 from channels.models import Channel
 from core import inbox
+from core.drain import claim_loop
 from marketplaces.adapters.http import chunks
-from orders.services.external_batch import orders_upsert_external_batch
+from orders.services.external import orders_upsert_external_batch
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +127,6 @@ def deliveries_drain(
     """
     channel = Channel.objects.filter(pk=channel_id).first()
     started = timezone.now()
-    handled = 0
-    idle_called = False
     limit = DELIVERY_BATCH
 
     def claim() -> list:
@@ -135,21 +134,18 @@ def deliveries_drain(
             channel_id=channel_id, limit=limit, fresh_only=not retry, tried_before=started
         )
 
-    for _ in range(max_batches):
-        batch = claim()
-        if not batch and not idle_called:
-            if on_idle is not None:
-                on_idle()
-            idle_called = True
-            batch = claim()
-        if not batch:
-            return handled, False
-        if len(batch) == limit and on_backlog is not None:
+    def process(batch: list) -> int:
+        nonlocal limit
+        full = len(batch) == limit
+        if full and on_backlog is not None:
             on_backlog()
-        limit = DELIVERY_BACKLOG_BATCH if len(batch) == limit else DELIVERY_BATCH
+        limit = DELIVERY_BACKLOG_BATCH if full else DELIVERY_BATCH
         _handle_batch(channel, batch, on_release=on_release)
-        handled += len(batch)
-    return handled, True
+        return len(batch)
+
+    # no resume: after on_idle the drain goes on without its marker (a push stored meanwhile
+    # queued a new drain; claims skip each other's rows) and claimed pushes are never given back
+    return claim_loop(claim=claim, process=process, on_idle=on_idle, max_batches=max_batches)
 
 
 def _process_batch(adapter, channel: Channel, batch: list) -> dict[int, Exception]:

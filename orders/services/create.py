@@ -113,28 +113,11 @@ def order_number(channel: Channel, order_id: int, placed_at: datetime) -> str:
     return f"{channel.code.upper()[:20]}-{day}-{order_id:06d}"  # fits Order.number (40) for any code
 
 
-def insert_order(
-    *,
-    channel: Channel,
-    customer: Customer | None,
-    lines: list[ResolvedLine],
-    placed_at: datetime,
-    reserve: bool,
-    strict_stock: bool,
-    actor=None,
-    source: str,
-    order_id: int | None = None,
-    **fields,
-) -> tuple[Order, list[OrderLine], Exception | None]:
-    """Write the order, its lines and its number, and reserve stock; returns (order, lines, stock error).
-
-    With strict_stock, OutOfStock propagates (and the caller's transaction is rolled back);
-    otherwise it is returned and nothing is reserved. The caller wraps this in a transaction.
-    `order_id`, an id the caller took from the orders sequence, lets the order be inserted with its
-    final number; without it the number is set by an UPDATE once the database gave the id.
-    """
-    from catalog.errors import OutOfStock
-
+def build_order(
+    *, channel: Channel, customer: Customer | None, lines: list[ResolvedLine], placed_at: datetime, source: str,
+    order_id: int | None = None, **fields,
+) -> tuple[Order, list[OrderLine]]:
+    """The unsaved order and its lines, as every creating path writes them (staff, API, marketplace)."""
     order = Order(
         id=order_id,
         channel=channel,
@@ -144,41 +127,36 @@ def insert_order(
         source=source,
         **fields,
     )
-    insert_instance(order)
-    order_lines = [
-        OrderLine(
-            order=order,
-            variant_id=line.variant_id,
-            sku=line.sku[:64],
-            name=line.name[:255],
-            quantity=line.quantity,
-            unit_price_amount=line.unit_price_amount,
-            discount_amount=line.discount_amount,
-            external_line_id=line.external_line_id[:128],
-        )
+    return order, [
+        OrderLine(order=order, variant_id=line.variant_id, sku=line.sku[:64], name=line.name[:255],
+                  quantity=line.quantity, unit_price_amount=line.unit_price_amount,
+                  discount_amount=line.discount_amount, external_line_id=line.external_line_id[:128])
         for line in lines
     ]
-    stock_error = None
+
+
+def insert_order(*, channel: Channel, lines: list[ResolvedLine], placed_at: datetime, actor=None,
+                 order_id: int | None = None, **fields) -> tuple[Order, list[OrderLine]]:
+    """Write the order, its lines and its number, and reserve its stock (OutOfStock propagates).
+
+    The caller wraps this in a transaction. `order_id`, an id the caller took from the orders
+    sequence, lets the order be inserted with its final number; without it the number is set by an
+    UPDATE once the database gave the id.
+    """
+    order, order_lines = build_order(channel=channel, lines=lines, placed_at=placed_at, order_id=order_id, **fields)
+    insert_instance(order)
+    for line in order_lines:
+        line.order = order  # the id the INSERT gave
     listed = (
         {line.variant_id for line in lines if line.listed}
         if all(line.listed is not None for line in lines if line.variant_id) else None
     )
-    if reserve:
-        if strict_stock:
-            reserve_lines(order, order_lines, actor=actor, listed=listed)
-        else:
-            try:
-                with transaction.atomic():
-                    reserve_lines(order, order_lines, actor=actor, listed=listed)
-            except OutOfStock as exc:
-                for line in order_lines:
-                    line.stock_reserved = False
-                stock_error = exc
+    reserve_lines(order, order_lines, actor=actor, listed=listed)
     insert_instances(order_lines)
     if order_id is None:
         order.number = order_number(channel, order.id, placed_at)
         Order.objects.filter(pk=order.pk).update(number=order.number)
-    return order, order_lines, stock_error
+    return order, order_lines
 
 
 # The order whose order-created hooks are running, as order_create_with_rows wrote it.
@@ -299,13 +277,11 @@ def order_create_with_rows(
         guard = transaction.atomic() if external_id else contextlib.nullcontext()
         try:
             with guard:
-                order, order_lines, _err = insert_order(
+                order, order_lines = insert_order(
                     channel=channel,
                     customer=buyer,
                     lines=resolved,
                     placed_at=placed_at or now,
-                    reserve=True,
-                    strict_stock=True,
                     actor=actor if getattr(actor, "is_authenticated", False) else None,
                     source=source,
                     order_id=order_id,

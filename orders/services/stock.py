@@ -1,12 +1,13 @@
 """The orders side of the stock ledger: which lines hold stock, under which reference.
 
-All calls go through catalog.services (stock_reserve / stock_release / stock_commit); the
-reference of every movement is "order:<id>", so the ledger shows which order moved stock.
+Reservations go through catalog.services (stock_reserve / stock_release), the batch commits and
+releases through orders.services.transitions; the reference of every movement is "order:<id>",
+so the ledger shows which order moved stock.
 """
 
 from __future__ import annotations
 
-from catalog.services import StockRequest, stock_commit, stock_release, stock_reserve
+from catalog.services import StockRequest, stock_release, stock_reserve
 from orders.models import Order, OrderLine
 
 
@@ -46,11 +47,3 @@ def release_order_stock(order: Order, *, actor=None, reason: str = "") -> None:
     stock_release(reference=order_reference(order.id), actor=actor, reason=reason)
     OrderLine.objects.filter(id__in=ids).update(stock_reserved=False)
 
-
-def commit_order_stock(order: Order, *, actor=None) -> None:
-    """Turn the order's reservations into stock that left the warehouse (shipment)."""
-    ids = list(order.lines.filter(stock_reserved=True).values_list("id", flat=True))
-    if not ids:
-        return
-    stock_commit(reference=order_reference(order.id), actor=actor)
-    OrderLine.objects.filter(id__in=ids).update(stock_reserved=False)

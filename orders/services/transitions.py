@@ -3,11 +3,13 @@
 `plan_transition` and `plan_mark_paid` are pure: from a locked order and a target they work out
 the new field values (status, timestamps, extra fields, updated_at), the stock effect (commit on
 shipping, release on cancelling) and the event row, and change nothing in the database.
-`transitions_write` applies any number of plans set-based: the stock effects through catalog's
-`stock_commit_many` / `stock_release_many`, one bulk UPDATE of the changed order columns, one
-INSERT of the events, and the status-changed hooks once for the batch
-(`hooks.run_status_changed_batch`: an app's batch hook once, other apps once per change; a single
-plan goes through the per-change runner), each change carrying the order row as written.
+`plan_change` plans what is no status step (field values, a timeline note) the same way, so a
+marketplace upsert is one list of plans. `transitions_write` applies any number of plans
+set-based: the stock effects through catalog's `stock_commit_many` / `stock_release_many`, one
+bulk UPDATE of the changed order columns, one INSERT of the events, and the status-changed hooks
+once for the batch (`hooks.run_status_changed_batch`: an app's batch hook once, other apps once
+per change; a single plan goes through the per-change runner), each change carrying the order
+row as written.
 
 The per-order services in orders.services.lifecycle are a batch of one:
 `transitions_write([plan_transition(order, target, ...)])`; `orders_mark_paid_many` is the batch.
@@ -52,13 +54,13 @@ class TransitionPlan:
 
     order: Order
     fields: dict[str, Any]  # column -> new value (also set on `order`); the writer's update_fields
-    event: OrderEvent
+    event: OrderEvent | None
     stock: str = ""  # STOCK_COMMIT, STOCK_RELEASE or ""
     actor: Any = None
 
     @property
     def is_status_change(self) -> bool:
-        return self.event.kind == EVENT_STATUS
+        return self.event is not None and self.event.kind == EVENT_STATUS
 
 
 def user_or_none(actor):
@@ -121,15 +123,34 @@ def plan_mark_paid(
     if order.status in PAST_PAYMENT:
         if order.paid_at is not None:
             return None
-        changed = {"paid_at": paid_at or now, "updated_at": now}
-        for name, value in changed.items():
-            setattr(order, name, value)
-        event = _event(order, EVENT_PAYMENT_RECEIVED, actor=actor, source=source, note=note,
-                       data={"cod": order.is_cod})
-        return TransitionPlan(order=order, fields=changed, event=event, actor=user_or_none(actor))
+        return plan_change(order, EVENT_PAYMENT_RECEIVED, fields={"paid_at": paid_at or now}, actor=actor,
+                           source=source, note=note, data={"cod": order.is_cod}, now=now)
     if order.status == S.PAID:
         return None
     return plan_transition(order, S.PAID, actor=actor, source=source, note=note, at=paid_at, now=now)
+
+
+def plan_change(
+    order: Order,
+    kind: str = "",
+    *,
+    fields: dict | None = None,
+    actor=None,
+    source: str = "staff",
+    note: str = "",
+    to_status: str = "",
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> TransitionPlan:
+    """Plan a change that is not a status step: field values (with updated_at, also set on `order`)
+    and/or a timeline event of `kind` (none when kind is "")."""
+    changed: dict[str, Any] = dict(fields or {})
+    if changed:
+        changed["updated_at"] = now or timezone.now()
+    for name, value in changed.items():
+        setattr(order, name, value)
+    event = _event(order, kind, actor=actor, source=source, note=note, to_status=to_status, data=data) if kind else None
+    return TransitionPlan(order=order, fields=changed, event=event, actor=user_or_none(actor))
 
 
 def _event(order: Order, kind: str, *, actor, source: str, note: str, from_status: str = "", to_status: str = "",
@@ -160,10 +181,12 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
     orders: dict[int, Order] = {}
     columns: set[str] = set()
     for plan in plans:
-        orders[plan.order.pk] = plan.order
-        columns.update(plan.fields)
-    Order.objects.bulk_update(list(orders.values()), sorted(columns))
-    events = OrderEvent.objects.bulk_create([plan.event for plan in plans])
+        if plan.fields:
+            orders[plan.order.pk] = plan.order
+            columns.update(plan.fields)
+    if orders:
+        Order.objects.bulk_update(list(orders.values()), sorted(columns))
+    events = OrderEvent.objects.bulk_create([plan.event for plan in plans if plan.event is not None])
     changes = [
         hooks.StatusChange(order_id=plan.order.pk, from_status=plan.event.from_status,
                            to_status=plan.event.to_status, event_id=plan.event.pk, source=plan.event.source,

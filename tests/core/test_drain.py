@@ -137,3 +137,21 @@ def test_a_broker_that_refuses_the_task_drops_the_marker_so_the_next_mark_tries_
         drain.wake()
 
     assert cache.get("test:drain") is None
+
+
+def test_the_claim_loop_without_resume_processes_late_work_once_and_stops_at_max_batches():
+    # the marketplace push drain's use: on_idle once, late work still processed, no marker taken back
+    from core.drain import claim_loop
+
+    queue = [[1, 2], [], [3], []]
+    idled = []
+
+    def claim():
+        return queue.pop(0) if queue else []
+
+    assert claim_loop(claim=claim, process=len, on_idle=lambda: idled.append(1)) == (3, False)
+    assert idled == [1] and queue == []
+
+    queue[:] = [[1], [2], [3]]
+    assert claim_loop(claim=claim, process=len, max_batches=2) == (2, True)
+    assert queue == [[3]]

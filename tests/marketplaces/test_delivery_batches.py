@@ -197,7 +197,7 @@ def test_once_a_pass_comes_back_full_the_next_passes_take_bigger_batches(
 def test_an_order_that_fails_in_a_batch_fails_only_its_own_push(
     make_channel, fake, post_push, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from orders.services import external, external_batch
+    from orders.services import external
 
     channel = make_channel("shopee", fake)
     for order_id in ("OK1", "OK2"):
@@ -212,7 +212,6 @@ def test_an_order_that_fails_in_a_batch_fails_only_its_own_push(
 
     # both the batch and its order-by-order fallback meet the broken order
     monkeypatch.setattr(external, "map_provider_status", mapping)
-    monkeypatch.setattr(external_batch, "map_provider_status", mapping)
     ok1, broken, ok2 = _store(fake, post_push, django_capture_on_commit_callbacks, ["OK1", "BROKEN", "OK2"])
 
     assert services.deliveries_drain(channel_id=channel.pk) == (3, False)

@@ -170,7 +170,7 @@ def test_a_catch_up_stores_each_fetched_batch_set_based(make_channel, fake):
 
 
 def test_orders_that_could_not_be_stored_keep_the_cursor(make_channel, fake, monkeypatch):
-    from orders.services.external_batch import BatchResult
+    from orders.services.external import BatchResult
 
     channel = make_channel("shopee", fake)
     fake.put_order("shopee", "BROKEN1", status="READY_TO_SHIP")

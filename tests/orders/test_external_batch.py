@@ -13,7 +13,7 @@ from orders.inputs import ExternalOrderLine
 from orders.models import Order, OrderStatus
 from orders.services import external as external_module
 from orders.services import order_upsert_external
-from orders.services.external_batch import orders_upsert_external_batch
+from orders.services.external import orders_upsert_external_batch
 from payments.models import Payment, PaymentStatus
 from tests.concurrency import race
 
@@ -158,7 +158,6 @@ def test_a_failing_order_does_not_lose_the_others_of_its_batch(shopee_channel, e
 
     # the batch path and the per-order fallback both meet the broken buyer
     monkeypatch.setattr(external_module, "customer_for_contact", customer_for_contact)
-    monkeypatch.setattr("orders.services.external_batch.customer_for_contact", customer_for_contact)
     orders_upsert_external_batch(channel_id=shopee_channel.id, externals=[external_order("READY_TO_SHIP",
                                                                                          external_id="OLD")])
     payloads = [
