@@ -158,7 +158,18 @@ class Order(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(total_amount__gte=0), name="order_total_not_negative"),
         ]
-        indexes = [models.Index(fields=["status", "placed_at"], name="order_status_placed")]
+        indexes = [
+            models.Index(fields=["status", "placed_at"], name="order_status_placed"),
+            # dispatch reads (analytics: the home page's headline, the operations report): what shipped
+            # since a moment, what was due in a range, and the open orders against their ship-by time
+            models.Index(fields=["shipped_at"], name="order_shipped_at"),
+            models.Index(fields=["ship_by"], include=["shipped_at", "status"], name="order_ship_by"),
+            models.Index(fields=["ship_by"], name="order_open_ship_by",
+                         condition=models.Q(status__in=["paid", "processing", "packed"])),
+            models.Index(fields=["placed_at"], include=["channel_id", "ship_by"], name="order_unshipped_placed",
+                         condition=models.Q(shipped_at__isnull=True, ship_by__isnull=False)
+                         & ~models.Q(status="cancelled")),
+        ]
         permissions = [
             ("process_order", "Can confirm, pack and ship orders"),
             ("cancel_order", "Can cancel orders"),
