@@ -54,7 +54,7 @@ def _dispatch_live(f: ReportFilters) -> dict:
     where = ["o.placed_at >= (%(start)s::timestamp AT TIME ZONE 'Asia/Jakarta')",
              "o.placed_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE 'Asia/Jakarta')",
              "o.status <> 'cancelled'"]
-    params: dict = {"start": f.start, "end": f.end}
+    params: dict = {"start": f.start, "end": f.end, "now": timezone.now()}
     if f.channel_id:
         where.append("o.channel_id = %(channel)s")
         params["channel"] = f.channel_id
@@ -69,7 +69,7 @@ def _dispatch_live(f: ReportFilters) -> dict:
         cursor.execute(
             f"""
             SELECT COUNT(*) FILTER (WHERE o.shipped_at IS NOT NULL),
-                   COUNT(*) FILTER (WHERE o.ship_by IS NOT NULL AND (o.shipped_at IS NOT NULL OR o.ship_by < now())),
+                   COUNT(*) FILTER (WHERE o.ship_by IS NOT NULL AND (o.shipped_at IS NOT NULL OR o.ship_by < %(now)s)),
                    COUNT(*) FILTER (WHERE o.ship_by IS NOT NULL AND o.shipped_at IS NOT NULL
                                     AND o.shipped_at <= o.ship_by),
                    AVG({hours}) FILTER (WHERE o.shipped_at IS NOT NULL AND o.paid_at IS NOT NULL),

@@ -23,6 +23,7 @@ from datetime import date
 from itertools import pairwise
 
 from django.db import connection
+from django.utils import timezone
 
 DISPATCH_TABLES = ("analytics_dispatchdaily", "analytics_dispatchhours")
 
@@ -222,10 +223,10 @@ def dispatch_pending(*, cursor, start: date, end: date, channel_id: int | None =
         WHERE o.placed_at >= (%(start)s::timestamp AT TIME ZONE 'Asia/Jakarta')
           AND o.placed_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE 'Asia/Jakarta')
           AND o.shipped_at IS NULL AND o.ship_by IS NOT NULL AND o.status <> 'cancelled'
-          AND o.ship_by < now() {channel_sql}
+          AND o.ship_by < %(now)s {channel_sql}
         GROUP BY o.channel_id
         """,  # noqa: S608 (constant filter)
-        {"start": start, "end": end, "channel": channel_id},
+        {"start": start, "end": end, "channel": channel_id, "now": timezone.now()},
     )
     return cursor.fetchall()
 
