@@ -406,3 +406,21 @@ class DispatchHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} channel {self.channel_id} bucket {self.bucket}"
+
+
+class DispatchHoursMonthly(models.Model):
+    """DispatchHours summed per calendar month and channel: long ranges read whole months from here
+    and only their partial edge months from the daily histogram."""
+
+    month = models.DateField()  # the first day of the month
+    channel_id = models.BigIntegerField()
+    bucket = models.SmallIntegerField()
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "channel_id", "bucket"], include=["orders"],
+                                name="dispatchhours_month_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} channel {self.channel_id} bucket {self.bucket}"
+

@@ -78,8 +78,8 @@ def operations_headline() -> dict:
     open_statuses = ["paid", "processing", "packed"]
     counts = {"shipped_today": Order.objects.filter(shipped_at__gte=start_today).count()}
     counts |= Order.objects.filter(status__in=open_statuses, ship_by__lt=end_today).aggregate(
-        due_today=Count("pk", filter=Q(ship_by__gte=now)),
-        late=Count("pk", filter=Q(ship_by__lt=now)),
+        due_today=Count("ship_by", filter=Q(ship_by__gte=now)),
+        late=Count("ship_by", filter=Q(ship_by__lt=now)),
     )
     counts |= (
         Order.objects.filter(ship_by__gte=start_month, ship_by__lt=now)

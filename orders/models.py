@@ -164,8 +164,15 @@ class Order(models.Model):
             # since a moment, what was due in a range, and the open orders against their ship-by time
             models.Index(fields=["shipped_at"], name="order_shipped_at"),
             models.Index(fields=["ship_by"], include=["shipped_at", "status"], name="order_ship_by"),
-            models.Index(fields=["ship_by"], name="order_open_ship_by",
-                         condition=models.Q(status__in=["paid", "processing", "packed"])),
+            # the home page's work queues count the open orders by status (and ship-by, payment method):
+            # an index-only scan of this small partial index instead of the open orders' heap pages
+            models.Index(fields=["status", "ship_by"], include=["id", "payment_method"], name="order_open_queue",
+                         condition=models.Q(status__in=["awaiting_payment", "paid", "processing", "packed"])),
+            # the operations report filtered by a province or city reads that place's orders only
+            models.Index(fields=["shipping_city", "placed_at"], name="order_city_placed"),
+            models.Index(fields=["shipping_province", "placed_at"], name="order_province_placed"),
+            # cancelled orders by id (the payments queue of cancelled orders still holding money)
+            models.Index(fields=["id"], name="order_cancelled_id", condition=models.Q(status="cancelled")),
             models.Index(fields=["placed_at"], include=["channel_id", "ship_by"], name="order_unshipped_placed",
                          condition=models.Q(shipped_at__isnull=True, ship_by__isnull=False)
                          & ~models.Q(status="cancelled")),

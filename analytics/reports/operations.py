@@ -33,16 +33,28 @@ from analytics.reports.base import (
     kpis_from,
 )
 from analytics.reports.sources import app_model
-from analytics.services.dispatch import BUCKET_SQL, dispatch_by_channel, dispatch_totals, histogram_median
+from analytics.services.dispatch import (
+    BUCKET_SQL,
+    DispatchTotals,
+    dispatch_by_channel,
+    dispatch_delivered,
+    dispatch_sum,
+    dispatch_totals,
+    histogram_median,
+)
 from core.money import ratio_percent
 
 TZ = "Asia/Jakarta"
 
 
-def _dispatch(f: ReportFilters) -> dict:
+def _dispatch(f: ReportFilters, per_channel: dict[int, DispatchTotals] | None = None) -> dict:
     if not (f.province or f.city):
-        # the daily dispatch rollups (day x channel) plus the overdue open orders read live
-        t = dispatch_totals(start=f.start, end=f.end, channel_id=f.channel_id)
+        # the daily dispatch rollups (day x channel) plus the overdue open orders read live;
+        # `per_channel`: the period's figures per channel when already read (the table below)
+        if per_channel is None:
+            t = dispatch_totals(start=f.start, end=f.end, channel_id=f.channel_id)
+        else:
+            t = dispatch_sum([v for k, v in per_channel.items() if not f.channel_id or k == f.channel_id])
         return {"shipped": t.shipped, "due": t.due, "on_time": t.on_time, "median_hours": t.median_hours,
                 "mean_hours": t.mean_hours, "delivered": t.delivered}
     return _dispatch_live(f)
@@ -88,11 +100,10 @@ def _dispatch_live(f: ReportFilters) -> dict:
             "mean_hours": mean, "delivered": delivered}
 
 
-def _dispatch_by_channel(f: ReportFilters) -> list[dict]:
+def _dispatch_by_channel(totals: dict[int, DispatchTotals]) -> list[dict]:
     """Per channel over the period (every channel, whatever the filters), from the dispatch rollups."""
     from channels.models import Channel
 
-    totals = dispatch_by_channel(start=f.start, end=f.end)
     names = dict(Channel.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
     rows = []
     for channel_id, t in sorted(totals.items(), key=lambda kv: names.get(kv[0], "")):
@@ -107,7 +118,8 @@ def _dispatch_by_channel(f: ReportFilters) -> list[dict]:
 
 def operations_report(f: ReportFilters) -> Report:
     report = Report(name="operations", title=_("Operations"), filters=f)
-    now, prev, ly = _dispatch(f), _dispatch(f.previous()), _dispatch(f.last_year())
+    per_channel = dispatch_by_channel(start=f.start, end=f.end)
+    now, prev, ly = _dispatch(f, per_channel), _dispatch(f.previous()), _dispatch(f.last_year())
     report.kpis = kpis_from(
         [
             ("shipped", _("Orders shipped"), NUMBER, lambda t: t["shipped"]),
@@ -120,7 +132,7 @@ def operations_report(f: ReportFilters) -> Report:
     )
     report.notes.append(_("On-time dispatch: orders shipped by their ship-by time, among the orders whose ship-by "
                           "time has passed or that have shipped."))
-    rows = _dispatch_by_channel(f)
+    rows = _dispatch_by_channel(per_channel)
     report.tables.append(Table(
         "dispatch_by_channel", _("Late dispatch by channel"),
         [Column("channel", _("Channel"), TEXT), Column("due", _("Orders due"), NUMBER),
@@ -276,7 +288,14 @@ def _aftersales(f: ReportFilters) -> dict:
     returned = ReturnRequest.objects.filter(order=OuterRef("pk")).exclude(
         status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED])
     delivered = Order.objects.filter(_order_q(f, prefix=""), delivered_at__isnull=False).exclude(status="cancelled")
-    orders = delivered.aggregate(delivered=Count("pk"), returned=Count("pk", filter=Q(Exists(returned))))
+    if f.province or f.city:
+        orders = delivered.aggregate(delivered=Count("pk"), returned=Count("pk", filter=Q(Exists(returned))))
+    else:
+        # the delivered orders from the dispatch rollups; the returned ones found from the (few) return
+        # requests rather than by a look at every delivered order of the period
+        returns = ReturnRequest.objects.exclude(status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED])
+        orders = {"delivered": dispatch_delivered(start=f.start, end=f.end, channel_id=f.channel_id),
+                  "returned": delivered.filter(pk__in=returns.values("order_id")).count()}
     surveys = SurveyResponse.objects.filter(_period_q(f, "answered_at", "order__")).aggregate(
         csat=Count("pk", filter=Q(kind__in=[SurveyKind.CSAT_CASE, SurveyKind.CSAT_DELIVERY])),
         csat_satisfied=Count("pk", filter=Q(kind__in=[SurveyKind.CSAT_CASE, SurveyKind.CSAT_DELIVERY],

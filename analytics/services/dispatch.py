@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 from django.db import connection
 from django.utils import timezone
 
-DISPATCH_TABLES = ("analytics_dispatchdaily", "analytics_dispatchhours")
+DISPATCH_TABLES = ("analytics_dispatchdaily", "analytics_dispatchhours", "analytics_dispatchhoursmonthly")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def dispatch_recompute(*, cursor, keys: Iterable[tuple[date, int]]) -> None:
     if not keys:
         return
     params = {"days": [k[0] for k in keys], "channels": [k[1] for k in keys]}
-    for table in DISPATCH_TABLES:
+    for table in DISPATCH_TABLES[:2]:  # the daily ones; the months below
         cursor.execute(
             f"DELETE FROM {table} WHERE (day, channel_id) IN "  # noqa: S608 (constant table names)
             "(SELECT * FROM unnest(%(days)s::date[], %(channels)s::bigint[]))",
@@ -134,10 +134,42 @@ def dispatch_recompute(*, cursor, keys: Iterable[tuple[date, int]]) -> None:
         )
     cursor.execute(_INSERT_DAILY, params)
     cursor.execute(_INSERT_HOURS, params)
+    # the months of these keys, summed again from the daily histogram
+    months = (
+        "SELECT DISTINCT date_trunc('month', day)::date, channel_id "
+        "FROM unnest(%(days)s::date[], %(channels)s::bigint[]) AS k(day, channel_id)"
+    )
+    cursor.execute(
+        f"DELETE FROM analytics_dispatchhoursmonthly WHERE (month, channel_id) IN ({months})",  # noqa: S608
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO analytics_dispatchhoursmonthly (month, channel_id, bucket, orders)
+        SELECT m.month, h.channel_id, h.bucket, SUM(h.orders)
+        FROM ({months}) AS m(month, channel_id)
+        JOIN analytics_dispatchhours h
+          ON h.channel_id = m.channel_id AND h.day >= m.month AND h.day < (m.month + interval '1 month')::date
+        GROUP BY m.month, h.channel_id, h.bucket
+        """,  # noqa: S608 (constants only)
+        params,
+    )
 
 
 def dispatch_truncate(*, cursor) -> None:
     cursor.execute("TRUNCATE " + ", ".join(DISPATCH_TABLES))
+
+
+def dispatch_rebuild(*, cursor, batch_keys: int = 2000) -> int:
+    """Fill the dispatch tables from every order (a new installation's backfill); returns the keys."""
+    dispatch_truncate(cursor=cursor)
+    cursor.execute(
+        "SELECT DISTINCT (placed_at AT TIME ZONE 'Asia/Jakarta')::date, channel_id FROM orders_order ORDER BY 1, 2"
+    )
+    keys = cursor.fetchall()
+    for i in range(0, len(keys), batch_keys):
+        dispatch_recompute(cursor=cursor, keys=keys[i : i + batch_keys])
+    return len(keys)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -195,12 +227,19 @@ def dispatch_by_channel(*, start: date, end: date, channel_id: int | None = None
                 paid_shipped_hours=hours,
                 hours={},
             )
+        m0, m1 = whole_months(start, end)
         cursor.execute(
             f"""
-            SELECT channel_id, bucket, SUM(orders) FROM analytics_dispatchhours
-            WHERE day BETWEEN %(start)s AND %(end)s {channel_sql} GROUP BY channel_id, bucket
+            SELECT channel_id, bucket, SUM(orders) FROM (
+                SELECT channel_id, bucket, orders FROM analytics_dispatchhoursmonthly
+                WHERE month >= %(m0)s AND month < %(m1)s {channel_sql}
+                UNION ALL
+                SELECT channel_id, bucket, orders FROM analytics_dispatchhours
+                WHERE ((day >= %(start)s AND day < %(m0)s) OR (day >= %(m1)s AND day <= %(end)s)) {channel_sql}
+            ) h
+            GROUP BY channel_id, bucket
             """,  # noqa: S608 (constant filter)
-            params,
+            {**params, "m0": m0, "m1": m1},
         )
         for ch, bucket, n in cursor.fetchall():
             result.setdefault(ch, DispatchTotals(hours={})).hours[bucket] = n
@@ -209,6 +248,20 @@ def dispatch_by_channel(*, start: date, end: date, channel_id: int | None = None
             totals.due += overdue
             totals.late += overdue
     return result
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """[m0, m1): the first days of the calendar months lying wholly inside [start, end]; m0 == m1 when none."""
+    m0 = start if start.day == 1 else _next_month(start)
+    after = end + timedelta(days=1)
+    m1 = after.replace(day=1)
+    if m1 <= m0:
+        return after, after
+    return m0, m1
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def dispatch_pending(*, cursor, start: date, end: date, channel_id: int | None = None) -> list[tuple[int, int]]:
@@ -231,12 +284,30 @@ def dispatch_pending(*, cursor, start: date, end: date, channel_id: int | None =
     return cursor.fetchall()
 
 
-def dispatch_totals(*, start: date, end: date, channel_id: int | None = None) -> DispatchTotals:
-    """The totals of `dispatch_by_channel` over every channel (or the one given)."""
+def dispatch_sum(parts: Iterable[DispatchTotals]) -> DispatchTotals:
+    """The sum of several channels' totals (histograms added bucket by bucket)."""
     total = DispatchTotals(hours={})
-    for t in dispatch_by_channel(start=start, end=end, channel_id=channel_id).values():
+    for t in parts:
         for name in ("orders", "shipped", "delivered", "due", "on_time", "late", "paid_shipped", "paid_shipped_hours"):
             setattr(total, name, getattr(total, name) + getattr(t, name))
         for bucket, n in (t.hours or {}).items():
             total.hours[bucket] = total.hours.get(bucket, 0) + n
     return total
+
+
+def dispatch_totals(*, start: date, end: date, channel_id: int | None = None) -> DispatchTotals:
+    """The totals of `dispatch_by_channel` over every channel (or the one given)."""
+    return dispatch_sum(dispatch_by_channel(start=start, end=end, channel_id=channel_id).values())
+
+
+def dispatch_delivered(*, start: date, end: date, channel_id: int | None = None) -> int:
+    """Kept orders placed on [start, end] that were delivered (the daily rows only)."""
+    params = {"start": start, "end": end, "channel": channel_id}
+    channel_sql = "AND channel_id = %(channel)s" if channel_id else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(delivered), 0) FROM analytics_dispatchdaily "  # noqa: S608 (constant filter)
+            f"WHERE day BETWEEN %(start)s AND %(end)s {channel_sql}",
+            params,
+        )
+        return cursor.fetchone()[0]
