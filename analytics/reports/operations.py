@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,6 @@ from analytics.services.dispatch import (
     BUCKET_SQL,
     DispatchTotals,
     dispatch_by_channel,
-    dispatch_delivered,
     dispatch_sum,
     dispatch_totals,
     histogram_median,
@@ -160,7 +159,7 @@ def operations_report(f: ReportFilters) -> Report:
             _("Not available yet: the after-sales app (cases, returns, surveys) has not been installed."),
         ))
     else:
-        _add_aftersales(report, f)
+        _add_aftersales(report, f, delivered=(now["delivered"], prev["delivered"], ly["delivered"]))
     return report
 
 
@@ -265,7 +264,8 @@ def _period_q(f: ReportFilters, field: str, order_prefix: str | None) -> Q:
     return q
 
 
-def _aftersales(f: ReportFilters) -> dict:
+def _aftersales(f: ReportFilters, delivered_orders: int) -> dict:
+    """`delivered_orders`: the kept orders of the period that were delivered (read with the dispatch figures)."""
     from aftersales.models import Case, ReturnRequest, ReturnStatus, Review, SurveyKind, SurveyResponse
     from orders.models import Order
 
@@ -285,17 +285,12 @@ def _aftersales(f: ReportFilters) -> dict:
     )
     cases["sla_breached"] = (cases["first_decided"] - cases["first_met"]) + (
         cases["resolve_decided"] - cases["resolve_met"])
-    returned = ReturnRequest.objects.filter(order=OuterRef("pk")).exclude(
+    returned = ReturnRequest.objects.exclude(
         status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED])
     delivered = Order.objects.filter(_order_q(f, prefix=""), delivered_at__isnull=False).exclude(status="cancelled")
-    if f.province or f.city:
-        orders = delivered.aggregate(delivered=Count("pk"), returned=Count("pk", filter=Q(Exists(returned))))
-    else:
-        # the delivered orders from the dispatch rollups; the returned ones found from the (few) return
-        # requests rather than by a look at every delivered order of the period
-        returns = ReturnRequest.objects.exclude(status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED])
-        orders = {"delivered": dispatch_delivered(start=f.start, end=f.end, channel_id=f.channel_id),
-                  "returned": delivered.filter(pk__in=returns.values("order_id")).count()}
+    # the returned orders found from the (few) return requests, not by a look at every delivered order
+    orders = {"delivered": delivered_orders,
+              "returned": delivered.filter(pk__in=returned.values("order_id")).count()}
     surveys = SurveyResponse.objects.filter(_period_q(f, "answered_at", "order__")).aggregate(
         csat=Count("pk", filter=Q(kind__in=[SurveyKind.CSAT_CASE, SurveyKind.CSAT_DELIVERY])),
         csat_satisfied=Count("pk", filter=Q(kind__in=[SurveyKind.CSAT_CASE, SurveyKind.CSAT_DELIVERY],
@@ -316,8 +311,9 @@ def nps_score(promoters: int, detractors: int, answers: int):
     return ratio_percent(promoters - detractors, answers)
 
 
-def _add_aftersales(report: Report, f: ReportFilters) -> None:
-    now, prev, ly = _aftersales(f), _aftersales(f.previous()), _aftersales(f.last_year())
+def _add_aftersales(report: Report, f: ReportFilters, *, delivered: tuple[int, int, int]) -> None:
+    now = _aftersales(f, delivered[0])
+    prev, ly = _aftersales(f.previous(), delivered[1]), _aftersales(f.last_year(), delivered[2])
     report.kpis += kpis_from(
         [
             ("cases", _("Cases opened"), NUMBER, lambda t: t["cases"]),
