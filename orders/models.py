@@ -166,7 +166,9 @@ class Order(models.Model):
             # dispatch reads (analytics: the home page's headline, the operations report): what shipped
             # since a moment, what was due in a range, and the open orders against their ship-by time
             models.Index(fields=["shipped_at"], name="order_shipped_at"),
-            models.Index(fields=["ship_by"], include=["shipped_at", "status"], name="order_ship_by"),
+            models.Index(fields=["ship_by"], include=["id", "shipped_at", "status"], name="order_ship_by"),
+            # the SOP compliance of review invitations: the orders delivered in a range
+            models.Index(fields=["delivered_at"], include=["id", "status"], name="order_delivered_at"),
             # the home page's work queues count the open orders by status (and ship-by, payment method):
             # an index-only scan of this small partial index instead of the open orders' heap pages
             models.Index(fields=["status", "ship_by"], include=["id", "payment_method"], name="order_open_queue",
