@@ -455,3 +455,66 @@ class ChangeLogEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DispatchDaily(models.Model):
+    """Dispatch of the kept orders placed per Jakarta day and channel (analytics.services.dispatch).
+
+    `due_shipped` / `on_time` count the shipped orders that had a ship-by time / left by it; the
+    orders not shipped yet are read live (whether one is due depends on the clock, not on a change).
+    """
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    orders = models.IntegerField(default=0)
+    shipped = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    due_shipped = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    # paid -> shipped: how many orders have both times, and the sum of their hours (the mean)
+    paid_shipped = models.IntegerField(default=0)
+    paid_shipped_hours = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "channel_id"], name="dispatchdaily_day_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.day} channel {self.channel_id}"
+
+
+class DispatchHours(models.Model):
+    """Histogram of the paid -> shipped time per day and channel: orders per bucket of hours.
+
+    Bucket b covers [lower, upper) hours (analytics.services.dispatch.BUCKETS); the median is read
+    from the summed histogram by linear interpolation inside its bucket.
+    """
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    bucket = models.SmallIntegerField()
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "channel_id", "bucket"], include=["orders"],
+                                name="dispatchhours_day_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.day} channel {self.channel_id} bucket {self.bucket}"
+
+
+class DispatchHoursMonthly(models.Model):
+    """DispatchHours summed per calendar month and channel: long ranges read whole months from here
+    and only their partial edge months from the daily histogram."""
+
+    month = models.DateField()  # the first day of the month
+    channel_id = models.BigIntegerField()
+    bucket = models.SmallIntegerField()
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "channel_id", "bucket"], include=["orders"],
+                                name="dispatchhours_month_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} channel {self.channel_id} bucket {self.bucket}"
+

@@ -100,6 +100,8 @@ def target_compliance(*, target: Target, start: date, end: date, now=None) -> St
     if why_not:
         return StepCompliance(target, str(metric.label), False, why_not)
     now = now or timezone.now()
+    if metric.sql is not None:
+        return _sql_compliance(target=target, metric=metric, start=start, end=end, now=now)
     items = metric.items(start, end, target.threshold)
     decided = [(item, item.met(now)) for item in items]
     decided = [(item, met) for item, met in decided if met is not None]
@@ -126,6 +128,75 @@ def target_compliance(*, target: Target, start: date, end: date, now=None) -> St
         week -= timedelta(days=week.weekday())
         weeks[week][0] += 1
         weeks[week][1] += int(ok)
+    result.by_staff = sorted(
+        ({"staff": names.get(k, "") or "—", "total": v[0], "met": v[1], "share": ratio_percent(v[1], v[0])}
+         for k, v in staff.items()), key=lambda r: (r["share"] or 0))
+    result.trend = [{"week": w.isoformat(), "total": v[0], "share": ratio_percent(v[1], v[0])}
+                    for w, v in sorted(weeks.items())]
+    return result
+
+
+def _sql_compliance(*, target: Target, metric, start: date, end: date, now) -> StepCompliance:
+    """target_compliance for a metric given as SQL: the same figures, aggregated by PostgreSQL.
+
+    One statement over the metric's items (counts per staff member and week for the share, by staff and
+    trend, and the 100 latest breaches), one more for those breaches' references and links.
+    """
+    from django.db import connection
+    from django.urls import reverse
+
+    from sop.metrics import ORDER_DETAILS_SQL, _bounds
+
+    items_sql, params = metric.sql(target.threshold)
+    lo, hi = _bounds(start, end)
+    params = {**params, "lo": lo, "hi": hi, "now": now, "tz": timezone.get_current_timezone_name()}
+    with connection.cursor() as cursor:
+        # one statement: counts per staff member and week, then the 100 latest breaches (kind 'b')
+        cursor.execute(
+            f"""
+            WITH items AS ({items_sql}),
+            decided AS MATERIALIZED (
+                SELECT id, done, deadline, actor_id, COALESCE(done <= deadline, false) AS ok FROM items
+                WHERE done IS NOT NULL OR deadline < %(now)s
+            )
+            (SELECT 'g', actor_id, date_trunc('week', deadline AT TIME ZONE %(tz)s)::date, COUNT(*),
+                    COUNT(*) FILTER (WHERE ok), NULL::bigint, NULL::timestamptz, NULL::timestamptz
+             FROM decided GROUP BY 2, 3)
+            UNION ALL
+            (SELECT 'b', actor_id, NULL, NULL, NULL, id, deadline, done FROM decided WHERE NOT ok
+             ORDER BY deadline DESC, id LIMIT 100)
+            """,  # noqa: S608 (the metric's SQL is a constant of sop.metrics; values are parameters)
+            params,
+        )
+        rows = cursor.fetchall()
+        groups = [r[1:5] for r in rows if r[0] == "g"]
+        breaches = sorted((r for r in rows if r[0] == "b"), key=lambda r: (r[6], -r[5]), reverse=True)
+        details = {}
+        if breaches:
+            cursor.execute(ORDER_DETAILS_SQL[metric.key], [[r[5] for r in breaches]])
+            details = {row[0]: row[1:] for row in cursor.fetchall()}
+    total = sum(g[2] for g in groups)
+    met = sum(g[3] for g in groups)
+    share = ratio_percent(met, total)
+    result = StepCompliance(target, str(metric.label), True, total=total, met=met, share=share,
+                            meets_goal=None if share is None else share >= target.goal_percent)
+    User = get_user_model()
+    actors = {g[0] for g in groups if g[0]}
+    names = {u.pk: (u.get_full_name() or u.username) for u in User.objects.filter(pk__in=actors)}
+    url_name = "orders:detail"
+    result.breaches = []
+    for _kind, actor, _w, _n, _ok, item_id, deadline, done in breaches:
+        ref, url_id, started = details[item_id]
+        result.breaches.append(
+            {"ref": ref, "url": reverse(url_name, args=[url_id]), "start": started, "deadline": deadline, "done": done,
+             "late_minutes": int(((done or now) - deadline).total_seconds() // 60), "staff": names.get(actor, "")})
+    staff = defaultdict(lambda: [0, 0])
+    weeks = defaultdict(lambda: [0, 0])
+    for actor, week, n, ok in groups:
+        staff[actor][0] += n
+        staff[actor][1] += ok
+        weeks[week][0] += n
+        weeks[week][1] += ok
     result.by_staff = sorted(
         ({"staff": names.get(k, "") or "—", "total": v[0], "met": v[1], "share": ratio_percent(v[1], v[0])}
          for k, v in staff.items()), key=lambda r: (r["share"] or 0))

@@ -35,6 +35,8 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from analytics.services.dispatch import dispatch_recompute, dispatch_truncate
+
 logger = logging.getLogger(__name__)
 
 TZ = "Asia/Jakarta"
@@ -434,6 +436,7 @@ def _recompute(keys: list[Key]) -> int:
             cursor.execute(delete, params)
             cursor.execute(insert, params)
         _monthly_refresh(cursor, all_keys, activity_keys=activity_keys)
+        dispatch_recompute(cursor=cursor, keys=all_keys)
     return orders
 
 
@@ -629,6 +632,7 @@ def rollup_rebuild(*, batch_keys: int = BATCH_KEYS) -> int:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         rollup_mark_all()
         cursor.execute("TRUNCATE " + ", ".join(DERIVED_TABLES))
+        dispatch_truncate(cursor=cursor)
     total = 0
     while True:
         result = rollup_refresh(max_keys=batch_keys, scan=False)
