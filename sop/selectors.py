@@ -119,21 +119,29 @@ def target_compliance(*, target: Target, start: date, end: date, now=None) -> St
          "staff": names.get(i.actor_id, "")}
         for i in breaches[:100]
     ]
+    _tally(result, ((item.actor_id, _week_of(item.deadline), 1, int(ok)) for item, ok in decided), names)
+    return result
+
+
+def _week_of(moment) -> date:
+    day = timezone.localtime(moment).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _tally(result: StepCompliance, groups, names: dict) -> None:
+    """By staff member and by week, from (actor id, the week's Monday, decided, met) groups."""
     staff = defaultdict(lambda: [0, 0])
     weeks = defaultdict(lambda: [0, 0])
-    for item, ok in decided:
-        staff[item.actor_id][0] += 1
-        staff[item.actor_id][1] += int(ok)
-        week = timezone.localtime(item.deadline).date()
-        week -= timedelta(days=week.weekday())
-        weeks[week][0] += 1
-        weeks[week][1] += int(ok)
+    for actor, week, n, ok in groups:
+        staff[actor][0] += n
+        staff[actor][1] += ok
+        weeks[week][0] += n
+        weeks[week][1] += ok
     result.by_staff = sorted(
         ({"staff": names.get(k, "") or "—", "total": v[0], "met": v[1], "share": ratio_percent(v[1], v[0])}
          for k, v in staff.items()), key=lambda r: (r["share"] or 0))
     result.trend = [{"week": w.isoformat(), "total": v[0], "share": ratio_percent(v[1], v[0])}
                     for w, v in sorted(weeks.items())]
-    return result
 
 
 def _sql_compliance(*, target: Target, metric, start: date, end: date, now) -> StepCompliance:
@@ -190,18 +198,7 @@ def _sql_compliance(*, target: Target, metric, start: date, end: date, now) -> S
         result.breaches.append(
             {"ref": ref, "url": reverse(url_name, args=[url_id]), "start": started, "deadline": deadline, "done": done,
              "late_minutes": int(((done or now) - deadline).total_seconds() // 60), "staff": names.get(actor, "")})
-    staff = defaultdict(lambda: [0, 0])
-    weeks = defaultdict(lambda: [0, 0])
-    for actor, week, n, ok in groups:
-        staff[actor][0] += n
-        staff[actor][1] += ok
-        weeks[week][0] += n
-        weeks[week][1] += ok
-    result.by_staff = sorted(
-        ({"staff": names.get(k, "") or "—", "total": v[0], "met": v[1], "share": ratio_percent(v[1], v[0])}
-         for k, v in staff.items()), key=lambda r: (r["share"] or 0))
-    result.trend = [{"week": w.isoformat(), "total": v[0], "share": ratio_percent(v[1], v[0])}
-                    for w, v in sorted(weeks.items())]
+    _tally(result, groups, names)
     return result
 
 
