@@ -348,6 +348,25 @@ class CustomerScore(models.Model):
         return f"customer {self.customer_id}: {self.segment}"
 
 
+class CustomerSegmentSummary(models.Model):
+    """Per RFM segment (and one overall row, `segment` empty): customers, values and summed probability alive.
+
+    Written by the nightly customer model with the scores, so the customers report reads a dozen rows
+    instead of aggregating every CustomerScore (about 50 ms per page on 164,354 scores).
+    """
+
+    segment = models.CharField(max_length=20, unique=True, blank=True,
+                               help_text=_("Empty for the row over all customers."))
+    customers = models.IntegerField()
+    historical_value_amount = models.BigIntegerField()
+    predicted_value_amount = models.BigIntegerField()
+    probability_alive_sum = models.DecimalField(max_digits=16, decimal_places=4,
+                                                help_text=_("Divide by customers for the mean."))
+
+    def __str__(self) -> str:
+        return f"{self.segment or 'all'}: {self.customers}"
+
+
 class ModelFit(models.Model):
     """One nightly fit of the customer model, with its parameters and how long it took."""
 
