@@ -113,6 +113,12 @@ class OrderFact(Measures, CustomerMeasures):
             # the customers report's repeat-purchase rate: an index-only scan of a range's customers
             models.Index(fields=["day", "customer_id"], include=["orders", "new_customers"],
                          name="orderfact_day_customer"),
+            # the customers report's active and repeat customers with a warehouse filter: an index-only
+            # scan (30 days of one warehouse on the 1M data set: 10 ms instead of 138 ms and 36,000
+            # heap pages through orderfact_activity)
+            models.Index(fields=["warehouse_id", "day"],
+                         include=["customer_id", "channel_id", "new_customers", "next_day"],
+                         condition=models.Q(orders=1, customer_id__isnull=False), name="orderfact_warehouse_activity"),
             models.Index(fields=["province", "day"], name="orderfact_province_day"),
             models.Index(fields=["city", "day"], name="orderfact_city_day"),
             models.Index(fields=["day"], name="orderfact_loss_day", condition=models.Q(margin_amount__lt=0, orders=1)),

@@ -1,4 +1,5 @@
-"""CustomerSegmentSummary: the RFM segment sums written by the nightly customer model; filled from the current scores."""
+"""CustomerSegmentSummary (the RFM segment sums written by the nightly customer model, filled from the
+current scores) and a covering index for the customers report's warehouse filter."""
 
 from django.db import migrations, models
 
@@ -39,6 +40,15 @@ class Migration(migrations.Migration):
                     models.DecimalField(decimal_places=4, help_text="Divide by customers for the mean.", max_digits=16),
                 ),
             ],
+        ),
+        migrations.AddIndex(
+            model_name="orderfact",
+            index=models.Index(
+                condition=models.Q(("customer_id__isnull", False), ("orders", 1)),
+                fields=["warehouse_id", "day"],
+                include=("customer_id", "channel_id", "new_customers", "next_day"),
+                name="orderfact_warehouse_activity",
+            ),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
     ]
