@@ -87,15 +87,19 @@ def _active_counted(f: ReportFilters) -> dict[str, int]:
             a, b = cursor.fetchone()
             active, single = active + int(a), single + int(b)
         if edges:
-            days = " OR ".join(f"day BETWEEN %(e{i}a)s AND %(e{i}b)s" for i in range(len(edges)))
-            for i, (a, b) in enumerate(edges):
-                params[f"e{i}a"], params[f"e{i}b"] = a, b
-            cursor.execute(
-                f"SELECT COUNT(*) FILTER (WHERE {prev} IS NULL OR {prev} < %(start)s), "  # noqa: S608 (constants)
-                "COUNT(*) FILTER (WHERE new_customers = 1 AND (next_day IS NULL OR next_day > %(end)s)) "
-                f"FROM analytics_orderfact WHERE ({days}) AND orders = 1 AND customer_id IS NOT NULL" + channel,
-                params,
-            )
+            # One index-only scan of orderfact_activity per edge (UNION ALL): with the edges OR-ed in
+            # one WHERE the planner took a bitmap heap scan of the order facts (a year's two edges,
+            # 42,000 facts: 230 ms and 16,000 heap pages cold, against 15 ms; EXPLAIN ANALYZE, 1M data set).
+            branches = []
+            for i, (first, last) in enumerate(edges):
+                params[f"e{i}a"], params[f"e{i}b"] = first, last
+                branches.append(
+                    f"SELECT {prev} AS prev, new_customers, next_day FROM analytics_orderfact "  # noqa: S608 (constants)
+                    f"WHERE day BETWEEN %(e{i}a)s AND %(e{i}b)s AND orders = 1 AND customer_id IS NOT NULL" + channel
+                )
+            counts = ("COUNT(*) FILTER (WHERE prev IS NULL OR prev < %(start)s), "
+                      "COUNT(*) FILTER (WHERE new_customers = 1 AND (next_day IS NULL OR next_day > %(end)s))")
+            cursor.execute(f"SELECT {counts} FROM ({' UNION ALL '.join(branches)}) e", params)  # noqa: S608 (constants)
             a, b = cursor.fetchone()
             active, single = active + int(a), single + int(b)
     return {"active": active, "repeat": active - single}
