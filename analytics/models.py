@@ -119,6 +119,11 @@ class OrderFact(Measures, CustomerMeasures):
             models.Index(fields=["warehouse_id", "day"],
                          include=["customer_id", "channel_id", "new_customers", "next_day"],
                          condition=models.Q(orders=1, customer_id__isnull=False), name="orderfact_warehouse_activity"),
+            # the same with a province filter (30 days of Jawa Barat: a bitmap heap scan of 6,000 pages,
+            # 44 ms per period, through orderfact_province_day)
+            models.Index(fields=["province", "day"],
+                         include=["customer_id", "channel_id", "new_customers", "next_day"],
+                         condition=models.Q(orders=1, customer_id__isnull=False), name="orderfact_province_activity"),
             models.Index(fields=["province", "day"], name="orderfact_province_day"),
             models.Index(fields=["city", "day"], name="orderfact_city_day"),
             models.Index(fields=["day"], name="orderfact_loss_day", condition=models.Q(margin_amount__lt=0, orders=1)),

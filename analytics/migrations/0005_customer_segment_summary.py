@@ -1,5 +1,5 @@
 """CustomerSegmentSummary (the RFM segment sums written by the nightly customer model, filled from the
-current scores) and a covering index for the customers report's warehouse filter."""
+current scores) and covering indexes for the customers report's warehouse and province filters."""
 
 from django.db import migrations, models
 
@@ -48,6 +48,15 @@ class Migration(migrations.Migration):
                 fields=["warehouse_id", "day"],
                 include=("customer_id", "channel_id", "new_customers", "next_day"),
                 name="orderfact_warehouse_activity",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="orderfact",
+            index=models.Index(
+                condition=models.Q(("customer_id__isnull", False), ("orders", 1)),
+                fields=["province", "day"],
+                include=("customer_id", "channel_id", "new_customers", "next_day"),
+                name="orderfact_province_activity",
             ),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
