@@ -113,6 +113,17 @@ class OrderFact(Measures, CustomerMeasures):
             # the customers report's repeat-purchase rate: an index-only scan of a range's customers
             models.Index(fields=["day", "customer_id"], include=["orders", "new_customers"],
                          name="orderfact_day_customer"),
+            # the customers report's active and repeat customers with a warehouse filter: an index-only
+            # scan (30 days of one warehouse on the 1M data set: 10 ms instead of 138 ms and 36,000
+            # heap pages through orderfact_activity)
+            models.Index(fields=["warehouse_id", "day"],
+                         include=["customer_id", "channel_id", "new_customers", "next_day"],
+                         condition=models.Q(orders=1, customer_id__isnull=False), name="orderfact_warehouse_activity"),
+            # the same with a province filter (30 days of Jawa Barat: a bitmap heap scan of 6,000 pages,
+            # 44 ms per period, through orderfact_province_day)
+            models.Index(fields=["province", "day"],
+                         include=["customer_id", "channel_id", "new_customers", "next_day"],
+                         condition=models.Q(orders=1, customer_id__isnull=False), name="orderfact_province_activity"),
             models.Index(fields=["province", "day"], name="orderfact_province_day"),
             models.Index(fields=["city", "day"], name="orderfact_city_day"),
             models.Index(fields=["day"], name="orderfact_loss_day", condition=models.Q(margin_amount__lt=0, orders=1)),
@@ -346,6 +357,25 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"customer {self.customer_id}: {self.segment}"
+
+
+class CustomerSegmentSummary(models.Model):
+    """Per RFM segment (and one overall row, `segment` empty): customers, values and summed probability alive.
+
+    Written by the nightly customer model with the scores, so the customers report reads a dozen rows
+    instead of aggregating every CustomerScore (about 50 ms per page on 164,354 scores).
+    """
+
+    segment = models.CharField(max_length=20, unique=True, blank=True,
+                               help_text=_("Empty for the row over all customers."))
+    customers = models.IntegerField()
+    historical_value_amount = models.BigIntegerField()
+    predicted_value_amount = models.BigIntegerField()
+    probability_alive_sum = models.DecimalField(max_digits=16, decimal_places=4,
+                                                help_text=_("Divide by customers for the mean."))
+
+    def __str__(self) -> str:
+        return f"{self.segment or 'all'}: {self.customers}"
 
 
 class ModelFit(models.Model):

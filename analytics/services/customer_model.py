@@ -164,6 +164,7 @@ def customer_model_fit(*, now=None) -> FitResult:
         frame["churn"] = (frame["frequency"] > 0) & (frame["recency_days"] > CHURN_FACTOR * interval)
     with transaction.atomic():
         _write_scores(frame, now)
+        _write_segment_summary()
         _write_cohorts()
         seconds = time.monotonic() - started
         ModelFit.objects.create(customers=len(frame), seconds=round(seconds, 3), parameters=parameters, error=error)
@@ -190,6 +191,27 @@ def _write_scores(frame, now) -> None:
                     round(float(row.predicted_value)), Decimal(str(round(float(row.p_alive), 4))),
                     interval, None if interval is None else int(row.overdue), bool(row.churn),
                 ))
+
+
+SEGMENT_SUMMARY_SQL = """
+    INSERT INTO analytics_customersegmentsummary
+        (segment, customers, historical_value_amount, predicted_value_amount, probability_alive_sum)
+    SELECT CASE WHEN GROUPING(segment) = 1 THEN '' ELSE segment END, COUNT(*),
+           COALESCE(SUM(historical_value_amount), 0), COALESCE(SUM(predicted_value_amount), 0),
+           COALESCE(SUM(probability_alive), 0)
+    FROM analytics_customerscore GROUP BY GROUPING SETS ((segment), ())
+"""
+
+
+def _write_segment_summary() -> None:
+    """The per-segment and overall sums the customers report shows, from the scores just written.
+
+    Range-independent, so written once a night: the report reads about a dozen rows instead of
+    aggregating every score on each request (about 50 ms per page on 164,354 scores).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_customersegmentsummary")
+        cursor.execute(SEGMENT_SUMMARY_SQL)
 
 
 def _write_cohorts() -> None:

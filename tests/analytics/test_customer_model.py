@@ -67,3 +67,39 @@ def test_the_nightly_fit_scores_every_customer_and_flags_overdue_ones(shop):
     assert budi.expected_interval_days == 6 and budi.recency_days == (datetime(2026, 6, 1) - datetime(2026, 3, 7)).days
     assert budi.churn_risk and budi.overdue_days == budi.recency_days - 6
     assert ModelFit.objects.get().customers == 4
+
+
+@pytest.mark.django_db
+def test_the_segment_table_and_cltv_averages_are_the_sums_of_the_scores_written_by_the_fit(shop):
+    import time_machine
+    from django.db.models import Avg, Count, Sum
+
+    from analytics.filters import ReportFilters
+    from analytics.models import CustomerSegmentSummary
+    from analytics.reports import report_build
+    from core.money import divide_idr, ratio_percent
+    from tests.analytics.conftest import RANGE, WIB
+
+    rollup_refresh()
+    from datetime import datetime
+
+    with time_machine.travel(datetime(2026, 6, 1, 2, 0, tzinfo=WIB), tick=False):
+        customer_model_fit()
+        customer_model_fit()  # the nightly run replaces the summary, it does not add to it
+    assert CustomerSegmentSummary.objects.get(segment="").customers == 4
+
+    report = report_build(name="customers", filters=ReportFilters(start=RANGE[0], end=RANGE[1]))
+    labels = dict(CustomerScore.Segment.choices)
+    expected = {
+        str(labels[row["segment"]]): row
+        for row in CustomerScore.objects.values("segment").annotate(
+            n=Count("pk"), hist=Sum("historical_value_amount"), alive=Avg("probability_alive"))
+    }
+    rows = report.table("rfm_segments").rows
+    assert {r["segment"]: (r["customers"], r["historical_value_amount"], r["probability_alive"]) for r in rows} == {
+        name: (e["n"], e["hist"], ratio_percent(e["alive"], 1)) for name, e in expected.items()
+    }
+    assert [r["customers"] for r in rows] == sorted((r["customers"] for r in rows), reverse=True)
+    overall = CustomerScore.objects.aggregate(hist=Sum("historical_value_amount"), alive=Avg("probability_alive"))
+    assert report.kpi("cltv_historical").value == divide_idr(overall["hist"], 4)
+    assert report.kpi("p_alive").value == ratio_percent(overall["alive"], 1)

@@ -174,6 +174,36 @@ def test_repeat_rate_counts_every_kept_order_up_to_the_end_of_the_range(refreshe
     assert report.kpi("repeat_rate").value == repeat_rate
 
 
+@pytest.mark.parametrize(("start", "end", "place", "active", "repeat_rate"), [
+    # Budi (Bandung, Jawa Barat): o5 alone in the range, his first order (o1) was before it
+    (date(2026, 3, 6), date(2026, 3, 7), {"province": "Jawa Barat"}, 1, Decimal("100.0")),
+    # o1 and o2 the same day: two kept orders by the end
+    (date(2026, 3, 1), date(2026, 3, 1), {"city": "Bandung"}, 1, Decimal("100.0")),
+    # Siti's o4 is her first kept order (o3 cancelled) and she has no other
+    (date(2026, 3, 6), date(2026, 3, 6), {"province": "Jawa Timur"}, 1, Decimal("0.0")),
+    # Andi's o_prev is his first, o_next comes after the end; then with o_next inside the range
+    (date(2026, 2, 28), date(2026, 3, 7), {"province": "Jawa Timur"}, 2, Decimal("0.0")),
+    (date(2026, 2, 28), date(2026, 3, 8), {"city": "Surabaya"}, 2, Decimal("50.0")),
+    # Budi's Shopee order o2 with the place filter: o1 (web) the same day makes it his second
+    (date(2026, 3, 1), date(2026, 3, 1), {"city": "Bandung", "channel": "shp"}, 1, Decimal("100.0")),
+    (date(2026, 3, 1), date(2026, 3, 31), {"city": "Surabaya", "channel": "shp"}, 1, Decimal("0.0")),
+    # every order leaves from the one warehouse: the same figures as without a filter
+    (RANGE[0], RANGE[1], {"warehouse": True}, 2, Decimal("50.0")),
+])
+def test_repeat_rate_with_a_place_or_warehouse_filter_counts_orders_anywhere(refreshed, start, end, place, active,
+                                                                            repeat_rate):
+    from analytics.models import OrderFact
+
+    place = dict(place)
+    if place.pop("warehouse", False):
+        place["warehouse_id"] = OrderFact.objects.values_list("warehouse_id", flat=True).distinct().get()
+    if "channel" in place:
+        place["channel_id"] = getattr(refreshed, place.pop("channel")).pk
+    report = report_build(name="customers", filters=_filters(refreshed, start=start, end=end, **place))
+    assert report.kpi("active").value == active
+    assert report.kpi("repeat_rate").value == repeat_rate
+
+
 def test_conversion_counts_orders_on_the_days_with_visits(refreshed):
     visits_set(channel_id=refreshed.web.pk, day=date(2026, 3, 1), visits=100)
     visits_set(channel_id=refreshed.web.pk, day=date(2026, 3, 7), visits=50)
