@@ -18,7 +18,7 @@ BACKFILL = """
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0003_monthly_rollups"),
+        ("analytics", "0004_dispatch_rollups"),
     ]
 
     operations = [
