@@ -65,6 +65,8 @@ def main() -> None:
                         help="broker of --end-to-end (its queue is purged)")
     parser.add_argument("--worker-concurrency", type=int, default=4, help="as docker-compose.yml's worker")
     parser.add_argument("--timeout", type=float, default=540.0, help="--end-to-end gives up after this many s")
+    parser.add_argument("--worker-log", default="", help="--end-to-end: the worker logs at INFO into this file "
+                        "(each task's run time), to see where the time goes")
     args = parser.parse_args()
 
     create_database(args.database_url)
@@ -101,7 +103,8 @@ def start_worker(args):
     app.control.purge()
     celery = Path(sys.executable).with_name("celery")
     worker = subprocess.Popen(
-        [str(celery), "-A", "oms", "worker", "--loglevel=WARNING", f"--concurrency={args.worker_concurrency}",
+        [str(celery), "-A", "oms", "worker", f"--loglevel={'INFO' if args.worker_log else 'WARNING'}",
+         *([f"--logfile={args.worker_log}"] if args.worker_log else []), f"--concurrency={args.worker_concurrency}",
          "--hostname", f"bench-reconcile-{os.getpid()}@%h"],
         cwd=ROOT, env=os.environ.copy(), start_new_session=True,
     )
