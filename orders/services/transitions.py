@@ -185,7 +185,7 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
             orders[plan.order.pk] = plan.order
             columns.update(plan.fields)
     if orders:
-        Order.objects.bulk_update(list(orders.values()), sorted(columns))
+        _update_orders(list(orders.values()), sorted(columns))
     events = OrderEvent.objects.bulk_create([plan.event for plan in plans if plan.event is not None])
     changes = [
         hooks.StatusChange(order_id=plan.order.pk, from_status=plan.event.from_status,
@@ -198,6 +198,18 @@ def transitions_write(plans: list[TransitionPlan]) -> list[OrderEvent]:
     else:
         hooks.run_status_changed_batch(changes)
     return events
+
+
+def _update_orders(orders: list[Order], columns: list[str]) -> None:
+    """Write the orders' new column values: one plain UPDATE when every order gets the same values
+    (a batch marked paid shares status, paid_at and updated_at), else bulk_update's CASE per row.
+    Measured on 500 orders marked paid: 566 -> 231 ms per batch (bulk_update builds about 3,000
+    CASE expressions in Python), 100k-credit end to end 79 -> 64 s (docs/BENCHMARKS.md)."""
+    values = [getattr(orders[0], name) for name in columns]
+    if all([getattr(order, name) for name in columns] == values for order in orders[1:]):
+        Order.objects.filter(pk__in=[order.pk for order in orders]).update(**dict(zip(columns, values, strict=True)))
+    else:
+        Order.objects.bulk_update(orders, columns)
 
 
 def _write_stock(plans: list[TransitionPlan]) -> None:
