@@ -17,13 +17,9 @@ from hypothesis import strategies as st
 
 from analytics.services.dispatch import dispatch_rebuild
 from analytics.services.rollups import rollup_refresh
-from catalog.services import stock_receive
-from channels.models import Channel
 from orders.models import Order
 from orders.services import order_add_note
-from tests.analytics.test_rollups_property import BASE, _apply, act, cost, create, packing
-from tests.catalog.factories import VariantFactory
-from tests.factories import ChannelFactory
+from tests.analytics.test_rollups_property import _apply, act, cost, create, new_world, packing
 
 TABLES = {
     "analytics_dispatchdaily": "day, channel_id",
@@ -74,14 +70,7 @@ def _apply_all(ops, world, capture) -> None:
 @given(first=operations, second=operations)
 def test_dispatch_rollups_equal_a_rebuild(first, second, django_capture_on_commit_callbacks):
     with transaction.atomic():
-        channels = [ChannelFactory(kind=Channel.Kind.WEBSITE, name="Web D", code="WEBD"),
-                    ChannelFactory(kind=Channel.Kind.SHOPEE, name="Shopee D", code="SHPD", shop_id="d-1",
-                                   commission_percent=4, fixed_fee_amount=500)]
-        variants = [VariantFactory(sku="D-A", cost_amount=30_000, price_amount=70_000),
-                    VariantFactory(sku="D-B", cost_amount=12_000, price_amount=25_000)]
-        for variant in variants:
-            stock_receive(variant_id=variant.pk, quantity=500, reason="awal")
-        world = {"channels": channels, "variants": variants, "orders": [], "clock": BASE}
+        world = new_world("D")
 
         _apply_all(first, world, django_capture_on_commit_callbacks)
         rollup_refresh()

@@ -139,20 +139,25 @@ def _apply(ops, world, capture) -> None:
                                               kind="return", reason="retur sebagian")
 
 
+def new_world(tag: str) -> dict:
+    """Two channels (web, Shopee with fees) and two stocked variants, named by `tag`, and no orders yet."""
+    channels = [ChannelFactory(kind=Channel.Kind.WEBSITE, name=f"Web {tag}", code=f"WEB{tag}"),
+                ChannelFactory(kind=Channel.Kind.SHOPEE, name=f"Shopee {tag}", code=f"SHP{tag}",
+                               shop_id=f"{tag.lower()}-1", commission_percent=4, fixed_fee_amount=500)]
+    variants = [VariantFactory(sku=f"{tag}-A", cost_amount=30_000, price_amount=70_000),
+                VariantFactory(sku=f"{tag}-B", cost_amount=12_000, price_amount=25_000)]
+    for variant in variants:
+        stock_receive(variant_id=variant.pk, quantity=500, reason="awal")
+    return {"channels": channels, "variants": variants, "orders": [], "clock": BASE}
+
+
 @pytest.mark.django_db
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(first=operations, second=operations)
 def test_rollups_equal_a_rebuild_after_any_sequence_of_order_changes(first, second, django_capture_on_commit_callbacks):
     with transaction.atomic():
-        channels = [ChannelFactory(kind=Channel.Kind.WEBSITE, name="Web P", code="WEBP"),
-                    ChannelFactory(kind=Channel.Kind.SHOPEE, name="Shopee P", code="SHPP", shop_id="p-1",
-                                   commission_percent=4, fixed_fee_amount=500)]
-        variants = [VariantFactory(sku="P-A", cost_amount=30_000, price_amount=70_000),
-                    VariantFactory(sku="P-B", cost_amount=12_000, price_amount=25_000)]
-        for variant in variants:
-            stock_receive(variant_id=variant.pk, quantity=500, reason="awal")
-        world = {"channels": channels, "variants": variants, "orders": [], "clock": BASE}
+        world = new_world("P")
 
         # when: changes, a refresh, more changes, another refresh (as the beat task would run)
         _apply(first, world, django_capture_on_commit_callbacks)
