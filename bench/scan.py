@@ -107,6 +107,7 @@ sys.stdout.write(f"CHECK shipped_orders={Order.objects.filter(status='shipped').
                  f"manifest_lines={ManifestItem.objects.count()}\\n")
 """
 
+SLOW = 0.1  # seconds: a scan this late is listed with when in the run it was due
 CSRF = "b" * 32  # an unmasked CSRF secret, sent as the cookie and the header, as the page's script does
 
 
@@ -116,7 +117,8 @@ def _headers(port: int, session: str) -> dict:
 
 
 def scanner(port: int, session: str, manifest_id: str, codes: list[str], latencies: list, failures: list,
-            *, interval: float = 0.0, start_at: float = 0.0, service: list | None = None) -> None:
+            *, interval: float = 0.0, start_at: float = 0.0, service: list | None = None,
+            slow: list | None = None) -> None:
     """One hand-over desk. interval 0: closed loop (the next scan the instant the answer arrives).
     interval > 0: open loop, scan k is due at start_at + k * interval; a scan whose answer is late
     delays the next one's send, and its latency is counted from when it was due (queueing counts)."""
@@ -135,6 +137,8 @@ def scanner(port: int, session: str, manifest_id: str, codes: list[str], latenci
         body = response.read()
         done = time.perf_counter()
         latencies.append(done - (due if due is not None else sent))
+        if slow is not None and latencies[-1] > SLOW:  # when in the run, to tell start-up from steady state
+            slow.append(((due if due is not None else sent) - start_at, latencies[-1]))
         if service is not None:
             service.append(done - sent)
         if response.status != 200 or not json.loads(body).get("ok"):
@@ -216,6 +220,7 @@ def main() -> None:
         cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL)
     latencies: list[float] = []
     service: list[float] = []
+    slow: list[tuple[float, float]] = []
     failures: list = []
     try:
         wait_until_up(port)
@@ -232,7 +237,7 @@ def main() -> None:
         # Paced desks start spread over one interval (people do not scan in lockstep).
         threads = [threading.Thread(target=scanner, args=(port, plan["session"], manifest_id, codes, latencies,
                                                           failures),
-                                    kwargs={"interval": args.interval, "service": service,
+                                    kwargs={"interval": args.interval, "service": service, "slow": slow,
                                             "start_at": begin + n * args.interval / len(manifests)})
                    for n, (manifest_id, codes) in enumerate(manifests)]
         database = args.database_url.rsplit("/", 1)[1]
@@ -265,6 +270,11 @@ def main() -> None:
         own = sorted(value * 1000 for value in service)
         print(f"  request alone (from its actual send): p50 {statistics.median(own):.1f}, p95 {pct(own, 95):.1f}, "
               f"max {own[-1]:.1f} ms")
+    if slow:
+        slow.sort()
+        print(f"scans over {SLOW * 1000:.0f} ms: {len(slow)}, due (s after its desk started; latency ms): "
+              + ", ".join(f"{at:.1f} ({latency * 1000:.0f})" for at, latency in slow[:12])
+              + (" ..." if len(slow) > 12 else ""))
     print("CPU of the benchmark's own processes per scan: " + ", ".join(
         f"{name} {value / len(ms) * 1000:.1f} ms" for name, value in own_spent.items())
         + f"; total {sum(own_spent.values()) / len(ms) * 1000:.1f} ms")
