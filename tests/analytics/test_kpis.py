@@ -135,6 +135,24 @@ def test_a_category_filter_counts_the_orders_containing_its_products(refreshed):
     assert report.kpi("units").value == 6
 
 
+def test_a_category_filter_follows_a_product_moved_to_another_category_after_a_refresh(refreshed):
+    from catalog.models import Product
+
+    # given Topi B (o2, o5 kept; o3 cancelled) moved from Aksesoris to Pakaian, beside Kaos A (o1, o2, o4)
+    Product.objects.filter(pk=refreshed.variants["B"].product_id).update(category="Pakaian")
+    # when the next refresh runs (no order changed: no key is marked dirty)
+    assert rollup_refresh(scan=False).keys == 0
+    pakaian = report_build(name="sales", filters=_filters(refreshed, category="Pakaian"))
+    aksesoris = report_build(name="sales", filters=_filters(refreshed, category="Aksesoris"))
+
+    # then each order counts once in its new category: o1, o2 (both products), o4, o5; o3 cancelled
+    assert pakaian.kpi("orders").value == 4
+    assert pakaian.kpi("cancelled").value == 1
+    assert pakaian.kpi("units").value == 8
+    assert aksesoris.kpi("orders").value == 0
+    assert aksesoris.kpi("units").value == 0
+
+
 def test_new_and_returning_customers_across_channels_and_a_cancelled_first_order(refreshed):
     report = report_build(name="customers", filters=_filters(refreshed))
 
