@@ -181,6 +181,35 @@ def month_split(start: date, end: date) -> tuple[tuple[date, date] | None, list[
     return (first, (stop - timedelta(days=1)).replace(day=1)), edges
 
 
+def month_cover(start: date, end: date) -> tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]:
+    """[start, end] as whole calendar months (their first days) plus day ranges to add and day ranges
+    to subtract: a partial month is read as the whole month minus the days outside the range when
+    those are fewer than the days inside (5-30 November: November minus 1-4 November).
+
+    Only for sums whose rows are listed whatever they add up to (the inventory report's sales per
+    variant): a key sold only on the subtracted days is left with zeros instead of no row.
+    """
+    months, plus, minus = [], [], []
+    month = start.replace(day=1)
+    while month <= end:
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        last = following - timedelta(days=1)
+        a, b = max(start, month), min(end, last)
+        inside = (b - a).days + 1
+        if inside == last.day:
+            months.append(month)
+        elif last.day - inside < inside:
+            months.append(month)
+            if a > month:
+                minus.append((month, a - timedelta(days=1)))
+            if b < last:
+                minus.append((b + timedelta(days=1), last))
+        else:
+            plus.append((a, b))
+        month = following
+    return months, plus, minus
+
+
 def _sort_key(by: tuple[str, ...]):
     # as the database's ORDER BY: NULL last
     return lambda row: tuple((row[b] is None, row[b] if row[b] is not None else 0) for b in by)

@@ -301,7 +301,7 @@ def test_whole_months_from_the_monthly_rollups_equal_the_daily_ones(refreshed, s
     reports = {name: report_build(name=name, filters=f) for name in names}
     days_only = lambda s, e: (None, [(s, e)])  # noqa: E731
     with mock.patch("analytics.reports.base.month_split", days_only), \
-            mock.patch("analytics.reports.inventory.month_split", days_only):
+            mock.patch("analytics.reports.inventory.month_cover", lambda s, e: ([], [(s, e)], [])):
         daily = {name: report_build(name=name, filters=f) for name in names}
     for name, report in reports.items():
         assert [(k.key, k.value, k.previous, k.last_year) for k in report.kpis] == \
@@ -309,6 +309,21 @@ def test_whole_months_from_the_monthly_rollups_equal_the_daily_ones(refreshed, s
         for table in report.tables:
             assert table.rows == daily[name].table(table.key).rows, (name, table.key)
     assert reports["sales"].table("top_products").rows  # the range has sales
+
+
+def test_month_cover_reads_a_mostly_covered_month_whole_minus_the_days_outside():
+    from analytics.reports.base import month_cover
+
+    # 5 Nov - 4 Dec: November minus 1-4 November, and 1-4 December
+    assert month_cover(date(2026, 11, 5), date(2026, 12, 4)) == (
+        [date(2026, 11, 1)], [(date(2026, 12, 1), date(2026, 12, 4))], [(date(2026, 11, 1), date(2026, 11, 4))])
+    assert month_cover(date(2026, 3, 1), date(2026, 3, 31)) == ([date(2026, 3, 1)], [], [])
+    assert month_cover(date(2026, 3, 10), date(2026, 3, 12)) == ([], [(date(2026, 3, 10), date(2026, 3, 12))], [])
+    assert month_cover(date(2026, 3, 2), date(2026, 3, 30)) == (
+        [date(2026, 3, 1)], [], [(date(2026, 3, 1), date(2026, 3, 1)), (date(2026, 3, 31), date(2026, 3, 31))])
+    assert month_cover(date(2025, 12, 5), date(2026, 2, 14)) == (
+        [date(2025, 12, 1), date(2026, 1, 1)], [(date(2026, 2, 1), date(2026, 2, 14))],
+        [(date(2025, 12, 1), date(2025, 12, 4))])
 
 
 def test_month_split_reads_whole_months_and_the_edge_days():

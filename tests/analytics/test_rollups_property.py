@@ -88,7 +88,8 @@ def _monthly_mismatches() -> dict[str, int]:
     with connection.cursor() as cursor:
         for table, (daily, dims) in MONTHLY.items():
             cursor.execute(f"SELECT * FROM {table} LIMIT 0")  # noqa: S608 (constants)
-            measures = [m for m in (*_MEASURES, *_CUSTOMER_MEASURES, *_CATEGORY_MEASURES) if m in {c.name for c in cursor.description}]
+            present = {c.name for c in cursor.description}
+            measures = [m for m in (*_MEASURES, *_CUSTOMER_MEASURES, *_CATEGORY_MEASURES) if m in present]
             cols = f"month, channel_id, {dims}, {', '.join(measures)}"
             summed = (f"SELECT date_trunc('month', day)::date AS month, channel_id, {dims}, "  # noqa: S608 (constants)
                       f"{', '.join(f'SUM({m})::bigint' for m in measures)} FROM {daily} GROUP BY 1, channel_id, {dims}")
