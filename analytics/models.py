@@ -270,6 +270,69 @@ class GeoMonthly(Measures, CustomerMeasures):
         return f"{self.month:%Y-%m} {self.city}, {self.province}"
 
 
+class CategoryMeasures(models.Model):
+    """Kept / cancelled orders containing a product of the category, each order counted once
+    (an order lies on one day, channel and warehouse, so these add up over any of them)."""
+
+    category_orders = models.IntegerField(default=0)
+    category_cancelled_orders = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ProductCategory(models.Model):
+    """The product categories the category rollups were computed with (products with a category).
+
+    `rollup_refresh` compares it with the catalog and recomputes the rollup rows of every category
+    that gained or lost a product, so the rollups follow a product moved to another category.
+    """
+
+    product_id = models.BigIntegerField(primary_key=True)
+    category = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return f"product {self.product_id}: {self.category}"
+
+
+class CategoryDaily(Measures, CategoryMeasures):
+    """Order lines per day, channel, warehouse and product category: the reports' category filter
+    (`orders` as in ProductDaily, summed over the category's variants; `category_orders` the
+    distinct orders, instead of counting them over the line facts for every period)."""
+
+    day = models.DateField()
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    category = models.CharField(max_length=120)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "channel_id"], name="categorydaily_day_channel"),
+            models.Index(fields=["category", "day"], name="categorydaily_category_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category}"
+
+
+class CategoryMonthly(Measures, CategoryMeasures):
+    """`CategoryDaily` summed per calendar month, channel, warehouse and category."""
+
+    month = models.DateField(help_text=_("First day of the month."))
+    channel_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField(null=True)
+    category = models.CharField(max_length=120)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "channel_id"], name="categorymonthly_month_channel"),
+            models.Index(fields=["category", "month"], name="categorymonthly_category_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category}"
+
+
 class ActivityMonthly(models.Model):
     """Kept orders with a customer per month and channel, counted by a day they refer to: the
     active and repeat customers of a range's whole months (analytics.reports.customers).

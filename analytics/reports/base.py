@@ -5,11 +5,11 @@ and tables; the page, the CSV/XLSX exports, the PDF and the API all render the s
 
 Numbers come from SQL aggregates over the smallest table that holds the filters asked for:
 `SalesDaily` (day, channel, warehouse) when no finer filter is set, `GeoDaily` for a province or
-city, `ProductDaily` for a product or category, and the facts (`OrderFact`, `LineFact`, indexed by
-day) for combinations the rollups do not cover. Product and place sums over a range read its whole
-calendar months from the month-grain rollups (`ProductMonthly`, `GeoMonthly`, about 1/17 of the
-daily rows) and only the days before the first and after the last whole month from the daily ones
-(`split_sums`).
+city, `CategoryDaily` for a category, `ProductDaily` for a product (and per product), and the facts
+(`OrderFact`, `LineFact`, indexed by day) for combinations the rollups do not cover. Product,
+category and place sums over a range read its whole calendar months from the month-grain rollups
+(`ProductMonthly`, `GeoMonthly`, `CategoryMonthly`, about 1/17 of the daily rows) and only the
+days before the first and after the last whole month from the daily ones (`split_sums`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,17 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from analytics.filters import ReportFilters
-from analytics.models import GeoDaily, GeoMonthly, LineFact, OrderFact, ProductDaily, ProductMonthly, SalesDaily
+from analytics.models import (
+    CategoryDaily,
+    CategoryMonthly,
+    GeoDaily,
+    GeoMonthly,
+    LineFact,
+    OrderFact,
+    ProductDaily,
+    ProductMonthly,
+    SalesDaily,
+)
 from core.money import divide_idr, ratio_percent
 
 MONEY, NUMBER, PERCENT, TEXT, DAYS, HOURS, DECIMAL = "money", "number", "percent", "text", "days", "hours", "decimal"
@@ -118,6 +128,7 @@ MEASURES = (
     "net_amount", "shipping_charged_amount", "shipping_cost_amount", "packing_amount", "cogs_amount", "margin_amount",
 )
 CUSTOMER_MEASURES = ("new_customers", "returning_orders", "loss_orders")
+CATEGORY_MEASURES = ("category_orders", "category_cancelled_orders")
 
 
 def _common_filter(f: ReportFilters) -> Q:
@@ -170,6 +181,35 @@ def month_split(start: date, end: date) -> tuple[tuple[date, date] | None, list[
     return (first, (stop - timedelta(days=1)).replace(day=1)), edges
 
 
+def month_cover(start: date, end: date) -> tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]:
+    """[start, end] as whole calendar months (their first days) plus day ranges to add and day ranges
+    to subtract: a partial month is read as the whole month minus the days outside the range when
+    those are fewer than the days inside (5-30 November: November minus 1-4 November).
+
+    Only for sums whose rows are listed whatever they add up to (the inventory report's sales per
+    variant): a key sold only on the subtracted days is left with zeros instead of no row.
+    """
+    months, plus, minus = [], [], []
+    month = start.replace(day=1)
+    while month <= end:
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        last = following - timedelta(days=1)
+        a, b = max(start, month), min(end, last)
+        inside = (b - a).days + 1
+        if inside == last.day:
+            months.append(month)
+        elif last.day - inside < inside:
+            months.append(month)
+            if a > month:
+                minus.append((month, a - timedelta(days=1)))
+            if b < last:
+                minus.append((b + timedelta(days=1), last))
+        else:
+            plus.append((a, b))
+        month = following
+    return months, plus, minus
+
+
 def _sort_key(by: tuple[str, ...]):
     # as the database's ORDER BY: NULL last
     return lambda row: tuple((row[b] is None, row[b] if row[b] is not None else 0) for b in by)
@@ -217,7 +257,18 @@ def _line_q(f: ReportFilters, product_ids: list[int] | None) -> Q:
 def line_sums(f: ReportFilters, by: tuple[str, ...], measures=MEASURES, *,
               product_ids: list[int] | None = None) -> list[dict]:
     """Line-level sums per `by` (as `grouped(line_source(...))`, or one row for `by=()`), from the
-    product rollups' whole months and edge days, or from the line facts with a place filter."""
+    product rollups' whole months and edge days (the category rollups for a category alone), or
+    from the line facts with a place filter."""
+    if by_category(f) and "product_id" not in by:
+        q = Q(category=f.category)
+        if f.channel_id:
+            q &= Q(channel_id=f.channel_id)
+        if f.warehouse_id:
+            q &= Q(warehouse_id=f.warehouse_id)
+        if "period" in by and f.granularity != "month":
+            return grouped(CategoryDaily.objects.filter(q, day__gte=f.start, day__lte=f.end), "period", measures,
+                           granularity=f.granularity)
+        return split_sums(f, daily=CategoryDaily, monthly=CategoryMonthly, q=q, by=by, measures=measures)
     if f.has_geo or ("period" in by and f.granularity != "month"):
         qs = line_source(f, product_ids=product_ids)
         if not by:
@@ -228,6 +279,11 @@ def line_sums(f: ReportFilters, by: tuple[str, ...], measures=MEASURES, *,
             **{m: Coalesce(Sum(m), 0) for m in measures}).order_by(*by)]
     return split_sums(f, daily=ProductDaily, monthly=ProductMonthly, q=_line_q(f, product_ids), by=by,
                       measures=measures)
+
+
+def by_category(f: ReportFilters) -> bool:
+    """Whether the category rollups hold these filters (a category, no product, no place)."""
+    return bool(f.category) and not f.product_id and not f.has_geo
 
 
 def place_sums(f: ReportFilters, by: tuple[str, ...], measures) -> list[dict]:
@@ -263,10 +319,15 @@ def sums(qs: QuerySet, measures=MEASURES) -> dict[str, int]:
 def totals(f: ReportFilters) -> dict[str, int | None]:
     """Every additive measure for these filters; with a product filter, the products' lines, and
     `orders` the number of kept orders containing them."""
+    if by_category(f):
+        result: dict[str, int | None] = line_sums(f, (), MEASURES + CATEGORY_MEASURES)[0]
+        result["orders"] = result.pop("category_orders")
+        result["cancelled_orders"] = result.pop("category_cancelled_orders")
+        return {**result, **dict.fromkeys(CUSTOMER_MEASURES)}
     product_ids = product_ids_for(f)
     if product_ids is None:
         return sums(order_source(f), MEASURES + CUSTOMER_MEASURES)
-    result: dict[str, int | None] = line_sums(f, (), product_ids=product_ids)[0]
+    result = line_sums(f, (), product_ids=product_ids)[0]
     q = _common_filter(f) & Q(product_id__in=product_ids)
     for name in ("warehouse_id", "province", "city"):
         value = getattr(f, name)

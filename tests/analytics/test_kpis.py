@@ -135,6 +135,24 @@ def test_a_category_filter_counts_the_orders_containing_its_products(refreshed):
     assert report.kpi("units").value == 6
 
 
+def test_a_category_filter_follows_a_product_moved_to_another_category_after_a_refresh(refreshed):
+    from catalog.models import Product
+
+    # given Topi B (o2, o5 kept; o3 cancelled) moved from Aksesoris to Pakaian, beside Kaos A (o1, o2, o4)
+    Product.objects.filter(pk=refreshed.variants["B"].product_id).update(category="Pakaian")
+    # when the next refresh runs (no order changed: no key is marked dirty)
+    assert rollup_refresh(scan=False).keys == 0
+    pakaian = report_build(name="sales", filters=_filters(refreshed, category="Pakaian"))
+    aksesoris = report_build(name="sales", filters=_filters(refreshed, category="Aksesoris"))
+
+    # then each order counts once in its new category: o1, o2 (both products), o4, o5; o3 cancelled
+    assert pakaian.kpi("orders").value == 4
+    assert pakaian.kpi("cancelled").value == 1
+    assert pakaian.kpi("units").value == 8
+    assert aksesoris.kpi("orders").value == 0
+    assert aksesoris.kpi("units").value == 0
+
+
 def test_new_and_returning_customers_across_channels_and_a_cancelled_first_order(refreshed):
     report = report_build(name="customers", filters=_filters(refreshed))
 
@@ -283,7 +301,7 @@ def test_whole_months_from_the_monthly_rollups_equal_the_daily_ones(refreshed, s
     reports = {name: report_build(name=name, filters=f) for name in names}
     days_only = lambda s, e: (None, [(s, e)])  # noqa: E731
     with mock.patch("analytics.reports.base.month_split", days_only), \
-            mock.patch("analytics.reports.inventory.month_split", days_only):
+            mock.patch("analytics.reports.inventory.month_cover", lambda s, e: ([], [(s, e)], [])):
         daily = {name: report_build(name=name, filters=f) for name in names}
     for name, report in reports.items():
         assert [(k.key, k.value, k.previous, k.last_year) for k in report.kpis] == \
@@ -291,6 +309,21 @@ def test_whole_months_from_the_monthly_rollups_equal_the_daily_ones(refreshed, s
         for table in report.tables:
             assert table.rows == daily[name].table(table.key).rows, (name, table.key)
     assert reports["sales"].table("top_products").rows  # the range has sales
+
+
+def test_month_cover_reads_a_mostly_covered_month_whole_minus_the_days_outside():
+    from analytics.reports.base import month_cover
+
+    # 5 Nov - 4 Dec: November minus 1-4 November, and 1-4 December
+    assert month_cover(date(2026, 11, 5), date(2026, 12, 4)) == (
+        [date(2026, 11, 1)], [(date(2026, 12, 1), date(2026, 12, 4))], [(date(2026, 11, 1), date(2026, 11, 4))])
+    assert month_cover(date(2026, 3, 1), date(2026, 3, 31)) == ([date(2026, 3, 1)], [], [])
+    assert month_cover(date(2026, 3, 10), date(2026, 3, 12)) == ([], [(date(2026, 3, 10), date(2026, 3, 12))], [])
+    assert month_cover(date(2026, 3, 2), date(2026, 3, 30)) == (
+        [date(2026, 3, 1)], [], [(date(2026, 3, 1), date(2026, 3, 1)), (date(2026, 3, 31), date(2026, 3, 31))])
+    assert month_cover(date(2025, 12, 5), date(2026, 2, 14)) == (
+        [date(2025, 12, 1), date(2026, 1, 1)], [(date(2026, 2, 1), date(2026, 2, 14))],
+        [(date(2025, 12, 1), date(2025, 12, 4))])
 
 
 def test_month_split_reads_whole_months_and_the_edge_days():

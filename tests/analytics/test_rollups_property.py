@@ -1,7 +1,8 @@
 """The incrementally maintained facts and rollups always equal a from-scratch recomputation.
 
 Hypothesis drives sequences of order changes (new orders on either side of midnight in Jakarta,
-cancellations, confirmations, refunds, cost changes, packing cost changes); after each sequence the
+cancellations, confirmations, refunds, cost changes, packing cost changes, a product moved to
+another category or out of every category); after each sequence the
 refresh runs on what the hooks and the event scan marked, and every derived table is compared with a
 rebuild from the source rows.
 """
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.services.rollups import rollup_rebuild, rollup_refresh
-from catalog.models import ChannelCatalogSettings
+from catalog.models import ChannelCatalogSettings, Product
 from catalog.services import stock_receive, variant_cost_set
 from channels.models import Channel
 from orders.models import Order
@@ -39,12 +40,16 @@ TABLES = {
     "analytics_geomonthly": "month, channel_id, province, city",
     "analytics_activitymonthly": "month, channel_id, kind, ref_day",
     "analytics_variantmonthly": "month, channel_id, warehouse_id, variant_id",
+    "analytics_productcategory": "product_id",
+    "analytics_categorydaily": "day, channel_id, warehouse_id, category",
+    "analytics_categorymonthly": "month, channel_id, warehouse_id, category",
 }
 # Each monthly rollup equals its daily rollup summed per month (checked beside the rebuild).
 MONTHLY = {
     "analytics_productmonthly": ("analytics_productdaily", "warehouse_id, product_id"),
     "analytics_geomonthly": ("analytics_geodaily", "province, city"),
     "analytics_variantmonthly": ("analytics_productdaily", "warehouse_id, variant_id"),
+    "analytics_categorymonthly": ("analytics_categorydaily", "warehouse_id, category"),
 }
 
 create = st.tuples(
@@ -59,7 +64,9 @@ create = st.tuples(
 act = st.tuples(st.sampled_from(["cancel", "confirm", "refund", "pay"]), st.integers(0, 20))
 cost = st.tuples(st.just("cost"), st.integers(0, 1), st.integers(10_000, 60_000))
 packing = st.tuples(st.just("packing"), st.integers(0, 5_000))
-operations = st.lists(st.one_of(create, create, act, cost, packing), min_size=1, max_size=12)
+# the product of variant 0 or 1 moved to one of these categories ("" = none)
+category = st.tuples(st.just("category"), st.integers(0, 1), st.sampled_from(["", "Pakaian", "Aksesoris"]))
+operations = st.lists(st.one_of(create, create, act, cost, packing, category), min_size=1, max_size=12)
 
 
 def _snapshot() -> dict[str, list]:
@@ -75,13 +82,14 @@ def _snapshot() -> dict[str, list]:
 
 def _monthly_mismatches() -> dict[str, int]:
     """Rows of each monthly rollup that differ from a GROUP BY month of its daily rollup (both ways)."""
-    from analytics.services.rollups import _CUSTOMER_MEASURES, _MEASURES
+    from analytics.services.rollups import _CATEGORY_MEASURES, _CUSTOMER_MEASURES, _MEASURES
 
     result = {}
     with connection.cursor() as cursor:
         for table, (daily, dims) in MONTHLY.items():
             cursor.execute(f"SELECT * FROM {table} LIMIT 0")  # noqa: S608 (constants)
-            measures = [m for m in (*_MEASURES, *_CUSTOMER_MEASURES) if m in {c.name for c in cursor.description}]
+            present = {c.name for c in cursor.description}
+            measures = [m for m in (*_MEASURES, *_CUSTOMER_MEASURES, *_CATEGORY_MEASURES) if m in present]
             cols = f"month, channel_id, {dims}, {', '.join(measures)}"
             summed = (f"SELECT date_trunc('month', day)::date AS month, channel_id, {dims}, "  # noqa: S608 (constants)
                       f"{', '.join(f'SUM({m})::bigint' for m in measures)} FROM {daily} GROUP BY 1, channel_id, {dims}")
@@ -119,6 +127,8 @@ def _apply(ops, world, capture) -> None:
             world["clock"] += timedelta(minutes=1)
             with time_machine.travel(world["clock"], tick=False):
                 variant_cost_set(variant_id=world["variants"][va].pk, cost_amount=amount)
+        elif kind == "category":
+            Product.objects.filter(pk=world["variants"][op[1]].product_id).update(category=op[2])
         elif kind == "packing":
             ChannelCatalogSettings.objects.update_or_create(
                 channel=world["channels"][0], defaults={"packaging_cost_amount": op[1]})
