@@ -171,10 +171,12 @@ class ComplianceItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["target", "subject_id"], name="sop_item_subject")]
         indexes = [
             models.Index(fields=["target", "anchor_day"], name="sop_item_day"),
-            # breaches (late, or open past the deadline) latest deadline first, and the open items not due yet
-            models.Index(fields=["target", "-deadline", "subject_id"], include=["anchor_day", "done", "actor_id"],
-                         name="sop_item_open_late",
-                         condition=models.Q(done__isnull=True) | models.Q(late=True)),
+            # the items open with their deadline still ahead (not decided yet), by deadline
+            models.Index(fields=["target", "deadline"], include=["anchor_day", "actor_id"], name="sop_item_open",
+                         condition=models.Q(done__isnull=True)),
+            # breaches (late, or open past the deadline): per day of the range, latest deadline first
+            models.Index(fields=["target", "anchor_day", "-deadline", "subject_id"], include=["done", "late"],
+                         name="sop_item_breach", condition=models.Q(done__isnull=True) | models.Q(late=True)),
         ]
 
     def __str__(self) -> str:
