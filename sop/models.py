@@ -206,6 +206,7 @@ class ComplianceState(models.Model):
     settings (metric, threshold, the calendar for working-hour metrics). One row."""
 
     marks = models.JSONField(default=dict)
+    gaps = models.JSONField(default=dict, help_text=_("Ids not committed yet when a newer one was seen."))
     targets = models.JSONField(default=dict)
     refreshed_at = models.DateTimeField(auto_now=True)
 

@@ -3,14 +3,17 @@
 A subject (an order, a proof of transfer, a complaint) is measured again when a row about it appears in
 its source tables: a new order, order event or review invitation; a new proof or payment event; a new
 case, case event or case message. Those tables only grow, so "what changed" is every row past the
-highest id seen last time (`ComplianceState.marks`). The page asks for that cheap refresh before it
-reads (nothing new: one statement); the beat task (`compliance_refresh_task`, every 30 s) also sweeps
-the last OVERLAP ids of each table again, for rows whose transaction committed after a newer one had
-been seen. A target whose metric, threshold or calendar (working hours, closures) changed is rebuilt
-from scratch, as is every target the first time.
+highest id seen last time (`ComplianceState.marks`); an id below it that was not there yet (its
+transaction committed after a newer one) is kept in `ComplianceState.gaps` and looked for again for ten
+minutes. The page asks for that cheap refresh before it reads (nothing new: one statement); the beat
+task (`compliance_refresh_task`) also sweeps the last OVERLAP ids of each table again, as a backstop.
+A target whose metric, threshold or calendar (working hours, closures) changed is rebuilt from
+scratch, as is every target the first time (or `manage.py sop_compliance_rebuild`).
 
-The page then reads daily counts (`ComplianceDaily`: per target, day of the subject, week of its
-deadline, staff member) and, through one partial index, the items still open or late.
+Limits: a change written without a row in those tables (a queryset update of an order's ship-by time,
+say) is seen with the subject's next event or the next rebuild. The page then reads daily counts
+(`ComplianceDaily`: per target, day of the subject, week of its deadline, staff member) and, through
+two partial indexes, the items still open or late.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 LOCK_KEY = 0x50C0_11A7  # pg advisory lock: one refresh at a time
 OVERLAP = 500  # ids per source table swept again by the beat task (late commits)
+GAP_SECONDS = 600  # an id missing below the newest seen is looked for again this long (a late commit)
+MAX_GAPS = 10_000
 CHUNK = 20_000  # subjects per pass when a Python-built target is rebuilt
 
 # Per kind of subject: the tables whose new rows mean "measure it again", with the column naming it.
@@ -101,25 +106,42 @@ def _maxima() -> dict[str, int]:
     return {label: value or 0 for (label, _t, _c), value in zip(tables, values, strict=True)}
 
 
-def _changed(marks: dict[str, int], maxima: dict[str, int], overlap: int) -> dict[str, set[int]]:
-    """The subjects of each kind named by source rows past the marks (less `overlap` ids)."""
+def _changed(marks: dict[str, int], maxima: dict[str, int], gaps: dict[str, list], overlap: int,
+             ) -> tuple[dict[str, set[int]], dict[str, list]]:
+    """The subjects of each kind named by source rows past the marks (less `overlap` ids), and by the ids
+    that were missing last time (`gaps`: a transaction that had its id but had not committed yet).
+
+    Returns the subjects and the gaps still missing (each kept GAP_SECONDS, then given up: rolled back).
+    """
+    now = int(time.time())
     changed: dict[str, set[int]] = {kind: set() for kind in SOURCES}
+    still: dict[str, list] = {}
     for kind, sources in SOURCES.items():
         for label, column in sources:
             if label not in maxima:
                 continue
-            since = max(marks.get(label, 0) - overlap, 0)
-            if maxima[label] <= since:
-                continue
             model = apps.get_model(label)
-            ids = set(model.objects.filter(id__gt=since, id__lte=maxima[label]).exclude(**{f"{column}__isnull": True})
-                      .values_list(column, flat=True).distinct())
+            mark, top = marks.get(label, 0), maxima[label]
+            since = max(mark - overlap, 0)
+            waiting = {int(i): t for i, t in gaps.get(label, [])}
+            rows = []
+            if top > since:
+                rows += model.objects.filter(id__gt=since, id__lte=top).values_list("id", column)
+            if waiting:
+                rows += model.objects.filter(id__in=list(waiting)).values_list("id", column)
+            seen = {row_id for row_id, _subject in rows}
+            ids = {subject for _row_id, subject in rows if subject is not None}
+            missing = [(i, t) for i, t in waiting.items() if i not in seen and now - t < GAP_SECONDS]
+            if top > mark and (top - mark) - len(seen) <= MAX_GAPS:
+                missing += [(i, now) for i in range(mark + 1, top + 1) if i not in seen]
+            if missing:
+                still[label] = missing[-MAX_GAPS:]
             if label == "payments.PaymentEvent":  # a payment's events: its proofs
                 from payments.models import PaymentProof
 
                 ids = set(PaymentProof.objects.filter(payment_id__in=ids).values_list("id", flat=True))
             changed[kind] |= ids
-    return changed
+    return changed, still
 
 
 def _item_rows(target: Target, items: Iterable[Item]) -> list[ComplianceItem]:
@@ -229,15 +251,19 @@ def compliance_refresh(*, sweep: bool = False, rebuild: bool = False) -> Refresh
             _target_rebuild(target, metric)
             rebuilt.append(target.pk)
         current = [(t, m) for t, m in measured if t.pk not in rebuilt]
-        if current and (sweep or maxima != state.marks):
-            changed = _changed(state.marks, maxima, OVERLAP if sweep else 0)
+        gaps = state.gaps
+        if current and (sweep or maxima != state.marks or state.gaps):
+            changed, gaps = _changed(state.marks, maxima, state.gaps, OVERLAP if sweep else 0)
             subjects = sum(len(ids) for ids in changed.values())
             for target, metric in current:
                 ids = sorted(changed[metric.subject])
                 if ids:
                     _target_refresh(target, metric, ids)
-        if state.pk is None or rebuilt or gone or maxima != state.marks or config != state.targets:
-            state.marks, state.targets = maxima, config
+        elif not current:
+            gaps = {}
+        if (state.pk is None or rebuilt or gone or maxima != state.marks or config != state.targets
+                or gaps != state.gaps):
+            state.marks, state.targets, state.gaps = maxima, config, gaps
             state.save()
     result = RefreshResult(rebuilt=rebuilt, subjects=subjects, seconds=time.perf_counter() - t0)
     if rebuilt or subjects:

@@ -166,3 +166,31 @@ def test_the_page_reads_the_stored_rows_without_measuring_again(shop, django_ass
     # the refresh (state, targets, calendar, source maxima) and three reads plus names per target
     with django_assert_max_num_queries(12 + 5 * targets):
         selectors.compliance(start=date(2026, 4, 1), end=date(2026, 4, 30))
+
+
+def test_a_row_committed_after_a_newer_one_is_still_measured(shop):
+    """An order event whose transaction took its id first but committed after a later one was seen."""
+    from django.db import connection
+
+    from orders.models import OrderEvent
+
+    late, other = _order(shop, at(6, 8), 1), _order(shop, at(6, 8), 2)
+    with time_machine.travel(at(6, 9), tick=False):
+        order_mark_paid(order_id=late.pk, source="gateway")
+    compliance_refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('orders_orderevent', 'id'))")
+        reserved = cursor.fetchone()[0]
+    with time_machine.travel(at(6, 9, 30), tick=False):
+        order_mark_paid(order_id=other.pk, source="gateway")  # a newer event, seen first
+    compliance_refresh()
+    confirm = Target.objects.get(metric="order_confirm")
+    assert ComplianceItem.objects.get(target=confirm, subject_id=late.pk).done is None
+
+    with time_machine.travel(at(6, 9, 40), tick=False):  # the older transaction commits now
+        OrderEvent.objects.create(id=reserved, order=late, kind="status", from_status="paid", to_status="processing",
+                                  actor=shop["cs"])
+    compliance_refresh()
+
+    assert ComplianceItem.objects.get(target=confirm, subject_id=late.pk).done == at(6, 9, 40)
+    assert _assert_stored_equals_scratch(at(10, 9)) > 0
