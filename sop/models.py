@@ -145,3 +145,70 @@ class SummarySent(models.Model):
 
     def __str__(self) -> str:
         return f"summary of {self.week_start}"
+
+
+class ComplianceItem(models.Model):
+    """One measured subject of a target (an order, a proof of transfer, a complaint): when it was due, done, by whom.
+
+    Computed by sop.services.compliance when the subject changes (the deadline through the deadline engine,
+    with the calendar and the target's threshold of that moment); the compliance page reads these rows and
+    their daily counts instead of recomputing every order of the range.
+    """
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="+", db_index=False)
+    subject_id = models.BigIntegerField()
+    anchor_day = models.DateField(help_text=_("The local day that puts the subject in a date range."))
+    start = models.DateTimeField()
+    done = models.DateTimeField(null=True)
+    deadline = models.DateTimeField()
+    late = models.BooleanField(default=False, help_text=_("Done after the deadline."))
+    actor_id = models.BigIntegerField(null=True)
+    ref = models.CharField(max_length=60)
+    link_kind = models.CharField(max_length=10)  # order | case
+    link_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["target", "subject_id"], name="sop_item_subject")]
+        indexes = [
+            models.Index(fields=["target", "anchor_day"], name="sop_item_day"),
+            # the items open with their deadline still ahead (not decided yet), by deadline
+            models.Index(fields=["target", "deadline"], include=["anchor_day", "actor_id"], name="sop_item_open",
+                         condition=models.Q(done__isnull=True)),
+            # breaches (late, or open past the deadline): per day of the range, latest deadline first
+            models.Index(fields=["target", "anchor_day", "-deadline", "subject_id"], include=["done", "late"],
+                         name="sop_item_breach", condition=models.Q(done__isnull=True) | models.Q(late=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id}:{self.subject_id}"
+
+
+class ComplianceDaily(models.Model):
+    """Per target, day of the subjects, week of their deadline and staff member: items and items met."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    week = models.DateField()
+    actor_id = models.BigIntegerField(null=True)
+    total = models.IntegerField()
+    met = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["target", "day"], include=["week", "actor_id", "total", "met"],
+                                name="sop_daily_target_day")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.day}"
+
+
+class ComplianceState(models.Model):
+    """What the stored compliance items were computed from: the last source rows seen and each target's
+    settings (metric, threshold, the calendar for working-hour metrics). One row."""
+
+    marks = models.JSONField(default=dict)
+    gaps = models.JSONField(default=dict, help_text=_("Ids not committed yet when a newer one was seen."))
+    targets = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"compliance state {self.refreshed_at}"

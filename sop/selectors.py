@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from core.money import ratio_percent
@@ -92,16 +93,41 @@ class StepCompliance:
     trend: list = field(default_factory=list)
 
 
-def target_compliance(*, target: Target, start: date, end: date, now=None) -> StepCompliance:
+def _unavailable(target: Target):
     metric = METRICS.get(target.metric)
     if metric is None:
-        return StepCompliance(target, target.metric, False, "unknown metric")
+        return None, StepCompliance(target, target.metric, False, "unknown metric")
     why_not = metric.available()
     if why_not:
-        return StepCompliance(target, str(metric.label), False, why_not)
+        return None, StepCompliance(target, str(metric.label), False, why_not)
+    return metric, None
+
+
+def target_compliance(*, target: Target, start: date, end: date, now=None, refresh: bool = True) -> StepCompliance:
+    """A target's figures over [start, end], read from the stored items (sop.services.compliance).
+
+    `refresh` first takes in whatever changed since the last refresh (one statement when nothing did).
+    """
+    metric, result = _unavailable(target)
+    if result is not None:
+        return result
+    if refresh:
+        _refresh()
+    return _stored_compliance(target=target, metric=metric, start=start, end=end, now=now or timezone.now())
+
+
+def _refresh() -> None:
+    from sop.services.compliance import compliance_refresh
+
+    compliance_refresh()
+
+
+def target_compliance_from_items(*, target: Target, start: date, end: date, now=None) -> StepCompliance:
+    """The same figures computed from scratch, item by item in Python (the definition the stored ones equal)."""
+    metric, result = _unavailable(target)
+    if result is not None:
+        return result
     now = now or timezone.now()
-    if metric.sql is not None:
-        return _sql_compliance(target=target, metric=metric, start=start, end=end, now=now)
     items = metric.items(start, end, target.threshold)
     decided = [(item, item.met(now)) for item in items]
     decided = [(item, met) for item, met in decided if met is not None]
@@ -109,7 +135,9 @@ def target_compliance(*, target: Target, start: date, end: date, now=None) -> St
     share = ratio_percent(met, len(decided))
     result = StepCompliance(target, str(metric.label), True, total=len(decided), met=met, share=share,
                             meets_goal=None if share is None else share >= target.goal_percent)
-    breaches = sorted((item for item, ok in decided if not ok), key=lambda i: i.deadline, reverse=True)
+    # latest deadline first; the same deadline by subject (order, proof, case) id
+    breaches = sorted((item for item, ok in decided if not ok), key=lambda i: (i.deadline, -i.subject_id),
+                      reverse=True)
     User = get_user_model()
     names = {u.pk: (u.get_full_name() or u.username)
              for u in User.objects.filter(pk__in={i.actor_id for i, _ok in decided if i.actor_id})}
@@ -144,45 +172,51 @@ def _tally(result: StepCompliance, groups, names: dict) -> None:
                     for w, v in sorted(weeks.items())]
 
 
-def _sql_compliance(*, target: Target, metric, start: date, end: date, now) -> StepCompliance:
-    """target_compliance for a metric given as SQL: the same figures, aggregated by PostgreSQL.
-
-    One statement over the metric's items (counts per staff member and week for the share, by staff and
-    trend, and the 100 latest breaches), one more for those breaches' references and links.
-    """
+def _stored_compliance(*, target: Target, metric, start: date, end: date, now) -> StepCompliance:
+    """target_compliance from the stored items: the daily counts of the range less the items not due yet
+    (open, deadline still ahead: not decided), and the 100 latest breaches, both through the partial index
+    of open or late items."""
     from django.db import connection
-    from django.urls import reverse
 
-    from sop.metrics import ORDER_DETAILS_SQL, _bounds
+    from sop.metrics import LINKS
 
-    items_sql, params = metric.sql(target.threshold)
-    lo, hi = _bounds(start, end)
-    params = {**params, "lo": lo, "hi": hi, "now": now, "tz": timezone.get_current_timezone_name()}
+    params = {"target": target.pk, "start": start, "end": end, "now": now,
+              "tz": timezone.get_current_timezone_name()}
     with connection.cursor() as cursor:
-        # one statement: counts per staff member and week, then the 100 latest breaches (kind 'b')
         cursor.execute(
-            f"""
-            WITH items AS ({items_sql}),
-            decided AS MATERIALIZED (
-                SELECT id, done, deadline, actor_id, COALESCE(done <= deadline, false) AS ok FROM items
-                WHERE done IS NOT NULL OR deadline < %(now)s
-            )
-            (SELECT 'g', actor_id, date_trunc('week', deadline AT TIME ZONE %(tz)s)::date, COUNT(*),
-                    COUNT(*) FILTER (WHERE ok), NULL::bigint, NULL::timestamptz, NULL::timestamptz
-             FROM decided GROUP BY 2, 3)
-            UNION ALL
-            (SELECT 'b', actor_id, NULL, NULL, NULL, id, deadline, done FROM decided WHERE NOT ok
-             ORDER BY deadline DESC, id LIMIT 100)
-            """,  # noqa: S608 (the metric's SQL is a constant of sop.metrics; values are parameters)
-            params,
-        )
-        rows = cursor.fetchall()
-        groups = [r[1:5] for r in rows if r[0] == "g"]
-        breaches = sorted((r for r in rows if r[0] == "b"), key=lambda r: (r[6], -r[5]), reverse=True)
-        details = {}
-        if breaches:
-            cursor.execute(ORDER_DETAILS_SQL[metric.key], [[r[5] for r in breaches]])
-            details = {row[0]: row[1:] for row in cursor.fetchall()}
+            """
+            SELECT actor_id, week, SUM(total), SUM(met) FROM sop_compliancedaily
+            WHERE target_id = %(target)s AND day BETWEEN %(start)s AND %(end)s GROUP BY 1, 2
+            """, params)
+        counts = {(actor, week): [n, ok] for actor, week, n, ok in cursor.fetchall()}
+        cursor.execute(
+            """
+            SELECT actor_id, date_trunc('week', deadline AT TIME ZONE %(tz)s)::date, COUNT(*) FROM sop_complianceitem
+            WHERE target_id = %(target)s AND done IS NULL AND deadline >= %(now)s
+              AND anchor_day BETWEEN %(start)s AND %(end)s
+            GROUP BY 1, 2
+            """, params)
+        for actor, week, n in cursor.fetchall():
+            counts.setdefault((actor, week), [0, 0])[0] -= n
+        # The 100 latest breaches of the range as the top 100 of each day's 100 latest (one short index scan
+        # per day, sop_item_breach): one scan of the whole range by deadline read 495,000 index rows
+        # (148 ms) for a range a year back on 1M orders; this reads at most 100 a day (3 ms).
+        cursor.execute(
+            """
+            SELECT i.ref, i.link_kind, i.link_id, i.start, i.deadline, i.done, i.actor_id
+            FROM (SELECT b.subject_id, b.deadline
+                  FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS d(day)
+                  CROSS JOIN LATERAL (
+                      SELECT subject_id, deadline FROM sop_complianceitem
+                      WHERE target_id = %(target)s AND anchor_day = d.day::date
+                        AND (late OR (done IS NULL AND deadline < %(now)s))
+                      ORDER BY deadline DESC, subject_id LIMIT 100) b
+                  ORDER BY b.deadline DESC, b.subject_id LIMIT 100) top
+            JOIN sop_complianceitem i ON i.target_id = %(target)s AND i.subject_id = top.subject_id
+            ORDER BY top.deadline DESC, top.subject_id
+            """, params)
+        breaches = cursor.fetchall()
+    groups = [(actor, week, n, ok) for (actor, week), (n, ok) in counts.items() if n]
     total = sum(g[2] for g in groups)
     met = sum(g[3] for g in groups)
     share = ratio_percent(met, total)
@@ -191,23 +225,24 @@ def _sql_compliance(*, target: Target, metric, start: date, end: date, now) -> S
     User = get_user_model()
     actors = {g[0] for g in groups if g[0]}
     names = {u.pk: (u.get_full_name() or u.username) for u in User.objects.filter(pk__in=actors)}
-    url_name = "orders:detail"
-    result.breaches = []
-    for _kind, actor, _w, _n, _ok, item_id, deadline, done in breaches:
-        ref, url_id, started = details[item_id]
-        result.breaches.append(
-            {"ref": ref, "url": reverse(url_name, args=[url_id]), "start": started, "deadline": deadline, "done": done,
-             "late_minutes": int(((done or now) - deadline).total_seconds() // 60), "staff": names.get(actor, "")})
+    result.breaches = [
+        {"ref": ref, "url": reverse(LINKS[kind], args=[link_id]), "start": started, "deadline": deadline,
+         "done": done, "late_minutes": int(((done or now) - deadline).total_seconds() // 60),
+         "staff": names.get(actor, "")}
+        for ref, kind, link_id, started, deadline, done, actor in breaches
+    ]
     _tally(result, groups, names)
     return result
 
 
 def compliance(*, start: date, end: date, now=None) -> list[dict]:
     """Per stage, each step with its targets' compliance over [start, end]."""
+    _refresh()
     targets = Target.objects.filter(is_active=True, step__is_active=True).select_related("step__current_version")
     by_stage: dict[str, list] = defaultdict(list)
     for target in targets:
-        by_stage[target.step.stage].append(target_compliance(target=target, start=start, end=end, now=now))
+        by_stage[target.step.stage].append(target_compliance(target=target, start=start, end=end, now=now,
+                                                             refresh=False))
     return [{"key": k, "title": label, "targets": by_stage.get(k, [])} for k, label in Stage.choices]
 
 
@@ -215,10 +250,12 @@ def revision_effect(*, version: StepVersion, days: int = 28, now=None) -> list[d
     """Compliance of the step's targets in the `days` before and after this version was made."""
     day = timezone.localtime(version.created_at).date()
     rows = []
+    _refresh()
     for target in version.step.targets.filter(is_active=True):
         before = target_compliance(target=target, start=day - timedelta(days=days), end=day - timedelta(days=1),
-                                   now=now)
-        after = target_compliance(target=target, start=day, end=day + timedelta(days=days - 1), now=now)
+                                   now=now, refresh=False)
+        after = target_compliance(target=target, start=day, end=day + timedelta(days=days - 1), now=now,
+                                  refresh=False)
         rows.append({"target": target, "before": before, "after": after})
     return rows
 

@@ -1,14 +1,13 @@
-"""The compliance figures aggregated in SQL equal the item-by-item computation in Python.
+"""The compliance figures stored by SQL equal the item-by-item computation in Python.
 
-For the metrics whose deadline is plain arithmetic (ship by, review invitation), sop.selectors
-aggregates in PostgreSQL; the Python items (sop.metrics.*_items, unchanged) stay the independent
-computation, and every figure of the page must match: share, met, breaches with their lateness and
-staff, by staff, trend.
+For the metrics whose deadline is plain arithmetic (ship by, review invitation), the stored items are
+written by one INSERT ... SELECT (sop.metrics.*_sql); the Python items (sop.metrics.*_items) stay the
+independent computation, and every figure of the page must match: share, met, breaches with their
+lateness and staff, by staff, trend.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -66,17 +65,8 @@ def shop(make_user):
 
 
 def _python(target, start, end):
-    """The same target through the Python items (the metric without its SQL)."""
-    metric = metrics.METRICS[target.metric]
-    plain = dataclasses.replace(metric, sql=None)
-    original = metrics.METRICS[target.metric]
-    metrics.METRICS[target.metric] = plain
-    selectors.METRICS[target.metric] = plain
-    try:
-        return selectors.target_compliance(target=target, start=start, end=end, now=NOW)
-    finally:
-        metrics.METRICS[target.metric] = original
-        selectors.METRICS[target.metric] = original
+    """The same target through the Python items (the from-scratch definition)."""
+    return selectors.target_compliance_from_items(target=target, start=start, end=end, now=NOW)
 
 
 def _figures(c):
