@@ -20,6 +20,7 @@ from payments.services.transitions import (
     payment_mark_paid,
     payment_note_provider_status,
     payment_receive,
+    payments_lock,
     payments_write,
     plan_payment_flagged,
     plan_payment_paid,
@@ -29,6 +30,6 @@ __all__ = [
     "_event", "charges_reversed", "expire_overdue", "on_order_created", "on_orders_status_changed",
     "order_payment_sync", "orders_payment_sync_many", "overdue_orders_queryset", "payment_accept_short",
     "payment_expire", "payment_flag_for_review", "payment_mark_failed", "payment_mark_paid",
-    "payment_note_provider_status", "payment_open", "payment_receive", "payments_write", "plan_payment_flagged",
-    "plan_payment_paid", "refund_create",
+    "payment_note_provider_status", "payment_open", "payment_receive", "payments_lock", "payments_write",
+    "plan_payment_flagged", "plan_payment_paid", "refund_create",
 ]

@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
@@ -38,6 +39,7 @@ from payments.models import (
 from payments.selectors import match_difference
 from payments.services import journal
 from payments.services import payments as payment_services
+from payments.services.transitions import LockedPayment
 from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
 from payments.statements.references import description_tokens, plain_reference
 
@@ -248,28 +250,27 @@ def _existing_fingerprints(rows: list[tuple]) -> set[str]:
     return {fp for fp in known.values_list("fingerprint", flat=True).iterator(chunk_size=20_000) if fp in wanted}
 
 
-def _claim(wanted: dict[int, str]) -> dict[int, Payment]:
+def _claim(wanted: dict[int, str]) -> dict[int, LockedPayment]:
     """Lock the matched payments that are still as the matching saw them ({payment_id: status}):
     open bank transfers with nothing received (one paid by a webhook meanwhile is not claimed)."""
     if not wanted:
         return {}
     # The ids as one array parameter: a 9,000-item IN list costs 0.1 s more to render and plan.
-    rows = (
-        Payment.objects.select_for_update(of=("self",))
-        .filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [journal.array_literal(wanted)]), received_amount=0,
-                method=PaymentMethod.BANK_TRANSFER, status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED])
-        .order_by("pk")
-    )
-    return {p.pk: p for p in rows if p.status == wanted[p.pk]}
+    rows = payment_services.payments_lock(Payment.objects.filter(
+        pk__in=RawSQL("SELECT unnest(%s::bigint[])", [journal.array_literal(wanted)]), received_amount=0,
+        method=PaymentMethod.BANK_TRANSFER, status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED]))
+    return {p.id: p for p in rows if p.status == wanted[p.id]}
 
 
-def _settle(matches: list[tuple[int, Payment, date | None]], now) -> None:
-    """Matched credits [(line_id, locked payment, booked_on)] through the payment planner: pending ->
-    paid as a Finance approval makes it, expired -> needs_review with the money booked; one write."""
+def _settle(claimed: dict[int, LockedPayment], matches: list[tuple[int, int, date | None]], now) -> None:
+    """Matched credits [(line_id, payment_id, booked_on)] of claimed payments through the payment
+    planner: pending -> paid as a Finance approval makes it, expired -> needs_review with the money
+    booked; one write. (Plain tuples: the garbage collector stops walking them after one pass.)"""
     today = timezone.localdate(now)
-    reversed_ids = payment_services.charges_reversed([p for _lid, p, _d in matches])
+    reversed_ids = payment_services.charges_reversed([claimed[pid] for _lid, pid, _d in matches])
     plans = []
-    for line_id, payment, booked_on in matches:
+    for line_id, payment_id, booked_on in matches:
+        payment = claimed[payment_id]
         data = {"line_id": line_id}
         if payment.status == PaymentStatus.PENDING:
             plans.append(payment_services.plan_payment_paid(
@@ -309,7 +310,7 @@ def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str]
     matched = [(line_id, payment_id) for line_id, payment_id in inserted if payment_id is not None]
     if len(matched) != len(claimed):
         raise Conflict("Another import of the same lines ran at the same time; resume this import.")
-    _settle([(line_id, claimed[pid], booked[pid]) for line_id, pid in matched], now)
+    _settle(claimed, [(line_id, pid, booked[pid]) for line_id, pid in matched], now)
     return len(inserted), len(matched)
 
 
@@ -349,12 +350,14 @@ def find_matches(lines: list[tuple[int, int, date, str]]) -> tuple[list[tuple[in
         Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest_moment),
         method=PaymentMethod.BANK_TRANSFER, match_by_order_number=False, received_amount=0, amount__gte=min(amounts),
         amount__lte=max(amounts),
-    ).values_list("id", "amount", "created_at", "expires_at", "status")
-    tz = timezone.get_current_timezone()
-    for pid, amount, created_at, expires_at, status in open_payments.iterator(chunk_size=20_000):
+    ).annotate(
+        # The window's local days computed by the database: a date is cheaper to load than a
+        # timestamp moved to local time in Python (10,000 open payments: 0.10 -> 0.06 s).
+        first_day=TruncDate("created_at"), last_day=TruncDate("expires_at"),
+    ).values_list("id", "amount", "first_day", "last_day", "status")
+    for pid, amount, first_day, last_day, status in open_payments.iterator(chunk_size=20_000):
         if amount in amounts:
-            end = expires_at.astimezone(tz).date() if expires_at else date.max
-            by_amount[amount].append((pid, created_at.astimezone(tz).date(), end, status))
+            by_amount[amount].append((pid, first_day, last_day or date.max, status))
     by_number = order_number_payments(earliest=earliest)
 
     candidates: dict[int, list[tuple[int, str]]] = {}
@@ -417,7 +420,7 @@ def _apply_matches(pairs: list[tuple[int, int, str]]) -> int:
             line.match_status = LineMatch.MATCHED
             line.matched_at = now
         StatementLine.objects.bulk_update(lines, ["payment", "match_status", "matched_at"], batch_size=1_000)
-        _settle([(line.pk, claimed[line.payment_id], line.booked_on) for line in lines], now)
+        _settle(claimed, [(line.pk, line.payment_id, line.booked_on) for line in lines], now)
     return len(lines)
 
 

@@ -5,11 +5,13 @@ already there, check ALLOWED_TRANSITIONS, write status, event and journal in one
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -49,21 +51,56 @@ def _schedule_order_sync(order_id: int) -> None:
     order_payment_sync_task.delay_on_commit(order_id)
 
 
-@dataclass
+@dataclass(slots=True)
+class LockedPayment:
+    """A locked payment as a batch reads it: every column the planners, the journal's builders and
+    `payments_write` read or write, by the model's column names, without a `Payment` instance.
+
+    For the thousands of rows of a bank statement: `Payment.from_db` and the four timestamps parsed
+    took 0.15 s (cProfile) of a 9,000-match chunk, and each instance is four objects the garbage
+    collector walks again and again while the chunk's plans are alive."""
+
+    id: int
+    order_id: int
+    method: str
+    reference: str
+    status: str
+    amount: int
+    received_amount: int
+    fee_amount: int
+    provider_reference: str
+    paid_at: datetime | None
+    updated_at: datetime | None = None  # not read: every plan sets it
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+LOCKED_COLUMNS = tuple(name for name in LockedPayment.__dataclass_fields__ if name != "updated_at")
+
+
+def payments_lock(payments: QuerySet[Payment]) -> list[LockedPayment]:
+    """Lock the payments of a queryset, in id order (as every batch locks them), as light rows."""
+    return [LockedPayment(*values) for values in
+            payments.select_for_update(of=("self",)).order_by("pk").values_list(*LOCKED_COLUMNS)]
+
+
+@dataclass(slots=True)
 class PaymentPlan:
     """One planned payment transition: the row with its new values, the fields to write, the
     event and the journal postings. Made by `plan_payment_transition`, written by `payments_write`."""
 
-    payment: Payment
+    payment: Payment | LockedPayment
     fields: tuple[str, ...]
     event: journal.Event
-    postings: list[journal.Posting] = field(default_factory=list)
+    postings: tuple[journal.Posting, ...] = ()
 
 
-def plan_payment_transition(payment: Payment, *, target: str, kind: str, now: datetime, booked_on: date, actor=None,
-        source: str, note: str = "", received_amount: int | None = None, fee_amount: int | None = None,
-    receipt_fee: int = 0, receipt_key: str | None = None, provider_reference: str = "", charge_reversed: bool = False,
-        data: dict | None = None) -> PaymentPlan:
+def plan_payment_transition(payment: Payment | LockedPayment, *, target: str, kind: str, now: datetime,
+        booked_on: date, actor=None, source: str, note: str = "", received_amount: int | None = None,
+        fee_amount: int | None = None, receipt_fee: int = 0, receipt_key: str | None = None,
+        provider_reference: str = "", charge_reversed: bool = False, data: dict | None = None) -> PaymentPlan:
     """The pure planner of every money-in transition (paid, flagged for review, received): from the
     locked row and the input, the new status (checked), totals received and fees (the increase booked
     as a receipt), paid_at, the charge booked again for an accepted late payment, and the event. The
@@ -99,7 +136,7 @@ def plan_payment_transition(payment: Payment, *, target: str, kind: str, now: da
     payment.updated_at = now
     event = journal.Event(payment.pk, kind, old, payment.status, getattr(actor, "pk", None), source, note,
                           {"received_amount": payment.received_amount, **(data or {})})
-    return PaymentPlan(payment=payment, fields=tuple(sorted(fields)), event=event, postings=postings)
+    return PaymentPlan(payment=payment, fields=tuple(sorted(fields)), event=event, postings=tuple(postings))
 
 
 def payments_write(plans: list[PaymentPlan], *, sync_orders: bool = True) -> None:
@@ -109,14 +146,16 @@ def payments_write(plans: list[PaymentPlan], *, sync_orders: bool = True) -> Non
     if not plans:
         return
     quote = connection.ops.quote_name
-    names = ["id", *sorted({name for plan in plans for name in plan.fields})]
+    names = ["id", *sorted(set().union(*{plan.fields for plan in plans}))]
     columns = [Payment._meta.get_field(name).column for name in names]
-    source, params = journal.unnest(Payment, columns, [[getattr(plan.payment, c) for c in columns] for plan in plans])
+    values_of = attrgetter(*columns)
+    source, params = journal.unnest(Payment, columns, list(zip(*[values_of(plan.payment) for plan in plans],
+                                                                strict=True)))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {quote(Payment._meta.db_table)} AS p SET "  # noqa: S608 - column names only
             + ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns[1:])
-            + f" FROM {source} AS v({', '.join(quote(c) for c in columns)}) WHERE p.id = v.id",
+            + f" FROM ({source}) AS v({', '.join(quote(c) for c in columns)}) WHERE p.id = v.id",
             params,
         )
     journal.journal_post_many([item for plan in plans for item in plan.postings], events=[p.event for p in plans])
@@ -137,7 +176,7 @@ def _schedule_order_syncs(order_ids: list[int]) -> None:
     transaction.on_commit(queue)
 
 
-def charges_reversed(payments: list[Payment]) -> set[int]:
+def charges_reversed(payments: Sequence[Payment | LockedPayment]) -> set[int]:
     """The payments among these whose charge was reversed (expired or failed), in one query.
 
     Only a payment that left "pending" can have one (nothing leads back to pending), so a batch
@@ -156,8 +195,8 @@ def charges_reversed(payments: list[Payment]) -> set[int]:
             if c[JournalEntry.Kind.CHARGE] > 0 and c[JournalEntry.Kind.CHARGE_REVERSAL] >= c[JournalEntry.Kind.CHARGE]}
 
 
-def plan_payment_paid(payment: Payment, *, now: datetime, booked_on: date, actor=None, source: str, note: str = "",
-        received_amount: int | None = None, fee_amount: int = 0, provider_reference: str = "",
+def plan_payment_paid(payment: Payment | LockedPayment, *, now: datetime, booked_on: date, actor=None, source: str,
+        note: str = "", received_amount: int | None = None, fee_amount: int = 0, provider_reference: str = "",
         charge_reversed: bool = False, data: dict | None = None) -> PaymentPlan:
     """pending/needs_review -> paid, the whole expected amount unless told otherwise: the one plan
     behind a Finance approval, a gateway callback and a statement credit matched to a pending transfer."""
@@ -172,8 +211,8 @@ def plan_payment_paid(payment: Payment, *, now: datetime, booked_on: date, actor
     )
 
 
-def plan_payment_flagged(payment: Payment, *, now: datetime, booked_on: date, reason: str, actor=None, source: str,
-        received_amount: int | None = None, data: dict | None = None) -> PaymentPlan:
+def plan_payment_flagged(payment: Payment | LockedPayment, *, now: datetime, booked_on: date, reason: str,
+        actor=None, source: str, received_amount: int | None = None, data: dict | None = None) -> PaymentPlan:
     """pending/expired -> needs_review, booking money received with it (a late transfer...)."""
     return plan_payment_transition(
         payment, target=PaymentStatus.NEEDS_REVIEW, kind="flagged", now=now, booked_on=booked_on, actor=actor,
@@ -277,8 +316,8 @@ def _plan_closed(payment: Payment, *, target: str, now: datetime, reversed_ids: 
     """pending/needs_review -> expired or failed: the status, the event and the charge reversed."""
     _check(payment, target)
     old, payment.status, payment.updated_at = payment.status, target, now
-    postings = [] if payment.pk in reversed_ids else [journal.charge_reversal_posting(payment=payment,
-                                                                                      booked_on=_local_today(now))]
+    postings = () if payment.pk in reversed_ids else (journal.charge_reversal_posting(payment=payment,
+                                                                                      booked_on=_local_today(now)),)
     event = journal.Event(payment.pk, target, old, target, getattr(actor, "pk", None), source, note, {})
     return PaymentPlan(payment=payment, fields=("status", "updated_at"), event=event, postings=postings)
 
