@@ -222,6 +222,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE["analytics.rollup_refresh"] = {"task": "analytics.tasks.rollup_refresh_task", "schedule": 15}
 CELERY_BEAT_SCHEDULE["analytics.customer_model"] = {"task": "analytics.tasks.customer_model_fit_task",
                                                     "schedule": crontab(hour=2, minute=30)}
+# SOP compliance: the stored compliance items take in what changed every 30 s (and, after a deploy or
+# a changed target, rebuild in the worker rather than in the first page view that asks).
+CELERY_BEAT_SCHEDULE["sop.compliance_refresh"] = {"task": "sop.tasks.compliance_refresh_task", "schedule": 30}
 CELERY_BEAT_SCHEDULE["sop.weekly_summary"] = {"task": "sop.tasks.weekly_summary_task",
                                               "schedule": crontab(day_of_week=1, hour=7, minute=0)}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -194,3 +194,11 @@ def test_a_row_committed_after_a_newer_one_is_still_measured(shop):
 
     assert ComplianceItem.objects.get(target=confirm, subject_id=late.pk).done == at(6, 9, 40)
     assert _assert_stored_equals_scratch(at(10, 9)) > 0
+
+
+def test_the_beat_keeps_the_stored_items_current(settings):
+    from sop.tasks import compliance_refresh_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sop.compliance_refresh"]
+    assert entry["task"] == compliance_refresh_task.name
+    assert entry["schedule"] <= 60  # a change shows within a minute
