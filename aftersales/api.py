@@ -30,7 +30,7 @@ from aftersales.models import (
     ReviewStatus,
 )
 from aftersales.services import cases, returns, reviews
-from core.drf import JSONParser
+from core.drf import JSONBodyOnly, JSONParser
 from core.errors import NotFound
 from core.permissions import HasPerms
 from core.serializers import IdField, MoneyField
@@ -82,7 +82,8 @@ class CaseMessageOutput(serializers.Serializer):
     kind = serializers.CharField()
     channel = serializers.CharField()
     body = serializers.CharField()
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True,
+                                   help_text="Staff author; null for the customer's own messages.")
     created_at = serializers.DateTimeField()
 
 
@@ -134,7 +135,7 @@ def _pk(value) -> int:
     retrieve=extend_schema(summary="One case with its conversation", responses={200: CaseDetailOutput,
                                                                                   404: ERROR_BODY}),
 )
-class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(JSONBodyOnly, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Complaints, returns and warranty claims: one case family, one SLA clock."""
 
     parser_classes = [JSONParser]  # lines are a list of objects, which a form body cannot carry
@@ -327,7 +328,7 @@ _RETURN_ACTION_PERMS = {
     list=extend_schema(summary="Returns (RMA)", responses={200: ReturnOutput(many=True)}),
     retrieve=extend_schema(summary="One return", responses={200: ReturnOutput, 404: ERROR_BODY}),
 )
-class ReturnViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(JSONBodyOnly, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Returns: CS approves, the warehouse receives and inspects, Finance approves refunds."""
 
     parser_classes = [JSONParser]  # lines are a list of objects, which a form body cannot carry
@@ -472,7 +473,7 @@ class ReplyInput(serializers.Serializer):
     list=extend_schema(summary="Reviews (queue=moderate|unanswered|low)", responses={200: ReviewOutput(many=True)}),
     retrieve=extend_schema(summary="One review", responses={200: ReviewOutput, 404: ERROR_BODY}),
 )
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(JSONBodyOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [HasPerms]
     required_perms = ("aftersales.view_review",)
     write_perms = ("aftersales.moderate_review",)

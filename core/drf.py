@@ -22,6 +22,20 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
 
 
+
+class JSONBodyOnly:
+    """For API views whose input a form body cannot carry (set with `parser_classes = [JSONParser]`):
+    any other body is a 415. DRF alone answers a multipart body with empty data, not a 415, once
+    authentication has read the form (the session's CSRF check reads request.POST), so an empty
+    form would pass as "nothing given"."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
+        if request.method in {"POST", "PUT", "PATCH"} and has_body and media_type != "application/json":
+            raise exceptions.UnsupportedMediaType(media_type)
+
 def refuse_blank_params(query_params, names) -> None:
     """400 for a filter given with an empty value (?status=): DRF and django-filter would read it
     as "no filter" and answer as if it were absent, which hides a client's mistake."""

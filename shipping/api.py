@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.drf import JSONParser
+from core.drf import JSONBodyOnly, JSONParser
 from core.errors import NotFound
 from core.permissions import HasPerms
 from core.serializers import IdField, MoneyField
@@ -213,7 +213,7 @@ def _shipments():
     ], responses={200: ShipmentOutputSerializer(many=True)}),
     retrieve=extend_schema(summary="One shipment", responses={200: ShipmentOutputSerializer, 404: ERROR_BODY}),
 )
-class ShipmentViewSet(viewsets.GenericViewSet):
+class ShipmentViewSet(JSONBodyOnly, viewsets.GenericViewSet):
     parser_classes = [JSONParser]  # lines are an object (line id -> units), which a form body cannot carry
     permission_classes = [HasPerms]
     serializer_class = ShipmentOutputSerializer

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.drf import JSONBodyOnly, JSONParser
 from core.permissions import HasPerms
 from sop import selectors, services
 from sop.forms import RangeForm
@@ -103,9 +104,10 @@ class AcknowledgeOutputSerializer(serializers.Serializer):
     pending = serializers.IntegerField()
 
 
-class AcknowledgementApi(APIView):
+class AcknowledgementApi(JSONBodyOnly, APIView):
     permission_classes = [HasPerms]
     required_perms = ("sop.add_acknowledgement",)
+    parser_classes = [JSONParser]  # a form body cannot say "no steps" apart from "every step"
 
     @extend_schema(operation_id="sop_acknowledge", request=AcknowledgeInputSerializer,
                    responses={200: AcknowledgeOutputSerializer})

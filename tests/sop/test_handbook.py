@@ -119,3 +119,15 @@ def test_sop_api_lists_steps_and_acknowledges(handbook, api_client):
     assert created.status_code == 201 and created.json()["number"] == 2
     bad = owner.post("/api/v1/sop/acknowledgements/", {"steps": ["x"]}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("body, content_type, code", [
+    ("--b\r\nNone--b--\r\n", "multipart/form-data; boundary=b", 415),  # a form cannot say "no steps"
+    ("null", "application/json", 400),
+])
+def test_acknowledgements_refuse_a_body_that_is_not_a_json_object(handbook, api_client, body, content_type, code):
+    client = api_client(roles.WAREHOUSE)
+    answer = client.generic("POST", "/api/v1/sop/acknowledgements/", body, content_type=content_type)
+
+    assert answer.status_code == code
+    assert client.get("/api/v1/sop/steps/").json()[0]["acknowledged"] is False  # nothing acknowledged
