@@ -209,10 +209,8 @@ def _update_orders(orders: list[Order], columns: list[str]) -> None:
     values = [getattr(orders[0], name) for name in columns]
     if all([getattr(order, name) for name in columns] == values for order in orders[1:]):
         Order.objects.filter(pk__in=[order.pk for order in orders]).update(**dict(zip(columns, values, strict=True)))
-    elif connection.vendor == "postgresql":
-        _update_orders_from_values(orders, columns)
     else:
-        Order.objects.bulk_update(orders, columns)
+        _update_orders_from_values(orders, columns)
 
 
 def _update_orders_from_values(orders: list[Order], columns: list[str]) -> None:
