@@ -192,6 +192,12 @@ class ShippingAccount(models.Model):
         self.credentials_token = crypto.encrypt_json(current)
 
 
+def default_cutoff_time() -> time:
+    """15:00. A callable: Django's check (fields.W161) warns about a fixed time default whenever the
+    check runs within 10 seconds of that time of day in UTC, which failed `check --deploy` at 15:00."""
+    return time(15, 0)
+
+
 class ShippingSettings(models.Model):
     """The shop's shipping settings: the sender on labels, the cut-off rule, queue thresholds.
 
@@ -205,7 +211,7 @@ class ShippingSettings(models.Model):
     origin_province = models.CharField(max_length=100, default="DKI Jakarta")
     origin_postal_code = models.CharField(max_length=10, blank=True)
     cutoff_time = models.TimeField(
-        default=time(15, 0), help_text=_("Orders paid before this time ship the same working day.")
+        default=default_cutoff_time, help_text=_("Orders paid before this time ship the same working day.")
     )
     at_risk_hours = models.PositiveSmallIntegerField(default=4, help_text=_("Ship-by within this many hours: at risk."))
     stale_tracking_days = models.PositiveSmallIntegerField(
