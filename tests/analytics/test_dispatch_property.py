@@ -19,7 +19,7 @@ from analytics.services.dispatch import dispatch_rebuild
 from analytics.services.rollups import rollup_refresh
 from orders.models import Order
 from orders.services import order_add_note
-from tests.analytics.test_rollups_property import _apply, act, cost, create, new_world, packing
+from tests.analytics.test_rollups_property import _apply, act, cost, create, new_world, packing, refresh_until_done
 
 TABLES = {
     "analytics_dispatchdaily": "day, channel_id",
@@ -75,8 +75,7 @@ def test_dispatch_rollups_equal_a_rebuild(first, second, django_capture_on_commi
         _apply_all(first, world, django_capture_on_commit_callbacks)
         rollup_refresh()
         _apply_all(second, world, django_capture_on_commit_callbacks)
-        while rollup_refresh().remaining > 0:
-            pass
+        refresh_until_done()
         incremental = _snapshot()
 
         with connection.cursor() as cursor:
