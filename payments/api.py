@@ -22,8 +22,8 @@ from core.serializers import MoneyField
 from core.untrusted import parse_id
 from payments import conf
 from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, StatementImport
-from payments.services import payments as payment_services
 from payments.services import statements as statement_services
+from payments.services.refunds import refund_create
 
 
 def _validation_error(exc: DomainError, *, fields: tuple[str, ...]) -> serializers.ValidationError:
@@ -181,7 +181,7 @@ class RefundViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
         if not Payment.objects.filter(pk=values["payment"]).exists():
             raise NotFound("Payment not found.")
         try:
-            refund = payment_services.refund_create(
+            refund = refund_create(
                 payment_id=values["payment"], amount=values["amount"], kind=values["kind"], reason=values["reason"],
                 reference=values["reference"], actor=request.user, source="api",
             )

@@ -12,7 +12,7 @@ class PaymentsConfig(AppConfig):
         from orders import hooks
         from payments import selectors
         from payments.models import LineMatch
-        from payments.services.payments import on_order_created, on_orders_status_changed
+        from payments.services.hooks import on_order_created, on_orders_status_changed
 
         hooks.register_order_created(on_order_created)
         hooks.register_status_changed(batch=on_orders_status_changed)

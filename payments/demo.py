@@ -184,7 +184,7 @@ def _statements(ctx, out: Path) -> None:
 
 
 def _gateway_states(ctx) -> None:
-    from payments.services.payments import payment_flag_for_review, payment_mark_failed
+    from payments.services.transitions import payment_flag_for_review, payment_mark_failed
 
     pending = list(
         Payment.objects.filter(method__in=[PaymentMethod.QRIS, PaymentMethod.EWALLET, PaymentMethod.VIRTUAL_ACCOUNT],
@@ -198,7 +198,7 @@ def _gateway_states(ctx) -> None:
 
 
 def _refunds(ctx) -> None:
-    from payments.services.payments import refund_create
+    from payments.services.refunds import refund_create
 
     paid = list(
         Payment.objects.filter(status=PaymentStatus.PAID, order__status="completed")

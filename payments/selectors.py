@@ -242,7 +242,7 @@ def needs_review_payments() -> QuerySet[Payment]:
 
 
 def overdue_orders():
-    from payments.services.payments import overdue_orders_queryset
+    from payments.services.order_sync import overdue_orders_queryset
 
     return overdue_orders_queryset(include_partial=True)
 

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, autoretry_for=(OperationalError,))
 def order_payment_sync_task(self, order_id: int) -> str:
-    from payments.services.payments import order_payment_sync
+    from payments.services.order_sync import order_payment_sync
 
     return order_payment_sync(order_id=order_id)
 
@@ -22,7 +22,7 @@ def order_payment_sync_batch_task(self, order_ids: list[int]) -> int:
     """Move many orders forward after a statement import: one task and one batch write per chunk.
 
     Returns how many of the orders are now covered by their payments (paid or overpaid)."""
-    from payments.services.payments import orders_payment_sync_many
+    from payments.services.order_sync import orders_payment_sync_many
 
     states = orders_payment_sync_many(order_ids=order_ids)
     return sum(1 for state in states.values() if state in ("paid", "overpaid"))
@@ -45,7 +45,7 @@ def gateway_delivery_process_task(self, delivery_id: int) -> None:
 @shared_task(bind=True, autoretry_for=(OperationalError,))
 def expire_unpaid_orders_task(self) -> int:
     """Beat: unpaid orders past their payment window are expired (stock released)."""
-    from payments.services.payments import expire_overdue
+    from payments.services.order_sync import expire_overdue
 
     return expire_overdue()
 

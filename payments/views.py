@@ -44,10 +44,12 @@ from payments.models import (
     StatementImport,
     StatementLine,
 )
-from payments.services import payments as payment_services
 from payments.services import proofs as proof_services
 from payments.services import settlements as settlement_services
 from payments.services import statements as statement_services
+from payments.services.order_sync import expire_overdue
+from payments.services.refunds import refund_create
+from payments.services.transitions import payment_mark_failed, payment_mark_paid
 
 VIEW = "payments.view_payment"
 MANAGE = "payments.manage_payments"
@@ -116,20 +118,20 @@ def payment_action(request: HttpRequest, payment_id: int, action: str) -> HttpRe
     reason = (form.cleaned_data.get("reason") or "").strip()
     try:
         if action == "approve":
-            payment_services.payment_mark_paid(payment_id=payment_id, actor=request.user, source="staff",
+            payment_mark_paid(payment_id=payment_id, actor=request.user, source="staff",
                                                note=reason, received_amount=form.cleaned_data.get("received_amount"))
             messages.success(request, _("Payment marked paid."))
         elif action == "fail":
             if not reason:
                 raise DomainError(_("Give a reason."), detail={"fields": {"reason": [_("required")]}})
-            payment_services.payment_mark_failed(payment_id=payment_id, actor=request.user, reason=reason)
+            payment_mark_failed(payment_id=payment_id, actor=request.user, reason=reason)
             messages.success(request, _("Payment marked failed."))
         elif action == "refund":
             refund_form = RefundForm(request.POST)
             if not refund_form.is_valid():
                 raise DomainError(_("Check the refund form."), detail={"fields": refund_form.errors})
             data = refund_form.cleaned_data
-            payment_services.refund_create(payment_id=payment_id, amount=data["amount"], reason=data["reason"],
+            refund_create(payment_id=payment_id, amount=data["amount"], reason=data["reason"],
                                            kind=data["kind"], reference=data["reference"], actor=request.user)
             messages.success(request, _("Refund recorded."))
         else:
@@ -324,7 +326,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(MANAGE)
 def overdue_expire(request: HttpRequest) -> HttpResponse:
-    done = payment_services.expire_overdue()
+    done = expire_overdue()
     messages.success(request, _("%(count)s overdue orders cancelled and their stock released.") % {"count": done})
     return redirect("payments:overdue")
 

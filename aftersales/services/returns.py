@@ -566,7 +566,7 @@ def return_complete(*, return_id: int, outcome: str, actor=None, refund_amount: 
 
 def _refund(rma: ReturnRequest, *, amount: int, actor, note: str) -> list[str]:
     from payments.models import RECEIVED_STATUSES, Payment, PaymentMethod
-    from payments.services import payments as payment_services
+    from payments.services.refunds import refund_create
 
     if not isinstance(amount, int) or amount <= 0:
         raise ValidationError({"refund_amount": [_("Give the refund amount in rupiah.")]})
@@ -585,7 +585,7 @@ def _refund(rma: ReturnRequest, *, amount: int, actor, note: str) -> list[str]:
         part = min(left, payment.refundable_amount)
         if part <= 0:
             continue
-        refund = payment_services.refund_create(
+        refund = refund_create(
             payment_id=payment.pk, amount=part, reason=note or f"Return {rma.number}", kind="return",
             reference=rma.number, actor=user_or_none(actor), source="aftersales",
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.errors import Conflict, DomainError, NotFound
 from payments import conf
 from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
+from payments.services.transitions import payment_event_write
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +181,6 @@ def payment_checkout_start(*, payment_id: int, finish_url: str = "") -> str:
             return locked.checkout_url
         locked.checkout_url, locked.checkout_reference = page.url[:500], page.reference[:128]
         locked.save(update_fields=["checkout_url", "checkout_reference", "updated_at"])
-        from payments.services.payments import _event
-
-        _event(locked, "checkout", locked.status, locked.status, actor=None, source=provider,
+        payment_event_write(locked, "checkout", locked.status, locked.status, actor=None, source=provider,
                note="Payment page made", data={"checkout_reference": locked.checkout_reference})
     return page.url

@@ -12,7 +12,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.images import ImageRefused, reencode_image
 from payments import conf
 from payments.models import LineMatch, Payment, PaymentMethod, PaymentProof, PaymentStatus, StatementLine
-from payments.services import payments as payment_services
+from payments.services.transitions import payment_event_write, payment_mark_paid
 
 SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
@@ -76,7 +76,7 @@ def proof_upload(
         )
         proof.file.save(f"{secrets.token_hex(8)}.{ext}", ContentFile(data), save=False)
         proof.save()
-        payment_services._event(payment, "proof_uploaded", payment.status, payment.status, actor=None,
+        payment_event_write(payment, "proof_uploaded", payment.status, payment.status, actor=None,
                                 source="customer", data={"proof_id": proof.pk})
     return proof
 
@@ -108,10 +108,10 @@ def proof_approve(
             statement_line_match(line_id=line_id, payment_id=payment.pk, actor=actor,
                                  note=note or f"Proof {proof.pk} approved", decision=decision, reason=note)
         elif payment.status == PaymentStatus.PENDING and payment.received_amount > 0 and received_amount is None:
-            payment_services.payment_mark_paid(payment_id=payment.pk, actor=actor, source="staff",
+            payment_mark_paid(payment_id=payment.pk, actor=actor, source="staff",
                                                note=note or f"Proof {proof.pk} approved")
         else:
-            payment_services.payment_mark_paid(
+            payment_mark_paid(
                 payment_id=payment.pk, actor=actor, source="staff", received_amount=received_amount,
                 note=note or f"Proof {proof.pk} approved",
             )
@@ -120,7 +120,7 @@ def proof_approve(
         proof.decided_at = timezone.now()
         proof.reason = note
         proof.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-        payment_services._event(payment, "proof_approved", payment.status, payment.status, actor=actor,
+        payment_event_write(payment, "proof_approved", payment.status, payment.status, actor=actor,
                                 source="staff", note=note, data={"proof_id": proof.pk, "line_id": line_id})
     return proof
 
@@ -137,6 +137,6 @@ def proof_reject(*, proof_id: int, actor, reason: str) -> PaymentProof:
         proof.reason = reason
         proof.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         payment = Payment.objects.get(pk=proof.payment_id)
-        payment_services._event(payment, "proof_rejected", payment.status, payment.status, actor=actor,
+        payment_event_write(payment, "proof_rejected", payment.status, payment.status, actor=actor,
                                 source="staff", note=reason, data={"proof_id": proof.pk})
     return proof

@@ -7,7 +7,7 @@ from django.db import transaction
 from core.errors import DomainError
 from payments.models import PaymentStatus
 from payments.services import journal
-from payments.services.transitions import _check, _event, _local_today, _lock, _schedule_order_sync
+from payments.services.transitions import _check, _local_today, _lock, _schedule_order_sync, payment_event_write
 
 
 def refund_create(*, payment_id: int, amount: int, reason: str, kind: str = "other", reference: str = "", actor=None,
@@ -46,7 +46,7 @@ def refund_create(*, payment_id: int, amount: int, reason: str, kind: str = "oth
         payment.refunded_amount = new_refunded
         payment.status = target
         payment.save(update_fields=["refunded_amount", "status", "updated_at"])
-        _event(payment, "refunded", old, target, actor=actor, source=source, note=reason,
+        payment_event_write(payment, "refunded", old, target, actor=actor, source=source, note=reason,
                data={"refund_id": refund.pk, "amount": amount, "kind": kind, "reference": reference})
         _schedule_order_sync(payment.order_id)
     return refund

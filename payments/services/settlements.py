@@ -31,7 +31,8 @@ from payments.models import (
     SettlementImport,
     SettlementLine,
 )
-from payments.services import payments as payment_services
+from payments.services.opening import payment_open
+from payments.services.transitions import payment_mark_failed, payment_mark_paid
 from payments.statements.parsers import StatementError, parse_amount, parse_date, rows_from_file
 
 SETTLEMENT_COLUMNS = {
@@ -211,12 +212,12 @@ def _record_payout(order, item: _Settled, actor) -> None:
         .first()
     )
     if payment is None:
-        payment = payment_services.payment_open(order_id=order.pk, method=PaymentMethod.MARKETPLACE,
+        payment = payment_open(order_id=order.pk, method=PaymentMethod.MARKETPLACE,
                                                 source="settlement")
     if payment.status not in (PaymentStatus.PENDING, PaymentStatus.NEEDS_REVIEW):
         return
     received = max(item.gross, item.net)
-    payment_services.payment_mark_paid(
+    payment_mark_paid(
         payment_id=payment.pk, actor=actor, source="settlement", received_amount=received,
         fee_amount=received - item.net, booked_on=item.settled_on,
         note=f"Settlement: gross {item.gross}, net {item.net}",
@@ -295,10 +296,10 @@ def cod_remittance_import(*, courier: str, remitted_on: date, data: bytes, filen
             if payment is None or payment.status != PaymentStatus.PENDING:
                 continue
             if returned:
-                payment_services.payment_mark_failed(payment_id=payment.pk, actor=actor, source="courier",
+                payment_mark_failed(payment_id=payment.pk, actor=actor, source="courier",
                                                      reason=f"Returned to sender ({courier} {resi})")
             elif collected > 0:
-                payment_services.payment_mark_paid(
+                payment_mark_paid(
                     payment_id=payment.pk, actor=actor, source="courier", received_amount=collected,
                     fee_amount=min(fee, collected), booked_on=remitted_on,
                     note=f"COD remitted by {courier}, resi {resi}",

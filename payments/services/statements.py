@@ -38,8 +38,17 @@ from payments.models import (
 )
 from payments.selectors import match_difference
 from payments.services import journal
-from payments.services import payments as payment_services
-from payments.services.transitions import LockedPayment
+from payments.services.refunds import refund_create
+from payments.services.transitions import (
+    LockedPayment,
+    charges_reversed,
+    payment_accept_short,
+    payment_receive,
+    payments_lock,
+    payments_write,
+    plan_payment_flagged,
+    plan_payment_paid,
+)
 from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
 from payments.statements.references import description_tokens, plain_reference
 
@@ -256,7 +265,7 @@ def _claim(wanted: dict[int, str]) -> dict[int, LockedPayment]:
     if not wanted:
         return {}
     # The ids as one array parameter: a 9,000-item IN list costs 0.1 s more to render and plan.
-    rows = payment_services.payments_lock(Payment.objects.filter(
+    rows = payments_lock(Payment.objects.filter(
         pk__in=RawSQL("SELECT unnest(%s::bigint[])", [journal.array_literal(wanted)]), received_amount=0,
         method=PaymentMethod.BANK_TRANSFER, status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED]))
     return {p.id: p for p in rows if p.status == wanted[p.id]}
@@ -267,22 +276,22 @@ def _settle(claimed: dict[int, LockedPayment], matches: list[tuple[int, int, dat
     planner: pending -> paid as a Finance approval makes it, expired -> needs_review with the money
     booked; one write. (Plain tuples: the garbage collector stops walking them after one pass.)"""
     today = timezone.localdate(now)
-    reversed_ids = payment_services.charges_reversed([claimed[pid] for _lid, pid, _d in matches])
+    reversed_ids = charges_reversed([claimed[pid] for _lid, pid, _d in matches])
     plans = []
     for line_id, payment_id, booked_on in matches:
         payment = claimed[payment_id]
         data = {"line_id": line_id}
         if payment.status == PaymentStatus.PENDING:
-            plans.append(payment_services.plan_payment_paid(
+            plans.append(plan_payment_paid(
                 payment, now=now, booked_on=booked_on or today, source="statement", note=MATCHED_NOTE,
                 charge_reversed=payment.pk in reversed_ids, data=data,
             ))
         else:
-            plans.append(payment_services.plan_payment_flagged(
+            plans.append(plan_payment_flagged(
                 payment, now=now, booked_on=booked_on or today, source="statement", reason=LATE_MATCHED_NOTE,
                 received_amount=payment.amount, data=data,
             ))
-    payment_services.payments_write(plans)
+    payments_write(plans)
 
 
 def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str],
@@ -473,12 +482,12 @@ def statement_line_match(
         data = {"difference": difference, "decision": decision, "reason": reason} if difference else None
         line = _allocate(line, [(payment_id, line.amount)], actor=actor, note=note or reason, data=data)
         if decision == MatchDecision.REFUND:
-            payment_services.refund_create(
+            refund_create(
                 payment_id=payment_id, amount=difference, reason=reason, kind="overpayment",
                 reference=f"line {line.pk}", actor=actor, source="statement",
             )
         elif decision == MatchDecision.ACCEPT_PAID:
-            payment_services.payment_accept_short(
+            payment_accept_short(
                 payment_id=payment_id, shortfall=-difference, reason=reason, key=f"write_off:line:{line.pk}",
                 actor=actor, source="statement",
             )
@@ -511,7 +520,7 @@ def _allocate(line: StatementLine, allocations: list[tuple[int, int]], *, actor,
     for payment_id, amount in sorted(allocations):
         allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
                                                    created_by=actor if getattr(actor, "pk", None) else None)
-        payment_services.payment_receive(
+        payment_receive(
             payment_id=payment_id, amount=amount, key=f"receipt:alloc:{allocation.pk}", actor=actor, source="statement",
             note=note or f"Statement credit {line.booked_on} matched by hand", booked_on=line.booked_on, data=data,
         )

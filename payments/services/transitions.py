@@ -26,11 +26,11 @@ def _local_today(moment: datetime | None = None) -> date:
     return timezone.localdate(moment or timezone.now())
 
 
-def _event(payment: Payment, kind: str, from_status: str, to_status: str, *, actor, source: str, note: str = "",
-           data: dict | None = None) -> None:
-    actor_id = getattr(actor, "pk", None)
-    journal.journal_post_many((), events=[journal.Event(payment.pk, kind, from_status, to_status, actor_id, source,
-                                                        note, data or {})])
+def payment_event_write(payment: Payment, kind: str, from_status: str, to_status: str, *, actor, source: str,
+                        note: str = "", data: dict | None = None) -> None:
+    """One payment event written on its own (a proof, a checkout page, a refund, a gateway note)."""
+    journal.journal_post_many((), events=[journal.Event(payment.pk, kind, from_status, to_status,
+                                                        getattr(actor, "pk", None), source, note, data or {})])
 
 
 def _lock(payment_id: int) -> Payment:
@@ -366,6 +366,6 @@ def payment_note_provider_status(*, payment_id: int, status: str, source: str, n
         if payment.status == PaymentStatus.PENDING:
             payment.provider_status = status
             payment.save(update_fields=["provider_status", "updated_at"])
-        _event(payment, "provider_status", payment.status, payment.status, actor=None, source=source,
+        payment_event_write(payment, "provider_status", payment.status, payment.status, actor=None, source=source,
                note=note or f"Gateway said {status}; no change.")
     return payment

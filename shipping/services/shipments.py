@@ -785,7 +785,7 @@ def _close_uncollected_cod(shipment: Shipment) -> None:
     if not shipment.cod_amount:
         return
     from payments.models import Payment, PaymentStatus
-    from payments.services.payments import payment_mark_failed
+    from payments.services.transitions import payment_mark_failed
 
     for payment_id in Payment.objects.filter(order_id=shipment.order_id, status=PaymentStatus.PENDING,
                                              received_amount=0).values_list("pk", flat=True):

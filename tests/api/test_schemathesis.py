@@ -50,7 +50,7 @@ def shop_data():
 
     VariantFactory(sku="KAOS-L")
     order = make_order(total=125_000)
-    from payments.services.payments import payment_open
+    from payments.services.opening import payment_open
 
     payment_open(order_id=order.pk)
 

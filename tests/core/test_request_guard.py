@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from core import roles
 from payments.models import PaymentProof
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db

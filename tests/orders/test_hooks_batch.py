@@ -72,7 +72,7 @@ def test_marketplace_orders_get_their_triggers_when_marketplace_messages_are_on(
 def test_the_payments_batch_hook_books_a_paid_order_and_expires_a_cancelled_ones_payment(
     django_capture_on_commit_callbacks,
 ):
-    from payments.services.payments import on_order_created
+    from payments.services.hooks import on_order_created
 
     # given two bank-transfer orders, each expecting its payment
     paid, cancelled = OrderFactory(), OrderFactory()
@@ -88,7 +88,7 @@ def test_the_payments_batch_hook_books_a_paid_order_and_expires_a_cancelled_ones
 
 
 def test_the_payments_batch_hook_leaves_payments_alone_for_changes_it_made_itself():
-    from payments.services.payments import on_order_created
+    from payments.services.hooks import on_order_created
 
     order = OrderFactory()
     on_order_created(order.id)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from core.ratelimit import client_ip
 from orders import track_views
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from tests.payments.factories import make_order
 
 LOOKUP = "/track/"

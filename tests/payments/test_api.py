@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from core import roles
 from payments.models import PaymentStatus, StatementImport
-from payments.services.payments import payment_mark_paid, payment_open
+from payments.services.opening import payment_open
+from payments.services.transitions import payment_mark_paid
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db

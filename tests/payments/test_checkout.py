@@ -13,7 +13,7 @@ from core.errors import Conflict, DomainError
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from payments.services.checkout import CheckoutUnavailable, payment_checkout_start
 from payments.services.gateways import _find_payment
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from tests.fakes.gateway import FakeGateway
 from tests.payments.factories import make_order
 

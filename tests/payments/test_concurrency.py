@@ -9,7 +9,8 @@ from django.db import connection
 from django.test import Client
 
 from payments.models import JournalEntry, Payment, PaymentStatus
-from payments.services.payments import payment_mark_paid, payment_open
+from payments.services.opening import payment_open
+from payments.services.transitions import payment_mark_paid
 from tests.payments.factories import make_order
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -6,7 +6,8 @@ import pytest
 
 from orders.models import OrderStatus
 from orders.services import order_expire
-from payments.services.payments import payment_flag_for_review, payment_open, payment_receive
+from payments.services.opening import payment_open
+from payments.services.transitions import payment_flag_for_review, payment_receive
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db

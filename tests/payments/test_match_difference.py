@@ -21,7 +21,7 @@ from payments.models import (
     StatementLine,
 )
 from payments.selectors import order_payment_summary
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db

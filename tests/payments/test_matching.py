@@ -18,7 +18,7 @@ from payments.models import (
     StatementLine,
 )
 from payments.selectors import order_payment_summary
-from payments.services.payments import payment_expire, payment_open
+from payments.services.opening import payment_open
 from payments.services.statements import (
     statement_import_create,
     statement_import_run,
@@ -26,6 +26,7 @@ from payments.services.statements import (
     statement_line_match,
     statement_line_split,
 )
+from payments.services.transitions import payment_expire
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -226,7 +227,7 @@ def test_a_payment_paid_by_a_webhook_during_the_import_is_not_claimed_twice(
     django_capture_on_commit_callbacks, monkeypatch
 ):
     from payments.services import statements
-    from payments.services.payments import payment_mark_paid
+    from payments.services.transitions import payment_mark_paid
 
     a = open_payment(125_000)
     real_find = statements.find_matches

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from payments.models import Account, JournalEntry, JournalLine, Payment, PaymentEvent, PaymentMethod
-from payments.services.payments import on_order_created, payment_open
+from payments.services.hooks import on_order_created
+from payments.services.opening import payment_open
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from core import roles
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from payments.services.proofs import proof_upload
 from tests.payments.factories import make_order
 

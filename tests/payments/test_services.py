@@ -18,16 +18,16 @@ from payments.models import (
     PaymentStatus,
 )
 from payments.selectors import order_payment_summary, payment_instructions_for_order
-from payments.services.payments import (
-    expire_overdue,
-    on_order_created,
+from payments.services.hooks import on_order_created
+from payments.services.opening import payment_open
+from payments.services.order_sync import expire_overdue
+from payments.services.refunds import refund_create
+from payments.services.transitions import (
     payment_expire,
     payment_flag_for_review,
     payment_mark_failed,
     payment_mark_paid,
-    payment_open,
     payment_receive,
-    refund_create,
 )
 from payments.states import PaymentFigures, derive_order_payment_state
 from tests.payments.factories import make_order, marketplace_channel

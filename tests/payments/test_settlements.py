@@ -9,7 +9,7 @@ from django.utils import timezone
 from orders.models import OrderStatus
 from payments.models import CodRemittanceLine, JournalEntry, PaymentStatus, SettlementLine
 from payments.selectors import order_payment_summary, outstanding_cod_by_courier, unsettled_marketplace_payments
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from payments.services.settlements import cod_remittance_import, settlement_import
 from tests.payments.factories import make_order, marketplace_channel
 

@@ -11,7 +11,8 @@ from notifications.models import Notification, NotificationTrigger
 from notifications.services import notification_triggers_process_all
 from orders.models import OrderEvent, OrderStatus
 from payments.models import Payment, PaymentStatus
-from payments.services.payments import order_payment_sync, payment_open
+from payments.services.opening import payment_open
+from payments.services.order_sync import order_payment_sync
 from payments.services.statements import statement_import_create, statement_import_run
 from payments.tasks import order_payment_sync_batch_task
 from tests.payments.factories import make_order

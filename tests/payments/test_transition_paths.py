@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from core import roles
 from payments.models import ASSET_ACCOUNTS, JournalEntry, Payment, PaymentEvent, StatementImport, StatementLine
-from payments.services.payments import payment_mark_paid, payment_open
+from payments.services.opening import payment_open
 from payments.services.statements import statement_import_create, statement_lines_match
+from payments.services.transitions import payment_mark_paid
 from tests.payments.factories import make_order
 from tests.payments.test_webhooks import post_midtrans
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from orders.models import Order
 from orders.services import CustomerInput, LineInput, order_create
 from payments.models import LineMatch, Payment, PaymentEvent, PaymentMethod, PaymentStatus, StatementLine
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from payments.services.statements import statement_lines_match
 from tests.factories import ChannelFactory
 from tests.orders.factories import VariantFactory

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core import roles
 from payments.models import PaymentProof, PaymentStatus, StatementImport, StatementLine
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from tests.payments.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_reconciliation_actions_from_the_queue(staff_client, django_capture_on_c
 
 
 def test_journal_and_reconciliation_export_as_csv_and_xlsx(staff_client):
-    from payments.services.payments import payment_mark_paid
+    from payments.services.transitions import payment_mark_paid
 
     payment_mark_paid(payment_id=payment_open(order_id=make_order().pk).pk)
     finance = staff_client(roles.FINANCE)
@@ -176,7 +176,7 @@ def test_journal_and_reconciliation_export_as_csv_and_xlsx(staff_client):
 
 
 def test_refund_from_the_payment_page(staff_client):
-    from payments.services.payments import payment_mark_paid
+    from payments.services.transitions import payment_mark_paid
 
     payment = payment_open(order_id=make_order(total=90_000, method="card").pk)
     payment_mark_paid(payment_id=payment.pk)
@@ -265,7 +265,8 @@ def test_resume_queues_an_unfinished_import_again(staff_client, django_capture_o
 def test_cancelled_orders_with_money_received_wait_for_a_refund(staff_client):
     from orders.services import order_cancel
     from payments.selectors import refunds_due
-    from payments.services.payments import payment_mark_paid, refund_create
+    from payments.services.refunds import refund_create
+    from payments.services.transitions import payment_mark_paid
 
     order = make_order(total=60_000, method="qris")
     payment = payment_open(order_id=order.pk)
@@ -309,7 +310,7 @@ def test_the_reconciliation_redirect_never_leaves_the_site(staff_client):
 
 
 def test_a_refund_typed_the_indonesian_way_is_whole_rupiah(staff_client):
-    from payments.services.payments import payment_mark_paid
+    from payments.services.transitions import payment_mark_paid
 
     payment = payment_open(order_id=make_order(total=90_000, method="card").pk)
     payment_mark_paid(payment_id=payment.pk)

@@ -8,7 +8,7 @@ import pytest
 from core.models import InboundDelivery
 from payments.models import JournalEntry, PaymentEvent, PaymentStatus
 from payments.services.gateways import midtrans_signature
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from tests.payments.conftest import XENDIT_TOKEN
 from tests.payments.factories import make_order
 

@@ -26,7 +26,7 @@ from orders.services import (
     order_mark_paid,
     order_mark_shipped,
 )
-from payments.services.payments import payment_open
+from payments.services.opening import payment_open
 from payments.services.proofs import proof_approve, proof_reject, proof_upload
 from sop import selectors
 from sop.handbook_id import handbook_load
