@@ -12,6 +12,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, autoretry_for=(OperationalError,))
 def order_payment_sync_task(self, order_id: int) -> str:
+    """One order forward. Nothing queues it now (a payment change queues the batch task, a batch of
+    one); kept so messages queued by a node of the previous release still run during a deploy."""
     from payments.services.order_sync import order_payment_sync
 
     return order_payment_sync(order_id=order_id)

@@ -8,24 +8,10 @@ order's open payments expire.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
-from payments.models import (
-    ALLOWED_TRANSITIONS,
-    GATEWAY_METHODS,
-    RECEIVED_STATUSES,
-    Payment,
-    PaymentMethod,
-    PaymentStatus,
-)
+from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.services.opening import _payment_open, payment_method_for_order
-from payments.services.transitions import (
-    _local_today,
-    charges_reversed,
-    payments_expire_many,
-    payments_write,
-    plan_payment_paid,
-)
+from payments.services.transitions import payments_expire_many, payments_mark_paid_many
 
 
 def on_order_created(order_id: int) -> None:
@@ -50,8 +36,8 @@ def on_order_created(order_id: int) -> None:
 def on_orders_status_changed(changes) -> None:
     """orders status-changed hook (batch). Cancelled: the open payments nothing was paid on expire
     (payments_expire_many). Paid by someone else than payments: the open transfer/gateway payment is
-    recorded as received (one payments_write, the plan of payment_mark_paid). Marketplace and COD
-    orders wait for their payout or remittance."""
+    recorded as received (payments_mark_paid_many). Marketplace and COD orders wait for their payout
+    or remittance."""
     from django.db.models import Q
 
     from orders.models import OrderStatus
@@ -85,21 +71,4 @@ def on_orders_status_changed(changes) -> None:
     if to_expire:
         payments_expire_many(payment_ids=list(to_expire), source="system", note="Order cancelled")
     if to_pay:
-        _payments_mark_paid_many(to_pay, note="The order was marked paid")
-
-
-def _payments_mark_paid_many(sources: dict[int, str], *, note: str) -> None:
-    """payment_mark_paid for many payments (id -> source) in one lock, one read and one write."""
-    now = timezone.now()
-    booked_on = _local_today(now)
-    with transaction.atomic():
-        rows = list(Payment.objects.select_for_update(of=("self",)).filter(pk__in=sources).order_by("pk"))
-        reversed_ = charges_reversed(rows)
-        plans = [
-            plan_payment_paid(payment, now=now, booked_on=booked_on, source=sources[payment.pk], note=note,
-                              charge_reversed=payment.pk in reversed_)
-            for payment in rows
-            if payment.status not in RECEIVED_STATUSES
-            and PaymentStatus.PAID in ALLOWED_TRANSITIONS.get(payment.status, ())
-        ]
-        payments_write(plans)
+        payments_mark_paid_many(sources=to_pay, note="The order was marked paid")

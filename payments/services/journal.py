@@ -152,13 +152,6 @@ def journal_post_many(postings: Iterable[Posting], *, events: Sequence[Event] = 
         cursor.execute(f"WITH {', '.join(parts)} {tail}", params)
 
 
-def journal_post(*, key: str, kind: str, booked_on: date, lines: list[tuple[str, int, int]], description: str = "",
-                 order_id: int | None = None, payment_id: int | None = None, actor=None) -> None:
-    """Post one entry of (account, debit, credit) lines; a key posted before is a no-op."""
-    journal_post_many([posting(key=key, kind=kind, booked_on=booked_on, lines=lines, description=description,
-                               order_id=order_id, payment_id=payment_id, actor=actor)])
-
-
 def asset_account_for(method: str) -> str:
     if method in (PaymentMethod.VIRTUAL_ACCOUNT, PaymentMethod.EWALLET, PaymentMethod.QRIS, PaymentMethod.CARD):
         return Account.GATEWAY_CLEARING
@@ -197,8 +190,9 @@ def charge_reversal_posting(*, payment: Payment | LockedPayment, booked_on: date
     )
 
 
-def post_refund(*, payment: Payment, key: str, booked_on: date, amount: int, actor=None, description: str = "") -> None:
-    journal_post(
+def refund_posting(*, payment: Payment, key: str, booked_on: date, amount: int, actor=None,
+                   description: str = "") -> Posting:
+    return posting(
         key=key, kind=JournalEntry.Kind.REFUND, booked_on=booked_on,
         lines=[(Account.REFUNDS, amount, 0), (asset_account_for(payment.method), 0, amount)],
         description=description or f"Refund on {payment.reference}", order_id=payment.order_id,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import DomainError
 from payments.models import PaymentStatus
 from payments.services import journal
-from payments.services.transitions import _check, _local_today, _lock, _schedule_order_sync, payment_event_write
+from payments.services.transitions import PaymentPlan, _check, _local_today, _lock, payments_write
 
 
 def refund_create(*, payment_id: int, amount: int, reason: str, kind: str = "other", reference: str = "", actor=None,
         source: str = "staff"):
     """Give money back on a payment (full or partial): paid/partially_refunded -> partially_refunded
-    or refunded; needs_review -> refunded, in full only."""
+    or refunded; needs_review -> refunded, in full only. Written by `payments_write` (status, event,
+    refund posting; the order follows after commit)."""
     from payments.models import Refund
 
     reason = (reason or "").strip()
@@ -36,17 +38,17 @@ def refund_create(*, payment_id: int, amount: int, reason: str, kind: str = "oth
         if payment.status == PaymentStatus.NEEDS_REVIEW and target != PaymentStatus.REFUNDED:
             raise DomainError("A payment under review can only be refunded in full.")
         _check(payment, target)
-        old = payment.status
         refund = Refund.objects.create(
             payment=payment, order_id=payment.order_id, amount=amount, kind=kind, reason=reason,
             reference=reference, created_by=actor if getattr(actor, "pk", None) else None,
         )
-        journal.post_refund(payment=payment, key=f"refund:{refund.pk}", booked_on=_local_today(), amount=amount,
-                            actor=actor, description=f"Refund ({kind}) on {payment.reference}: {reason}"[:255])
-        payment.refunded_amount = new_refunded
-        payment.status = target
-        payment.save(update_fields=["refunded_amount", "status", "updated_at"])
-        payment_event_write(payment, "refunded", old, target, actor=actor, source=source, note=reason,
-               data={"refund_id": refund.pk, "amount": amount, "kind": kind, "reference": reference})
-        _schedule_order_sync(payment.order_id)
+        now = timezone.now()
+        event = journal.Event(payment.pk, "refunded", payment.status, target, getattr(actor, "pk", None), source,
+                              reason, {"refund_id": refund.pk, "amount": amount, "kind": kind, "reference": reference})
+        posting = journal.refund_posting(
+            payment=payment, key=f"refund:{refund.pk}", booked_on=_local_today(now), amount=amount, actor=actor,
+            description=f"Refund ({kind}) on {payment.reference}: {reason}"[:255])
+        payment.refunded_amount, payment.status, payment.updated_at = new_refunded, target, now
+        payments_write([PaymentPlan(payment=payment, fields=("refunded_amount", "status", "updated_at"), event=event,
+                                    postings=(posting,))])
     return refund

@@ -45,12 +45,6 @@ def _check(payment: Payment, target: str) -> None:
         raise InvalidTransition(entity="Payment", current=payment.status, target=target)
 
 
-def _schedule_order_sync(order_id: int) -> None:
-    from payments.tasks import order_payment_sync_task
-
-    order_payment_sync_task.delay_on_commit(order_id)
-
-
 @dataclass(slots=True)
 class LockedPayment:
     """A locked payment as a batch reads it: every column the planners, the journal's builders and
@@ -159,14 +153,12 @@ def payments_write(plans: list[PaymentPlan], *, sync_orders: bool = True) -> Non
             params,
         )
     journal.journal_post_many([item for plan in plans for item in plan.postings], events=[p.event for p in plans])
-    order_ids = sorted({plan.payment.order_id for plan in plans}) if sync_orders else []
-    if len(order_ids) == 1:
-        _schedule_order_sync(order_ids[0])
-    elif order_ids:
-        _schedule_order_syncs(order_ids)
+    if sync_orders:
+        schedule_order_syncs(sorted({plan.payment.order_id for plan in plans}))
 
 
-def _schedule_order_syncs(order_ids: list[int]) -> None:
+def schedule_order_syncs(order_ids: list[int]) -> None:
+    """After commit, move these orders forward (order_payment_sync_batch_task, in chunks)."""
     def queue() -> None:
         from payments.tasks import order_payment_sync_batch_task
 
@@ -227,17 +219,30 @@ def payment_mark_paid(*, payment_id: int, actor=None, source: str = "staff", not
     is returned unchanged, so a webhook and a manual approval at once give one receipt."""
     with transaction.atomic():
         payment = _lock(payment_id)
-        if payment.status in RECEIVED_STATUSES:
-            return payment
-        _check(payment, PaymentStatus.PAID)
-        now = timezone.now()
-        plan = plan_payment_paid(
-            payment, now=now, booked_on=booked_on or _local_today(now), actor=actor, source=source, note=note,
-            received_amount=received_amount, fee_amount=fee_amount, provider_reference=provider_reference,
-            charge_reversed=payment.pk in charges_reversed([payment]),
-        )
-        payments_write([plan])
+        if payment.status not in RECEIVED_STATUSES:
+            _check(payment, PaymentStatus.PAID)
+            _pay([payment], sources={payment.pk: source}, note=note, actor=actor, received_amount=received_amount,
+                 fee_amount=fee_amount, provider_reference=provider_reference, booked_on=booked_on)
     return payment
+
+
+def payments_mark_paid_many(*, sources: dict[int, str], note: str) -> None:
+    """payment_mark_paid for many payments ({id: source}) in one lock, one read and one write; those
+    received already or closed are left as they are."""
+    with transaction.atomic():
+        rows = Payment.objects.select_for_update(of=("self",)).filter(pk__in=sources).order_by("pk")
+        _pay([p for p in rows if p.status not in RECEIVED_STATUSES and p.can_transition_to(PaymentStatus.PAID)],
+             sources=sources, note=note)
+
+
+def _pay(rows: list[Payment], *, sources: dict[int, str], note: str, actor=None, received_amount: int | None = None,
+         fee_amount: int = 0, provider_reference: str = "", booked_on: date | None = None) -> None:
+    now = timezone.now()
+    reversed_ids = charges_reversed(rows)
+    payments_write([plan_payment_paid(
+        payment, now=now, booked_on=booked_on or _local_today(now), actor=actor, source=sources[payment.pk],
+        note=note, received_amount=received_amount, fee_amount=fee_amount, provider_reference=provider_reference,
+        charge_reversed=payment.pk in reversed_ids) for payment in rows])
 
 
 def payment_receive(*, payment_id: int, amount: int, key: str, actor=None, source: str = "staff", note: str = "",
@@ -286,14 +291,20 @@ def payment_accept_short(*, payment_id: int, shortfall: int, reason: str, key: s
     with transaction.atomic():
         payment = _lock(payment_id)
         _check(payment, PaymentStatus.PAID)
-        journal.journal_post(
-            key=key, kind=JournalEntry.Kind.WRITE_OFF, booked_on=_local_today(),
+        now = timezone.now()
+        plan = plan_payment_paid(
+            payment, now=now, booked_on=_local_today(now), actor=actor, source=source, note=reason,
+            received_amount=payment.received_amount, fee_amount=payment.fee_amount,
+            charge_reversed=payment.pk in charges_reversed([payment]),
+        )
+        plan.postings = (journal.posting(
+            key=key, kind=JournalEntry.Kind.WRITE_OFF, booked_on=_local_today(now),
             lines=[(Account.SALES, shortfall, 0), (Account.RECEIVABLE, 0, shortfall)],
             description=f"Short payment accepted on {payment.reference}: {reason}",
             order_id=payment.order_id, payment_id=payment.pk, actor=actor,
-        )
-        return payment_mark_paid(payment_id=payment.pk, actor=actor, source=source, note=reason,
-                                 received_amount=payment.received_amount, fee_amount=payment.fee_amount)
+        ), *plan.postings)
+        payments_write([plan])
+    return payment
 
 
 def payment_flag_for_review(
