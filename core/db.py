@@ -55,8 +55,12 @@ def insert_instance(obj: Model) -> Model:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if not with_pk:
-        obj.pk = row[0]
+    return mark_saved(obj, obj.pk if with_pk else row[0])
+
+
+def mark_saved(obj: Model, pk) -> Model:
+    """Set the primary key and the instance state as save() leaves them after an INSERT."""
+    obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
@@ -78,8 +82,4 @@ def insert_instances(objs: list[Model]) -> list[Model]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
-    for obj, key in zip(objs, keys, strict=True):
-        obj.pk = key
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    return objs
+    return [mark_saved(obj, key) for obj, key in zip(objs, keys, strict=True)]

@@ -14,14 +14,8 @@ from core.errors import DomainError
 from core.money import round_idr
 from core.untrusted import signature_matches
 from payments.models import GATEWAY_METHODS, RECEIVED_STATUSES, Payment, PaymentStatus
+from payments.services import transitions
 from payments.services.refunds import refund_create
-from payments.services.transitions import (
-    payment_expire,
-    payment_flag_for_review,
-    payment_mark_failed,
-    payment_mark_paid,
-    payment_note_provider_status,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -154,24 +148,24 @@ def _apply_xendit(payload: dict) -> str:
 def _apply(payment: Payment, *, target: str | None, amount: int | None, provider_status: str,
            provider_reference: str, source: str, refund_amount: int | None = None) -> str:
     if target is None:
-        payment_note_provider_status(payment_id=payment.pk, status=provider_status, source=source)
+        transitions.payment_note_provider_status(payment_id=payment.pk, status=provider_status, source=source)
         return f"{provider_status}: waiting"
     if target == PaymentStatus.PAID:
         if payment.status in RECEIVED_STATUSES:
-            payment_note_provider_status(
+            transitions.payment_note_provider_status(
                 payment_id=payment.pk, status=provider_status, source=source, note="Already paid; duplicate ignored."
             )
             return "already paid"
         reviewable = payment.can_transition_to(PaymentStatus.NEEDS_REVIEW) or payment.status == "needs_review"
         if amount is not None and amount != payment.amount and reviewable:
-            payment_flag_for_review(
+            transitions.payment_flag_for_review(
                 payment_id=payment.pk, source=source, received_amount=amount,
                 reason=f"Gateway paid Rp {amount}, expected Rp {payment.amount}.",
             )
             return "amount mismatch: needs review"
         if not payment.can_transition_to(PaymentStatus.PAID):
             return _ignored(payment, provider_status, source)
-        payment_mark_paid(
+        transitions.payment_mark_paid(
             payment_id=payment.pk, source=source, received_amount=amount if amount is not None else payment.amount,
             provider_reference=provider_reference, note=f"Gateway status {provider_status}",
         )
@@ -179,19 +173,19 @@ def _apply(payment: Payment, *, target: str | None, amount: int | None, provider
     if target == PaymentStatus.NEEDS_REVIEW:
         if not payment.can_transition_to(target):
             return _ignored(payment, provider_status, source)
-        payment_flag_for_review(payment_id=payment.pk, source=source,
+        transitions.payment_flag_for_review(payment_id=payment.pk, source=source,
                                                  reason=f"Gateway status {provider_status}")
         return "needs review"
     if target == PaymentStatus.FAILED:
         if not payment.can_transition_to(target) or payment.received_amount > payment.refunded_amount:
             return _ignored(payment, provider_status, source)
-        payment_mark_failed(payment_id=payment.pk, source=source,
+        transitions.payment_mark_failed(payment_id=payment.pk, source=source,
                                              reason=f"Gateway status {provider_status}")
         return "failed"
     if target == PaymentStatus.EXPIRED:
         if not payment.can_transition_to(target):
             return _ignored(payment, provider_status, source)
-        payment_expire(payment_id=payment.pk, source=source, note=f"Gateway status {provider_status}")
+        transitions.payment_expire(payment_id=payment.pk, source=source, note=f"Gateway status {provider_status}")
         return "expired"
     # Refund notifications: record what the gateway refunded beyond what we already know of.
     if payment.status not in RECEIVED_STATUSES:
@@ -206,7 +200,7 @@ def _apply(payment: Payment, *, target: str | None, amount: int | None, provider
 
 
 def _ignored(payment: Payment, provider_status: str, source: str) -> str:
-    payment_note_provider_status(
+    transitions.payment_note_provider_status(
         payment_id=payment.pk, status=provider_status, source=source,
         note=f"Late or out-of-order gateway status {provider_status}; the payment stays {payment.status}.",
     )

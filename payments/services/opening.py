@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db import mark_saved
 from core.errors import Conflict, DomainError, NotFound
 from payments import conf
 from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
@@ -91,12 +92,6 @@ def _insert_parts(obj) -> tuple[list[str], list]:
     return columns, params
 
 
-def _mark_saved(obj, pk: int) -> None:
-    obj.pk = pk
-    obj._state.adding = False
-    obj._state.db = connection.alias
-
-
 def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -> bool:
     """INSERT the payment ... ON CONFLICT DO NOTHING, one statement, no savepoint. With `pick_code`
     the same statement picks a code no open transfer's amount uses (raising at random while free,
@@ -143,7 +138,7 @@ def _insert_payment(payment: Payment, *, pick_code: bool, guess: bool = False) -
         row = cursor.fetchone()
     if row is None:
         return False
-    _mark_saved(payment, row[0])
+    mark_saved(payment, row[0])
     payment.unique_code, payment.amount = row[1], row[2]
     return True
 

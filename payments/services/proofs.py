@@ -107,21 +107,12 @@ def proof_approve(
             # A credit that differs from the payment needs Finance's decision and reason (note).
             statement_line_match(line_id=line_id, payment_id=payment.pk, actor=actor,
                                  note=note or f"Proof {proof.pk} approved", decision=decision, reason=note)
-        elif payment.status == PaymentStatus.PENDING and payment.received_amount > 0 and received_amount is None:
-            payment_mark_paid(payment_id=payment.pk, actor=actor, source="staff",
-                                               note=note or f"Proof {proof.pk} approved")
         else:
             payment_mark_paid(
                 payment_id=payment.pk, actor=actor, source="staff", received_amount=received_amount,
                 note=note or f"Proof {proof.pk} approved",
             )
-        proof.status = PaymentProof.Status.APPROVED
-        proof.decided_by = actor
-        proof.decided_at = timezone.now()
-        proof.reason = note
-        proof.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-        payment_event_write(payment, "proof_approved", payment.status, payment.status, actor=actor,
-                                source="staff", note=note, data={"proof_id": proof.pk, "line_id": line_id})
+        _decide(proof, PaymentProof.Status.APPROVED, payment, actor=actor, reason=note, data={"line_id": line_id})
     return proof
 
 
@@ -131,12 +122,15 @@ def proof_reject(*, proof_id: int, actor, reason: str) -> PaymentProof:
         raise DomainError("Give the customer a reason.", detail={"reason": "required"})
     with transaction.atomic():
         proof = _lock_pending_proof(proof_id)
-        proof.status = PaymentProof.Status.REJECTED
-        proof.decided_by = actor
-        proof.decided_at = timezone.now()
-        proof.reason = reason
-        proof.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-        payment = Payment.objects.get(pk=proof.payment_id)
-        payment_event_write(payment, "proof_rejected", payment.status, payment.status, actor=actor,
-                                source="staff", note=reason, data={"proof_id": proof.pk})
+        _decide(proof, PaymentProof.Status.REJECTED, Payment.objects.get(pk=proof.payment_id), actor=actor,
+                reason=reason)
     return proof
+
+
+def _decide(proof: PaymentProof, status: str, payment: Payment, *, actor, reason: str, data: dict | None = None
+            ) -> None:
+    """Record Finance's decision on the proof, with who and when, and the payment's event."""
+    proof.status, proof.decided_by, proof.decided_at, proof.reason = status, actor, timezone.now(), reason
+    proof.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    payment_event_write(payment, f"proof_{status}", payment.status, payment.status, actor=actor, source="staff",
+                        note=reason, data={"proof_id": proof.pk, **(data or {})})

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 
@@ -228,22 +227,11 @@ def _record_payout(order, item: _Settled, actor) -> None:
 
 
 def _order_for_resi(resi: str):
-    """The order shipped under a resi (the order's tracking number, or the shipping app's shipment)."""
+    """The order shipped under a resi: its own tracking number, else a shipment's (shipping app)."""
     from orders.models import Order
 
-    order = Order.objects.filter(tracking_number=resi).first()
-    if order is not None:
-        return order
-    try:
-        model = apps.get_model("shipping", "Shipment")
-    except LookupError:
-        return None
-    names = {f.name for f in model._meta.get_fields()}
-    for field in ("waybill", "resi", "tracking_number", "awb"):
-        if field in names and "order" in names:
-            shipment = model.objects.filter(**{field: resi}).select_related("order").first()
-            return shipment.order if shipment else None
-    return None
+    return (Order.objects.filter(tracking_number=resi).first()
+            or Order.objects.filter(shipments__tracking_number=resi).order_by("-pk").first())
 
 
 def cod_remittance_import(*, courier: str, remitted_on: date, data: bytes, filename: str = "", reference: str = "",

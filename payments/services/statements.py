@@ -37,18 +37,8 @@ from payments.models import (
     StatementLine,
 )
 from payments.selectors import match_difference
-from payments.services import journal
+from payments.services import journal, transitions
 from payments.services.refunds import refund_create
-from payments.services.transitions import (
-    LockedPayment,
-    charges_reversed,
-    payment_accept_short,
-    payment_receive,
-    payments_lock,
-    payments_write,
-    plan_payment_flagged,
-    plan_payment_paid,
-)
 from payments.statements.parsers import ParsedLine, StatementError, parse_statement, validate_column_mapping
 from payments.statements.references import description_tokens, plain_reference
 
@@ -259,39 +249,39 @@ def _existing_fingerprints(rows: list[tuple]) -> set[str]:
     return {fp for fp in known.values_list("fingerprint", flat=True).iterator(chunk_size=20_000) if fp in wanted}
 
 
-def _claim(wanted: dict[int, str]) -> dict[int, LockedPayment]:
+def _claim(wanted: dict[int, str]) -> dict[int, transitions.LockedPayment]:
     """Lock the matched payments that are still as the matching saw them ({payment_id: status}):
     open bank transfers with nothing received (one paid by a webhook meanwhile is not claimed)."""
     if not wanted:
         return {}
     # The ids as one array parameter: a 9,000-item IN list costs 0.1 s more to render and plan.
-    rows = payments_lock(Payment.objects.filter(
+    rows = transitions.payments_lock(Payment.objects.filter(
         pk__in=RawSQL("SELECT unnest(%s::bigint[])", [journal.array_literal(wanted)]), received_amount=0,
         method=PaymentMethod.BANK_TRANSFER, status__in=[PaymentStatus.PENDING, PaymentStatus.EXPIRED]))
     return {p.id: p for p in rows if p.status == wanted[p.id]}
 
 
-def _settle(claimed: dict[int, LockedPayment], matches: list[tuple[int, int, date | None]], now) -> None:
+def _settle(claimed: dict[int, transitions.LockedPayment], matches: list[tuple[int, int, date | None]], now) -> None:
     """Matched credits [(line_id, payment_id, booked_on)] of claimed payments through the payment
     planner: pending -> paid as a Finance approval makes it, expired -> needs_review with the money
     booked; one write. (Plain tuples: the garbage collector stops walking them after one pass.)"""
     today = timezone.localdate(now)
-    reversed_ids = charges_reversed([claimed[pid] for _lid, pid, _d in matches])
+    reversed_ids = transitions.charges_reversed([claimed[pid] for _lid, pid, _d in matches])
     plans = []
     for line_id, payment_id, booked_on in matches:
         payment = claimed[payment_id]
         data = {"line_id": line_id}
         if payment.status == PaymentStatus.PENDING:
-            plans.append(plan_payment_paid(
+            plans.append(transitions.plan_payment_paid(
                 payment, now=now, booked_on=booked_on or today, source="statement", note=MATCHED_NOTE,
                 charge_reversed=payment.pk in reversed_ids, data=data,
             ))
         else:
-            plans.append(plan_payment_flagged(
+            plans.append(transitions.plan_payment_flagged(
                 payment, now=now, booked_on=booked_on or today, source="statement", reason=LATE_MATCHED_NOTE,
                 received_amount=payment.amount, data=data,
             ))
-    payments_write(plans)
+    transitions.payments_write(plans)
 
 
 def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str],
@@ -326,23 +316,6 @@ def _write_chunk(job_id: int, chunk: list[tuple[int, tuple]], existing: set[str]
 # --- Matching -------------------------------------------------------------------------------
 
 
-def order_number_payments(*, earliest: date | None = None) -> dict[str, list[tuple[int, int, date, date, str]]]:
-    """Open bank transfers without a kode unik, by their order number written plain:
-    {number: [(payment_id, amount, first day, last day, status)]}. Few: only amounts whose codes ran out."""
-    status = Q(status=PaymentStatus.PENDING)
-    if earliest is not None:
-        status |= Q(status=PaymentStatus.EXPIRED,
-                    expires_at__gte=timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min)))
-    tz = timezone.get_current_timezone()
-    found: dict[str, list] = defaultdict(list)
-    for pid, amount, created_at, expires_at, st, number in Payment.objects.filter(
-        status, method=PaymentMethod.BANK_TRANSFER, match_by_order_number=True, received_amount=0,
-    ).values_list("id", "amount", "created_at", "expires_at", "status", "order__number"):
-        end = expires_at.astimezone(tz).date() if expires_at else date.max
-        found[plain_reference(number)].append((pid, amount, created_at.astimezone(tz).date(), end, st))
-    return found
-
-
 def find_matches(lines: list[tuple[int, int, date, str]]) -> tuple[list[tuple[int, int, str]], list[int]]:
     """Hash join of credit lines (id, amount, booked_on, description) with open bank transfers
     (nothing received; pending, or expired when the line's date is in their window): by exact amount,
@@ -354,20 +327,25 @@ def find_matches(lines: list[tuple[int, int, date, str]]) -> tuple[list[tuple[in
     amounts = {line[1] for line in lines}
     earliest = min(line[2] for line in lines)
     earliest_moment = timezone.make_aware(datetime.combine(earliest - timedelta(days=1), time.min))
-    by_amount: dict[int, list[tuple[int, date, date, str]]] = defaultdict(list)
-    open_payments = Payment.objects.filter(
+    open_transfers = Payment.objects.filter(
         Q(status=PaymentStatus.PENDING) | Q(status=PaymentStatus.EXPIRED, expires_at__gte=earliest_moment),
-        method=PaymentMethod.BANK_TRANSFER, match_by_order_number=False, received_amount=0, amount__gte=min(amounts),
-        amount__lte=max(amounts),
+        method=PaymentMethod.BANK_TRANSFER, received_amount=0, amount__gte=min(amounts), amount__lte=max(amounts),
     ).annotate(
         # The window's local days computed by the database: a date is cheaper to load than a
         # timestamp moved to local time in Python (10,000 open payments: 0.10 -> 0.06 s).
         first_day=TruncDate("created_at"), last_day=TruncDate("expires_at"),
-    ).values_list("id", "amount", "first_day", "last_day", "status")
-    for pid, amount, first_day, last_day, status in open_payments.iterator(chunk_size=20_000):
+    )
+    columns = ("id", "amount", "first_day", "last_day", "status")
+    by_amount: dict[int, list[tuple[int, date, date, str]]] = defaultdict(list)
+    for pid, amount, first_day, last_day, status in open_transfers.filter(
+            match_by_order_number=False).values_list(*columns).iterator(chunk_size=20_000):
         if amount in amounts:
             by_amount[amount].append((pid, first_day, last_day or date.max, status))
-    by_number = order_number_payments(earliest=earliest)
+    # Those without a kode unik (few: only amounts whose codes ran out), by their order number written plain.
+    by_number: dict[str, list[tuple[int, int, date, date, str]]] = defaultdict(list)
+    for pid, amount, first_day, last_day, status, number in open_transfers.filter(
+            match_by_order_number=True).values_list(*columns, "order__number"):
+        by_number[plain_reference(number)].append((pid, amount, first_day, last_day or date.max, status))
 
     candidates: dict[int, list[tuple[int, str]]] = {}
     claims: dict[int, int] = defaultdict(int)
@@ -487,7 +465,7 @@ def statement_line_match(
                 reference=f"line {line.pk}", actor=actor, source="statement",
             )
         elif decision == MatchDecision.ACCEPT_PAID:
-            payment_accept_short(
+            transitions.payment_accept_short(
                 payment_id=payment_id, shortfall=-difference, reason=reason, key=f"write_off:line:{line.pk}",
                 actor=actor, source="statement",
             )
@@ -520,7 +498,7 @@ def _allocate(line: StatementLine, allocations: list[tuple[int, int]], *, actor,
     for payment_id, amount in sorted(allocations):
         allocation = LineAllocation.objects.create(line=line, payment_id=payment_id, amount=amount,
                                                    created_by=actor if getattr(actor, "pk", None) else None)
-        payment_receive(
+        transitions.payment_receive(
             payment_id=payment_id, amount=amount, key=f"receipt:alloc:{allocation.pk}", actor=actor, source="statement",
             note=note or f"Statement credit {line.booked_on} matched by hand", booked_on=line.booked_on, data=data,
         )

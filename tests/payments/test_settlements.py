@@ -80,3 +80,18 @@ def test_cod_remittance_reconciles_delivered_orders_and_returns(finance_user):
     assert returned.status == PaymentStatus.FAILED
     outstanding = outstanding_cod_by_courier()
     assert [(row["courier"], row["count"], row["amount"]) for row in outstanding] == [("J&T", 1, 60_000)]
+
+
+def test_cod_remittance_finds_an_order_by_the_resi_of_its_shipment(finance_user):
+    from shipping.models import Shipment
+
+    order = make_order(total=70_000, method="cod", due_in=None, status="delivered", courier="J&T")
+    payment = payment_open(order_id=order.pk)
+    Shipment.objects.create(order=order, number="SHIP-COD-1", tracking_number="JPSHIP0001")
+    data = b"No Resi,Nilai COD,Biaya COD,Status\nJPSHIP0001,\"70.000\",\"2.100\",delivered\n"
+    cod_remittance_import(courier="J&T", remitted_on=date(2026, 11, 23), data=data, filename="jnt.csv",
+                          actor=finance_user)
+    line = CodRemittanceLine.objects.get(resi="JPSHIP0001")
+    assert (line.order_id, line.result) == (order.pk, CodRemittanceLine.Result.MATCHED)
+    payment.refresh_from_db()
+    assert (payment.status, payment.received_amount, payment.fee_amount) == (PaymentStatus.PAID, 70_000, 2_100)
