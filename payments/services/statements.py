@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
+from core.heap import heap_frozen
 from payments import conf
 from payments.models import (
     OVERPAID_DECISIONS,
@@ -209,14 +210,16 @@ def _statement_import_run(job: StatementImport) -> StatementImport:
     pair_by_index = {i: (pid, status) for i, pid, status in pairs}
     ambiguous_set = set(ambiguous)
     StatementImport.objects.filter(pk=job.pk).update(status=StatementImport.Status.MATCHING)
-    for start in range(0, len(todo), INSERT_CHUNK):
-        chunk = list(enumerate(todo[start : start + INSERT_CHUNK], start=start))
-        with transaction.atomic():
-            new, matched = _write_chunk(job.pk, chunk, existing, pair_by_index, ambiguous_set)
-            StatementImport.objects.filter(pk=job.pk).update(
-                rows_parsed=offset + start + len(chunk), rows_new=F("rows_new") + new,
-                rows_duplicate=F("rows_duplicate") + (len(chunk) - new), rows_matched=F("rows_matched") + matched,
-            )
+    with heap_frozen():
+        for start in range(0, len(todo), INSERT_CHUNK):
+            chunk = list(enumerate(todo[start : start + INSERT_CHUNK], start=start))
+            with transaction.atomic():
+                new, matched = _write_chunk(job.pk, chunk, existing, pair_by_index, ambiguous_set)
+                StatementImport.objects.filter(pk=job.pk).update(
+                    rows_parsed=offset + start + len(chunk), rows_new=F("rows_new") + new,
+                    rows_duplicate=F("rows_duplicate") + (len(chunk) - new),
+                    rows_matched=F("rows_matched") + matched,
+                )
     written_at = perf_counter()
     logger.info(
         "statement import %s: %s rows; parse+fingerprint+known %.2fs, hash join %.2fs, writes %.2fs",
