@@ -149,7 +149,8 @@ def statement_import_run(*, import_id: int) -> StatementImport:
     if job.status == StatementImport.Status.DONE:
         return job
     try:
-        return _statement_import_run(job)
+        with heap_frozen():  # the statement's rows and plans are scanned, not the worker's whole heap
+            return _statement_import_run(job)
     except Exception as exc:
         logger.exception("statement import %s stopped", job.pk)
         StatementImport.objects.filter(pk=job.pk).update(
@@ -210,16 +211,14 @@ def _statement_import_run(job: StatementImport) -> StatementImport:
     pair_by_index = {i: (pid, status) for i, pid, status in pairs}
     ambiguous_set = set(ambiguous)
     StatementImport.objects.filter(pk=job.pk).update(status=StatementImport.Status.MATCHING)
-    with heap_frozen():
-        for start in range(0, len(todo), INSERT_CHUNK):
-            chunk = list(enumerate(todo[start : start + INSERT_CHUNK], start=start))
-            with transaction.atomic():
-                new, matched = _write_chunk(job.pk, chunk, existing, pair_by_index, ambiguous_set)
-                StatementImport.objects.filter(pk=job.pk).update(
-                    rows_parsed=offset + start + len(chunk), rows_new=F("rows_new") + new,
-                    rows_duplicate=F("rows_duplicate") + (len(chunk) - new),
-                    rows_matched=F("rows_matched") + matched,
-                )
+    for start in range(0, len(todo), INSERT_CHUNK):
+        chunk = list(enumerate(todo[start : start + INSERT_CHUNK], start=start))
+        with transaction.atomic():
+            new, matched = _write_chunk(job.pk, chunk, existing, pair_by_index, ambiguous_set)
+            StatementImport.objects.filter(pk=job.pk).update(
+                rows_parsed=offset + start + len(chunk), rows_new=F("rows_new") + new,
+                rows_duplicate=F("rows_duplicate") + (len(chunk) - new), rows_matched=F("rows_matched") + matched,
+            )
     written_at = perf_counter()
     logger.info(
         "statement import %s: %s rows; parse+fingerprint+known %.2fs, hash join %.2fs, writes %.2fs",
