@@ -137,7 +137,7 @@ def flow_statement(base: str, finance: requests.Session, order: dict, payment: d
     csv = (f"Informasi Rekening - Mutasi Rekening\nNo. rekening : ,0123456789\nNama : ,DEMO\n"
            f"Periode : ,{day} - {day}\nKode Mata Uang : ,IDR\n\nTanggal Transaksi,Keterangan,Cabang,Jumlah\n"
            f'{day},"TRSF E-BANKING CR FLOW CHECK {uuid.uuid4().hex[:8]}",0000,"{amount} CR"\n')
-    job = api(finance, "POST", f"{base}/api/v1/payments/statement-imports/", expect=201,
+    job = api(finance, "POST", f"{base}/api/v1/payments/statement-imports/", expect=202,
               files={"file": ("mutasi.csv", csv.encode(), "text/csv")}, data={"format": "bca_business"})
     wait_for("the order paid by the statement", lambda: order_status(base, finance, order["id"]) == "paid", timeout)
     job = api(finance, "GET", f"{base}/api/v1/payments/statement-imports/{job['id']}/")

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from core import inbox
 from core.errors import DomainError
-from core.money import round_idr
+from core.money import format_idr, round_idr
 from core.untrusted import signature_matches
 from payments.models import GATEWAY_METHODS, RECEIVED_STATUSES, Payment, PaymentStatus
 from payments.services import transitions
@@ -160,7 +160,7 @@ def _apply(payment: Payment, *, target: str | None, amount: int | None, provider
         if amount is not None and amount != payment.amount and reviewable:
             transitions.payment_flag_for_review(
                 payment_id=payment.pk, source=source, received_amount=amount,
-                reason=f"Gateway paid Rp {amount}, expected Rp {payment.amount}.",
+                reason=f"Gateway paid {format_idr(amount)}, expected {format_idr(payment.amount)}.",
             )
             return "amount mismatch: needs review"
         if not payment.can_transition_to(PaymentStatus.PAID):

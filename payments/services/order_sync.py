@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.money import format_idr
 from payments.models import GATEWAY_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.services.transitions import payments_expire_many
 
@@ -34,7 +35,7 @@ def orders_payment_sync_many(*, order_ids) -> dict[int, str]:
     summaries = order_payment_summaries(order_ids=order_ids)
     covered = [pk for pk, summary in summaries.items() if summary["state"] in ("paid", "overpaid")]
     waiting = Order.objects.filter(pk__in=covered, status=OrderStatus.AWAITING_PAYMENT).values_list("pk", flat=True)
-    notes = {pk: f"Payments received: Rp {summaries[pk]['received']}" for pk in waiting}
+    notes = {pk: f"Payments received: {format_idr(summaries[pk]['received'])}" for pk in waiting}
     if notes:
         orders_mark_paid_many(order_ids=list(notes), actor=None, source="payments", notes=notes)
     return {pk: summary["state"] for pk, summary in summaries.items()}

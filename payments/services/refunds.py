@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.money import format_idr
 from payments.models import PaymentStatus
 from payments.services import journal
 from payments.services.transitions import PaymentPlan, _check, _local_today, _lock, payments_write
@@ -30,7 +31,7 @@ def refund_create(*, payment_id: int, amount: int, reason: str, kind: str = "oth
         refundable = payment.received_amount - payment.refunded_amount
         if amount > refundable:
             raise DomainError(
-                f"At most Rp {refundable} can be refunded on {payment.reference}.",
+                f"At most {format_idr(refundable)} can be refunded on {payment.reference}.",
                 detail={"amount": amount, "refundable": refundable},
             )
         new_refunded = payment.refunded_amount + amount

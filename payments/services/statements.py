@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
 from core.heap import heap_frozen
+from core.money import format_idr
 from payments import conf
 from payments.models import (
     OVERPAID_DECISIONS,
@@ -440,7 +441,8 @@ def _check_decision(*, difference: int, decision: str | None, reason: str) -> No
     if errors:
         kind = "more" if difference > 0 else "less"
         raise DomainError(
-            f"The credit is Rp {abs(difference)} {kind} than the payment expects: choose what to do and say why.",
+            f"The credit is {format_idr(abs(difference))} {kind} than the payment expects: "
+            "choose what to do and say why.",
             detail={"fields": errors, "difference": difference},
         )
 
@@ -487,7 +489,7 @@ def statement_line_split(
         total = sum(amount for _pid, amount in allocations)
         if total != line.amount:
             raise DomainError(
-                f"The parts add up to Rp {total}, the credit is Rp {line.amount}.",
+                f"The parts add up to {format_idr(total)}, the credit is {format_idr(line.amount)}.",
                 detail={"allocations": "sum", "total": total, "line_amount": line.amount},
             )
         if len({pid for pid, _a in allocations}) != len(allocations):

@@ -131,6 +131,9 @@ def test_a_partial_payment_leaves_the_order_partially_paid_and_the_rest_complete
     order.refresh_from_db()
     assert payment.status == PaymentStatus.PAID
     assert order.status == OrderStatus.PAID
+    # The order's history names the money the way the page shows every amount: grouped.
+    paid = order.events.get(to_status=OrderStatus.PAID)
+    assert paid.note == f"Payments received: Rp {payment.amount:,}".replace(",", ".")
 
 
 def test_amount_mismatch_goes_to_review_and_approval_accepts_what_arrived():
