@@ -29,8 +29,9 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -132,7 +133,8 @@ def flow_marketplace(base: str, owner: requests.Session, timeout: float) -> None
 
 
 def flow_statement(base: str, finance: requests.Session, order: dict, payment: dict, timeout: float) -> None:
-    day = date.today().strftime("%d/%m/%Y")
+    # The bank books in Indonesian time; a credit dated before the payment was opened cannot pay it.
+    day = datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%d/%m/%Y")
     amount = f"{payment['amount']:,}.00"
     csv = (f"Informasi Rekening - Mutasi Rekening\nNo. rekening : ,0123456789\nNama : ,DEMO\n"
            f"Periode : ,{day} - {day}\nKode Mata Uang : ,IDR\n\nTanggal Transaksi,Keterangan,Cabang,Jumlah\n"
