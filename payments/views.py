@@ -119,7 +119,7 @@ def payment_action(request: HttpRequest, payment_id: int, action: str) -> HttpRe
     try:
         if action == "approve":
             payment_mark_paid(payment_id=payment_id, actor=request.user, source="staff",
-                                               note=reason, received_amount=form.cleaned_data.get("received_amount"))
+                              note=reason, received_amount=form.cleaned_data.get("received_amount"))
             messages.success(request, _("Payment marked paid."))
         elif action == "fail":
             if not reason:
@@ -132,7 +132,7 @@ def payment_action(request: HttpRequest, payment_id: int, action: str) -> HttpRe
                 raise DomainError(_("Check the refund form."), detail={"fields": refund_form.errors})
             data = refund_form.cleaned_data
             refund_create(payment_id=payment_id, amount=data["amount"], reason=data["reason"],
-                                           kind=data["kind"], reference=data["reference"], actor=request.user)
+                          kind=data["kind"], reference=data["reference"], actor=request.user)
             messages.success(request, _("Refund recorded."))
         else:
             raise Http404

@@ -182,5 +182,5 @@ def payment_checkout_start(*, payment_id: int, finish_url: str = "") -> str:
         locked.checkout_url, locked.checkout_reference = page.url[:500], page.reference[:128]
         locked.save(update_fields=["checkout_url", "checkout_reference", "updated_at"])
         payment_event_write(locked, "checkout", locked.status, locked.status, actor=None, source=provider,
-               note="Payment page made", data={"checkout_reference": locked.checkout_reference})
+                            note="Payment page made", data={"checkout_reference": locked.checkout_reference})
     return page.url

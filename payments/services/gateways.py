@@ -174,13 +174,13 @@ def _apply(payment: Payment, *, target: str | None, amount: int | None, provider
         if not payment.can_transition_to(target):
             return _ignored(payment, provider_status, source)
         transitions.payment_flag_for_review(payment_id=payment.pk, source=source,
-                                                 reason=f"Gateway status {provider_status}")
+                                            reason=f"Gateway status {provider_status}")
         return "needs review"
     if target == PaymentStatus.FAILED:
         if not payment.can_transition_to(target) or payment.received_amount > payment.refunded_amount:
             return _ignored(payment, provider_status, source)
         transitions.payment_mark_failed(payment_id=payment.pk, source=source,
-                                             reason=f"Gateway status {provider_status}")
+                                        reason=f"Gateway status {provider_status}")
         return "failed"
     if target == PaymentStatus.EXPIRED:
         if not payment.can_transition_to(target):
@@ -195,7 +195,7 @@ def _apply(payment: Payment, *, target: str | None, amount: int | None, provider
     if delta <= 0:
         return _ignored(payment, provider_status, source)
     refund_create(payment_id=payment.pk, amount=delta, kind="other", source=source,
-                                   reason=f"Refunded at the gateway ({provider_status})")
+                  reason=f"Refunded at the gateway ({provider_status})")
     return "refunded"
 
 

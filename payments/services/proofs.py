@@ -77,7 +77,7 @@ def proof_upload(
         proof.file.save(f"{secrets.token_hex(8)}.{ext}", ContentFile(data), save=False)
         proof.save()
         payment_event_write(payment, "proof_uploaded", payment.status, payment.status, actor=None,
-                                source="customer", data={"proof_id": proof.pk})
+                            source="customer", data={"proof_id": proof.pk})
     return proof
 
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from core.errors import DomainError
-from core.money import percent_of
+from core.money import format_idr, percent_of
 from payments.models import (
     CodRemittance,
     CodRemittanceLine,
@@ -212,14 +212,14 @@ def _record_payout(order, item: _Settled, actor) -> None:
     )
     if payment is None:
         payment = payment_open(order_id=order.pk, method=PaymentMethod.MARKETPLACE,
-                                                source="settlement")
+                               source="settlement")
     if payment.status not in (PaymentStatus.PENDING, PaymentStatus.NEEDS_REVIEW):
         return
     received = max(item.gross, item.net)
     payment_mark_paid(
         payment_id=payment.pk, actor=actor, source="settlement", received_amount=received,
         fee_amount=received - item.net, booked_on=item.settled_on,
-        note=f"Settlement: gross {item.gross}, net {item.net}",
+        note=f"Settlement: gross {format_idr(item.gross)}, net {format_idr(item.net)}",
     )
 
 
@@ -285,7 +285,7 @@ def cod_remittance_import(*, courier: str, remitted_on: date, data: bytes, filen
                 continue
             if returned:
                 payment_mark_failed(payment_id=payment.pk, actor=actor, source="courier",
-                                                     reason=f"Returned to sender ({courier} {resi})")
+                                    reason=f"Returned to sender ({courier} {resi})")
             elif collected > 0:
                 payment_mark_paid(
                     payment_id=payment.pk, actor=actor, source="courier", received_amount=collected,

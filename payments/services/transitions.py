@@ -378,5 +378,5 @@ def payment_note_provider_status(*, payment_id: int, status: str, source: str, n
             payment.provider_status = status
             payment.save(update_fields=["provider_status", "updated_at"])
         payment_event_write(payment, "provider_status", payment.status, payment.status, actor=None, source=source,
-               note=note or f"Gateway said {status}; no change.")
+                            note=note or f"Gateway said {status}; no change.")
     return payment

@@ -21,7 +21,7 @@ def test_an_error_in_the_batch_still_unfreezes():
 
 def test_cycles_made_inside_the_batch_are_still_collected():
     class Node:
-        pass
+        other: object = None
 
     with heap_frozen():
         a, b = Node(), Node()
